@@ -1,0 +1,177 @@
+"""Frozen settings and their validation; reading files and the environment happens only in device.app."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from core.errors import ConfigError
+
+GOOGLE_AUTH_URL = "https://oauth2.googleapis.com"
+GOOGLE_PICKER_URL = "https://photospicker.googleapis.com"
+DEFAULT_STATE_DIR = Path("/var/lib/picker-kiosk")
+MAX_ITEMS_LIMIT = 2000  # Google's default and maximum maxItemCount
+
+
+@dataclass(frozen=True)
+class GoogleConfig:
+    """Where Google (or the emulator) is, and which OAuth client we are."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    auth_url: str = GOOGLE_AUTH_URL
+    picker_url: str = GOOGLE_PICKER_URL
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    """Where the token, the database and the photos live."""
+
+    state_dir: Path = DEFAULT_STATE_DIR
+    library_dir: Path = DEFAULT_STATE_DIR / "library"
+
+
+@dataclass(frozen=True)
+class PickingConfig:
+    """How a picking session is asked for."""
+
+    max_items: int = MAX_ITEMS_LIMIT
+
+
+@dataclass(frozen=True)
+class DownloadConfig:
+    """How photos are fetched: in parallel, at screen size unless ``original``."""
+
+    workers: int = 4  # a Pi 3/4 has 4 cores; the work is network-bound, 4 keeps memory small
+    original: bool = False
+    videos: bool = False
+    max_bytes: int = 64 * 1024 * 1024  # a sane cap for one file; larger answers are cut off and rejected
+    min_free_bytes: int = 64 * 1024 * 1024  # stop downloading before the disk is full
+
+
+@dataclass(frozen=True)
+class SlideshowConfig:
+    """How the slideshow runs."""
+
+    interval: float = 10.0
+    shuffle: bool = True
+    captions: bool = False
+    fade: float = 1.0
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything picker-kiosk needs to run, validated."""
+
+    google: GoogleConfig
+    storage: StorageConfig = StorageConfig()
+    picking: PickingConfig = PickingConfig()
+    download: DownloadConfig = DownloadConfig()
+    slideshow: SlideshowConfig = SlideshowConfig()
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for localhost, 127.0.0.0/8 and ::1."""
+    if host.lower() in {"localhost", "localhost."}:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str, what: str) -> str:
+    """Return ``url`` without a trailing slash; refuse plain http except to loopback."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigError(f"{what} must be an http(s) URL, not {url!r}.")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise ConfigError(
+            f"{what} uses plain http:// to {parts.hostname}; only https:// is allowed except to this machine "
+            "(localhost, 127.0.0.0/8, ::1)."
+        )
+    return url.rstrip("/")
+
+
+def _section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"[{name}] in the config file must be a table.")
+    return value
+
+
+def _typed(section: Mapping[str, Any], key: str, kind: type, default: Any, where: str) -> Any:
+    value = section.get(key, default)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ConfigError(f"{where}.{key} must be a {kind.__name__}, not {value!r}.")
+    return value
+
+
+def parse_config(data: Mapping[str, Any], *, client_secret_text: str | None = None) -> Config:
+    """Validate a parsed TOML mapping into a Config.
+
+    ``client_secret_text`` is the content of ``client_secret_file`` when the caller read one.
+    """
+    google = _section(data, "google")
+    client_id = _typed(google, "client_id", str, "", "google")
+    if not client_id:
+        raise ConfigError("google.client_id is missing from the config file.")
+    secret = google.get("client_secret")
+    if secret is None:
+        secret = (client_secret_text or "").strip()
+    if not isinstance(secret, str):
+        raise ConfigError("google.client_secret must be a string.")
+    google_cfg = GoogleConfig(
+        client_id=client_id,
+        client_secret=secret,
+        auth_url=check_url(_typed(google, "auth_url", str, GOOGLE_AUTH_URL, "google"), "google.auth_url"),
+        picker_url=check_url(
+            _typed(google, "picker_url", str, GOOGLE_PICKER_URL, "google"), "google.picker_url"
+        ),
+    )
+
+    storage = _section(data, "storage")
+    state_dir = Path(_typed(storage, "state_dir", str, str(DEFAULT_STATE_DIR), "storage"))
+    library_dir = Path(_typed(storage, "library_dir", str, str(state_dir / "library"), "storage"))
+
+    picking = _section(data, "picking")
+    max_items = _typed(picking, "max_items", int, MAX_ITEMS_LIMIT, "picking")
+    if not 1 <= max_items <= MAX_ITEMS_LIMIT:
+        raise ConfigError(f"picking.max_items must be between 1 and {MAX_ITEMS_LIMIT}, not {max_items}.")
+
+    dl = _section(data, "download")
+    defaults = DownloadConfig()
+    download = DownloadConfig(
+        workers=_typed(dl, "workers", int, defaults.workers, "download"),
+        original=_typed(dl, "original", bool, defaults.original, "download"),
+        videos=_typed(dl, "videos", bool, defaults.videos, "download"),
+        max_bytes=_typed(dl, "max_bytes", int, defaults.max_bytes, "download"),
+        min_free_bytes=_typed(dl, "min_free_bytes", int, defaults.min_free_bytes, "download"),
+    )
+    if not 1 <= download.workers <= 32:
+        raise ConfigError("download.workers must be between 1 and 32.")
+
+    ss = _section(data, "slideshow")
+    sdef = SlideshowConfig()
+    slideshow = SlideshowConfig(
+        interval=_typed(ss, "interval", float, sdef.interval, "slideshow"),
+        shuffle=_typed(ss, "shuffle", bool, sdef.shuffle, "slideshow"),
+        captions=_typed(ss, "captions", bool, sdef.captions, "slideshow"),
+        fade=_typed(ss, "fade", float, sdef.fade, "slideshow"),
+    )
+    if slideshow.interval < 1:
+        raise ConfigError("slideshow.interval must be at least 1 second.")
+
+    return Config(
+        google=google_cfg,
+        storage=StorageConfig(state_dir=state_dir, library_dir=library_dir),
+        picking=PickingConfig(max_items=max_items),
+        download=download,
+        slideshow=slideshow,
+    )

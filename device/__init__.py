@@ -1,0 +1,1 @@
+"""What runs on the device: sign-in, wiring and the CLI, the pygame and terminal renderers."""
