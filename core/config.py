@@ -131,9 +131,7 @@ def parse_config(data: Mapping[str, Any], *, client_secret_text: str | None = No
         client_id=client_id,
         client_secret=secret,
         auth_url=check_url(_typed(google, "auth_url", str, GOOGLE_AUTH_URL, "google"), "google.auth_url"),
-        picker_url=check_url(
-            _typed(google, "picker_url", str, GOOGLE_PICKER_URL, "google"), "google.picker_url"
-        ),
+        picker_url=check_url(_typed(google, "picker_url", str, GOOGLE_PICKER_URL, "google"), "google.picker_url"),
     )
 
     storage = _section(data, "storage")

@@ -15,9 +15,10 @@
     │   ├── NotReady                mediaItems.list before the person tapped Done (FAILED_PRECONDITION)
     │   └── QuotaExceeded           RESOURCE_EXHAUSTED: too many requests or too many open sessions
     ├── TransportError              network down, timeout, dropped connection, garbage answer (retryable)
-    └── LibraryError                the local library
-        ├── DiskFull                not enough free space; downloads stop, nothing partial is kept
-        └── BadMedia                a download that is not a usable image (not an image, a bomb, too big)
+    ├── LibraryError                the local library
+    │   ├── DiskFull                not enough free space; downloads stop, nothing partial is kept
+    │   └── BadMedia                a download that is not a usable image (not an image, a bomb, too big)
+    └── Cancelled                   the caller asked a blocking wait to stop (a cancel Event was set)
 
 Third-party exceptions (``requests``, ``google.auth``) are translated into this tree at the one module that
 calls them, always with ``raise ... from exc``. Messages never contain a token, a secret or a device code.
@@ -130,3 +131,7 @@ class DiskFull(LibraryError):
 
 class BadMedia(LibraryError):
     """A downloaded file is not an image we can show (not an image, a decompression bomb, too large)."""
+
+
+class Cancelled(KioskError):
+    """A blocking wait (e.g. DeviceAuth.wait) stopped because its cancel Event was set."""

@@ -60,7 +60,10 @@ def parse_time(text: object) -> datetime:
         from datetime import timedelta
 
         offset = timedelta(hours=int(oh), minutes=int(om))
-        value = value - offset if sign == "+" else value + offset
+        try:
+            value = value - offset if sign == "+" else value + offset
+        except OverflowError as exc:  # year 1 or 9999 pushed past the calendar by the offset
+            raise bad_answer(f"timestamp {text[:40]!r}") from exc
     return value
 
 
@@ -100,6 +103,7 @@ class PickingSession:
     timeout_in: float | None  # seconds from the answer's arrival; None once media items are set
     expire_time: datetime | None
     max_item_count: int | None
+    request_id: str | None = None  # the requestId this device sent to create it (not part of Google's answer)
 
     @classmethod
     def from_json(cls, data: object) -> PickingSession:

@@ -1,0 +1,94 @@
+"""Deciding whether a downloaded file is media we can keep: a real image (or video) within safe limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from core.errors import BadMedia
+
+# A 12 MP phone photo is the common large case; 64 MP leaves room for 48/50 MP sensors and refuses
+# decompression bombs (a few KiB of PNG claiming 30000x30000 would need ~2.7 GB of RAM to decode).
+MAX_PIXELS = 64_000_000
+
+# What the screen can decode. HEIC is not here: Pillow cannot read it, and Google serves JPEG renditions
+# for every =wW-hH request anyway; only original (=d) mode can meet it, and then it is refused as BadMedia.
+IMAGE_FORMATS: dict[str, tuple[str, str]] = {
+    "JPEG": (".jpg", "image/jpeg"),
+    "PNG": (".png", "image/png"),
+    "WEBP": (".webp", "image/webp"),
+    "GIF": (".gif", "image/gif"),
+}
+VIDEO_EXT = ".mp4"
+EXTENSIONS = frozenset({ext for ext, _ in IMAGE_FORMATS.values()} | {VIDEO_EXT})
+
+# EXIF orientations 5-8 turn the picture a quarter; the person sees width and height swapped.
+_QUARTER_TURNS = {5, 6, 7, 8}
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What validation learned about a file: its kind, extension from the real content, shown size."""
+
+    kind: str  # "photo" | "video"
+    ext: str
+    mime: str
+    width: int | None
+    height: int | None
+
+
+def check_image(path: Path, *, max_pixels: int = MAX_PIXELS) -> MediaInfo:
+    """Prove ``path`` is a whole image of an allowed format and size, or raise BadMedia.
+
+    The header is read first and the pixel count checked before anything is decoded, then the
+    whole image is decoded (JPEG at 1/8 scale: it still reads every byte, so truncation is caught).
+    """
+    formats = tuple(IMAGE_FORMATS)
+    try:
+        # Pillow itself raises DecompressionBombError at open() above ~179 MP (and only warns from 89 MP);
+        # our own, stricter limit is checked before a single pixel is decoded.
+        with Image.open(path, formats=formats) as im:
+            width, height = im.size
+            fmt = im.format or ""
+            if width <= 0 or height <= 0 or width * height > max_pixels:
+                raise BadMedia(f"The picture is {width}×{height} pixels, more than this device accepts.")
+            im.verify()
+        with Image.open(path, formats=formats) as im:
+            if fmt == "JPEG":
+                im.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+            im.load()
+            orientation = im.getexif().get(0x0112, 1)
+    except BadMedia:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise BadMedia("The picture claims to be far larger than any photo.") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        # Pillow reports broken files with any of these, depending on the format and where it broke.
+        raise BadMedia("The downloaded file is not a picture this device can show.") from exc
+    if fmt not in IMAGE_FORMATS:
+        raise BadMedia("The downloaded file is not a picture this device can show.")
+    if isinstance(orientation, int) and orientation in _QUARTER_TURNS:
+        width, height = height, width
+    ext, mime = IMAGE_FORMATS[fmt]
+    return MediaInfo(kind="photo", ext=ext, mime=mime, width=width, height=height)
+
+
+def check_video(path: Path) -> MediaInfo:
+    """A video is kept only if it looks like an ISO base media file (MP4/MOV: an ``ftyp`` box first)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError as exc:
+        raise BadMedia("The downloaded video could not be read back.") from exc
+    if len(head) < 12 or head[4:8] != b"ftyp":
+        raise BadMedia("The downloaded file is not a video this device can keep.")
+    return MediaInfo(kind="video", ext=VIDEO_EXT, mime="video/mp4", width=None, height=None)
+
+
+def check_media(path: Path, kind: str, *, max_pixels: int = MAX_PIXELS) -> MediaInfo:
+    """Validate a download as the ``kind`` ("photo" or "video") that was asked for."""
+    if kind == "video":
+        return check_video(path)
+    return check_image(path, max_pixels=max_pixels)

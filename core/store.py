@@ -1,0 +1,405 @@
+"""The library's SQLite index: which media files are complete, which sessions are open, what is pending.
+
+One connection shared by every thread behind a lock; transactions are short and explicit (BEGIN IMMEDIATE).
+``journal_mode=WAL`` so the slideshow can read while a download commits, and ``synchronous=FULL`` so a
+commit is on disk when it returns: the library's promise is that once a photo was reported complete (or a
+replace swap happened, or a session was remembered) a power cut cannot take it back. The price is one
+fsync per commit, small next to the fsyncs each downloaded file needs anyway.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from core.errors import LibraryError
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS media (
+    stem     TEXT PRIMARY KEY,      -- sha256(media id)[:32]: the file name without extension
+    id       TEXT,                  -- Google's media id; NULL for files adopted when the index was rebuilt
+    file     TEXT NOT NULL UNIQUE,  -- name inside library_dir
+    kind     TEXT NOT NULL,         -- 'photo' | 'video'
+    mime     TEXT NOT NULL,
+    width    INTEGER,
+    height   INTEGER,
+    created  TEXT,                  -- fixed-width ISO 8601 UTC, so text order is time order
+    size     INTEGER NOT NULL,      -- size and mtime_ns when last verified: an unchanged file is not decoded
+    mtime_ns INTEGER NOT NULL,      -- again at every start
+    shown    INTEGER NOT NULL       -- 1 in the library; 0 staged for a replace that is not complete yet
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    id         TEXT PRIMARY KEY,
+    request_id TEXT NOT NULL,
+    replace    INTEGER NOT NULL,
+    created    TEXT NOT NULL,
+    listed     INTEGER NOT NULL DEFAULT 0,  -- its items have been recorded below
+    finished   INTEGER NOT NULL DEFAULT 0   -- nothing pending and (for replace) the swap is done
+);
+CREATE TABLE IF NOT EXISTS session_items (
+    session_id TEXT NOT NULL,
+    stem       TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    position   INTEGER NOT NULL,
+    state      TEXT NOT NULL,           -- 'pending' | 'done' | 'failed' | 'unsupported'
+    PRIMARY KEY (session_id, stem)
+);
+"""
+
+
+class CorruptIndex(Exception):
+    """The database file cannot be used; the library moves it aside and rebuilds from the files."""
+
+
+@dataclass(frozen=True)
+class MediaRow:
+    """One complete file in the library directory."""
+
+    stem: str
+    id: str | None
+    file: str
+    kind: str
+    mime: str
+    width: int | None
+    height: int | None
+    created: datetime | None
+    size: int
+    mtime_ns: int
+    shown: bool
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """A picking session remembered on disk."""
+
+    id: str
+    request_id: str
+    replace: bool
+    created: datetime
+    listed: bool
+    finished: bool
+    pending: int
+
+
+def time_text(value: datetime | None) -> str | None:
+    """A datetime as fixed-width UTC text (sortable), or None."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse_time_text(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+_MEDIA_COLS = "stem, id, file, kind, mime, width, height, created, size, mtime_ns, shown"
+
+
+def _media(row: tuple[object, ...]) -> MediaRow:
+    stem, mid, file, kind, mime, width, height, created, size, mtime_ns, shown = row
+    return MediaRow(
+        stem=str(stem),
+        id=None if mid is None else str(mid),
+        file=str(file),
+        kind=str(kind),
+        mime=str(mime),
+        width=width if isinstance(width, int) else None,
+        height=height if isinstance(height, int) else None,
+        created=_parse_time_text(created if isinstance(created, str) else None),
+        size=int(size) if isinstance(size, int) else -1,
+        mtime_ns=int(mtime_ns) if isinstance(mtime_ns, int) else -1,
+        shown=bool(shown),
+    )
+
+
+class Store:
+    """The index. Every method is thread-safe; ``sqlite3`` errors become LibraryError (or CorruptIndex)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._db: sqlite3.Connection | None = None
+
+    # ---- lifecycle -------------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Open or create the database; raise CorruptIndex if it is not a usable index."""
+        try:
+            db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise CorruptIndex(str(exc)) from exc
+        try:
+            mode = db.execute("PRAGMA journal_mode=WAL").fetchone()
+            if not mode or str(mode[0]).lower() != "wal":
+                raise CorruptIndex("cannot switch to WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            check = db.execute("PRAGMA quick_check").fetchall()
+            if check != [("ok",)]:
+                raise CorruptIndex("quick_check failed")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, SCHEMA_VERSION):
+                raise CorruptIndex(f"unknown schema version {version}")
+            db.executescript(_SCHEMA)
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except (sqlite3.Error, CorruptIndex) as exc:
+            db.close()
+            raise CorruptIndex(str(exc)) from exc
+        self._db = db
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One short write transaction, committed on success, rolled back on any error."""
+        with self._lock:
+            db = self._conn()
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield db
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise LibraryError("The photo library's index could not be written.") from exc
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                yield self._conn()
+            except sqlite3.Error as exc:
+                raise LibraryError("The photo library's index could not be read.") from exc
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise LibraryError("The photo library is not open.")
+        return self._db
+
+    # ---- media -----------------------------------------------------------------------------------
+
+    def media(self) -> list[MediaRow]:
+        with self._read() as db:
+            return [_media(r) for r in db.execute(f"SELECT {_MEDIA_COLS} FROM media")]
+
+    def shown_photos(self) -> list[MediaRow]:
+        """Complete photos in the library, oldest first (unknown dates last), then by id."""
+        with self._read() as db:
+            rows = db.execute(
+                f"SELECT {_MEDIA_COLS} FROM media WHERE shown = 1 AND kind = 'photo' "
+                "ORDER BY created IS NULL, created, COALESCE(id, stem)"
+            )
+            return [_media(r) for r in rows]
+
+    def get_media(self, stems: Iterable[str]) -> dict[str, MediaRow]:
+        wanted = list(stems)
+        found: dict[str, MediaRow] = {}
+        with self._read() as db:
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                for r in db.execute(f"SELECT {_MEDIA_COLS} FROM media WHERE stem IN ({marks})", chunk):
+                    row = _media(r)
+                    found[row.stem] = row
+        return found
+
+    def put_media(self, row: MediaRow, *, session_id: str | None = None) -> None:
+        """Record a complete file (a row that is already shown stays shown) and mark its session item done."""
+        with self._tx() as db:
+            _upsert_media(db, row)
+            if session_id is not None:
+                db.execute(
+                    "UPDATE session_items SET state = 'done' WHERE session_id = ? AND stem = ?",
+                    (session_id, row.stem),
+                )
+
+    def set_fingerprint(self, stem: str, size: int, mtime_ns: int) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE media SET size = ?, mtime_ns = ? WHERE stem = ?", (size, mtime_ns, stem))
+
+    def drop_media(self, stems: Iterable[str]) -> None:
+        """Forget files (missing or broken); items of sessions that had them become pending again."""
+        stems = list(stems)
+        if not stems:
+            return
+        with self._tx() as db:
+            for stem in stems:
+                db.execute("DELETE FROM media WHERE stem = ?", (stem,))
+                db.execute(
+                    "UPDATE session_items SET state = 'pending' WHERE stem = ? AND state = 'done'", (stem,)
+                )
+                db.execute(
+                    "UPDATE sessions SET finished = 0 WHERE id IN "
+                    "(SELECT session_id FROM session_items WHERE stem = ?)",
+                    (stem,),
+                )
+
+    def orphan_staged(self) -> list[MediaRow]:
+        """Staged rows (shown = 0) that no remembered session will ever swap in."""
+        with self._read() as db:
+            rows = db.execute(
+                f"SELECT {_MEDIA_COLS} FROM media WHERE shown = 0 AND stem NOT IN "
+                "(SELECT i.stem FROM session_items i JOIN sessions s ON s.id = i.session_id "
+                "WHERE s.replace = 1 AND s.finished = 0)"
+            )
+            return [_media(r) for r in rows]
+
+    # ---- sessions --------------------------------------------------------------------------------
+
+    def remember_session(self, session_id: str, request_id: str, replace: bool, now: datetime) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO sessions (id, request_id, replace, created) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET replace = excluded.replace",
+                (session_id, request_id, int(replace), time_text(now)),
+            )
+
+    def forget_session(self, session_id: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM session_items WHERE session_id = ?", (session_id,))
+            db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+
+    def sessions(self) -> list[SessionRow]:
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT s.id, s.request_id, s.replace, s.created, s.listed, s.finished, "
+                "(SELECT COUNT(*) FROM session_items i WHERE i.session_id = s.id AND i.state = 'pending') "
+                "FROM sessions s ORDER BY s.created, s.id"
+            ).fetchall()
+        return [
+            SessionRow(
+                id=str(r[0]),
+                request_id=str(r[1]),
+                replace=bool(r[2]),
+                created=_parse_time_text(str(r[3])) or datetime.fromtimestamp(0, UTC),
+                listed=bool(r[4]),
+                finished=bool(r[5]),
+                pending=int(r[6]),
+            )
+            for r in rows
+        ]
+
+    def session(self, session_id: str) -> SessionRow | None:
+        return next((s for s in self.sessions() if s.id == session_id), None)
+
+    def record_items(
+        self,
+        session_id: str,
+        request_id: str,
+        replace: bool,
+        now: datetime,
+        items: list[tuple[str, str, str]],
+        associate: list[MediaRow],
+    ) -> None:
+        """Record a listing in one transaction: ``items`` as (stem, id, state) in order.
+
+        An item already 'failed' or 'unsupported' from an earlier run of this session keeps that state, so a
+        resume does not fetch a known-bad file again. ``associate`` are existing files now also picked in
+        this session: they get the fresh id/date, and a merge shows them at once.
+        """
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO sessions (id, request_id, replace, created, listed) VALUES (?, ?, ?, ?, 1) "
+                "ON CONFLICT(id) DO UPDATE SET listed = 1, replace = excluded.replace",
+                (session_id, request_id, int(replace), time_text(now)),
+            )
+            old = dict(
+                db.execute("SELECT stem, state FROM session_items WHERE session_id = ?", (session_id,)).fetchall()
+            )
+            db.execute("DELETE FROM session_items WHERE session_id = ?", (session_id,))
+            for position, (stem, mid, state) in enumerate(items):
+                if old.get(stem) in ("failed", "unsupported") and state == "pending":
+                    state = old[stem]
+                db.execute(
+                    "INSERT INTO session_items (session_id, stem, id, position, state) VALUES (?, ?, ?, ?, ?)",
+                    (session_id, stem, mid, position, state),
+                )
+            for row in associate:
+                db.execute(
+                    "UPDATE media SET id = ?, created = COALESCE(?, created), shown = MAX(shown, ?) "
+                    "WHERE stem = ?",
+                    (row.id, time_text(row.created), 0 if replace else 1, row.stem),
+                )
+
+    def items(self, session_id: str) -> list[tuple[str, str, str]]:
+        """(stem, id, state) of a session's items, in listing order."""
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT stem, id, state FROM session_items WHERE session_id = ? ORDER BY position",
+                (session_id,),
+            ).fetchall()
+        return [(str(a), str(b), str(c)) for a, b, c in rows]
+
+    def set_item_state(self, session_id: str, stem: str, state: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE session_items SET state = ? WHERE session_id = ? AND stem = ?", (state, session_id, stem)
+            )
+
+    def pending_count(self, session_id: str) -> int:
+        with self._read() as db:
+            row = db.execute(
+                "SELECT COUNT(*) FROM session_items WHERE session_id = ? AND state = 'pending'", (session_id,)
+            ).fetchone()
+        return int(row[0])
+
+    def finish(self, session_id: str, *, swap: bool) -> list[MediaRow]:
+        """Mark a session finished; with ``swap`` its done items become the whole library, atomically.
+
+        Returns the rows that left the library (their files are deleted by the caller after this commit;
+        a crash before that leaves unindexed files, which the next start removes).
+        """
+        with self._tx() as db:
+            removed: list[MediaRow] = []
+            if swap:
+                keep = "SELECT stem FROM session_items WHERE session_id = ? AND state = 'done'"
+                removed = [
+                    _media(r)
+                    for r in db.execute(f"SELECT {_MEDIA_COLS} FROM media WHERE stem NOT IN ({keep})", (session_id,))
+                ]
+                # Staged files of other unfinished replace sessions stay staged; everything else goes.
+                removed = [r for r in removed if r.shown]
+                for r in removed:
+                    db.execute("DELETE FROM media WHERE stem = ?", (r.stem,))
+                db.execute(f"UPDATE media SET shown = 1 WHERE stem IN ({keep})", (session_id,))
+            db.execute("UPDATE sessions SET finished = 1 WHERE id = ?", (session_id,))
+            return removed
+
+
+def _upsert_media(db: sqlite3.Connection, row: MediaRow) -> None:
+    db.execute(
+        f"INSERT INTO media ({_MEDIA_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(stem) DO UPDATE SET id = COALESCE(excluded.id, id), file = excluded.file, "
+        "kind = excluded.kind, mime = excluded.mime, width = excluded.width, height = excluded.height, "
+        "created = COALESCE(excluded.created, created), size = excluded.size, mtime_ns = excluded.mtime_ns, "
+        "shown = MAX(shown, excluded.shown)",
+        (
+            row.stem,
+            row.id,
+            row.file,
+            row.kind,
+            row.mime,
+            row.width,
+            row.height,
+            time_text(row.created),
+            row.size,
+            row.mtime_ns,
+            int(row.shown),
+        ),
+    )

@@ -1,0 +1,348 @@
+"""The `picker-kiosk` command: reads the config, wires core and device together, and runs the loop."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from core import flow
+from core.config import Config, GoogleConfig, StorageConfig, parse_config
+from core.errors import ConfigError, KioskError
+from core.library import Library
+from device import logs
+from device.auth import TokenStore
+from device.loop import Loop, Renderer, ScreenshotPlan
+from device.runner import EventQueue, Runner
+from device.terminal import Terminal
+
+log = logging.getLogger("picker-kiosk")
+
+DEFAULT_CONFIG = Path("/etc/picker-kiosk/config.toml")
+DEMO_CLIENT_ID = "picker-kiosk-demo.apps.googleusercontent.com"
+DEMO_CLIENT_SECRET = "demo-client-secret"  # the emulator's; not a Google secret
+JOURNEY_SCREENS = frozenset({"connect", "choose", "downloading", "slideshow"})
+
+
+# ---- configuration -------------------------------------------------------------------------------
+
+
+def config_path(arg: str | None) -> Path:
+    """--config, else $PICKER_KIOSK_CONFIG, else /etc/picker-kiosk/config.toml."""
+    if arg:
+        return Path(arg)
+    env = os.environ.get("PICKER_KIOSK_CONFIG")
+    return Path(env) if env else DEFAULT_CONFIG
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate the TOML config; every problem is a ConfigError in plain words."""
+    try:
+        with path.open("rb") as fh:
+            data: dict[str, Any] = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"No config file at {path} (use --config FILE or $PICKER_KIOSK_CONFIG).") from exc
+    except PermissionError as exc:
+        raise ConfigError(f"The config file {path} cannot be read by this user.") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"The config file {path} is not valid TOML: {exc}") from exc
+    google = data.get("google", {})
+    secret_text = None
+    if isinstance(google, dict) and "client_secret" not in google and "client_secret_file" in google:
+        raw = str(google["client_secret_file"])
+        # systemd's LoadCredential= puts the secret under $CREDENTIALS_DIRECTORY.
+        secret_path = Path(os.path.expandvars(raw))
+        try:
+            secret_text = secret_path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"google.client_secret_file {secret_path} cannot be read ({exc.strerror}).") from exc
+    config = parse_config(data, client_secret_text=secret_text)
+    logs.register_secret(config.google.client_secret)
+    return config
+
+
+# ---- displays -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Display:
+    renderer: Renderer
+    name: str
+    close: Any
+
+
+def parse_size(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError as exc:
+        raise ConfigError(f"--size must look like 1920x1080, not {text!r}.") from exc
+    if not (160 <= w <= 16384 and 120 <= h <= 16384):
+        raise ConfigError(f"--size {text} is out of range.")
+    return w, h
+
+
+def open_display(config: Config, *, headless: bool, size: tuple[int, int] | None, screenshots: bool) -> Display:
+    """The pygame screen when there is a display (or screenshots are wanted), else the terminal."""
+    if headless and not screenshots:
+        return _terminal()
+    from device import display
+
+    driver = display.choose_driver(os.environ)
+    if driver is None:
+        if not screenshots:
+            log.info("No display found (no DISPLAY/WAYLAND_DISPLAY, no /dev/dri card): showing the journey here")
+            return _terminal()
+        # Screens can be produced anywhere: SDL's dummy driver draws into memory.
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+        os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+        size = size or (1920, 1080)
+    elif driver:
+        os.environ["SDL_VIDEODRIVER"] = driver
+    from device.screen import Screen
+
+    screen = Screen(size=size, slideshow=config.slideshow)
+    try:
+        actual = screen.open()
+    except KioskError as exc:
+        if screenshots:
+            raise
+        log.error("%s — showing the journey in the terminal instead", exc.message)
+        return _terminal()
+    log.info("display driver: %s", actual)
+    return Display(renderer=screen, name=actual, close=screen.close)
+
+
+def _terminal() -> Display:
+    terminal = Terminal()
+    return Display(renderer=terminal, name="terminal", close=terminal.close)
+
+
+# ---- running ----------------------------------------------------------------------------------------
+
+
+def run_journey(
+    config: Config,
+    *,
+    once: bool,
+    headless: bool,
+    size: tuple[int, int] | None = None,
+    screenshots: Path | None = None,
+) -> int:
+    """Sign in if needed, pick, download, show. Returns the exit code."""
+    display = open_display(config, headless=headless, size=size, screenshots=screenshots is not None)
+    screen_size = size or getattr(display.renderer, "size", None) or (1920, 1080)
+    library = Library(
+        config.storage.state_dir, config.storage.library_dir, download=config.download, screen=screen_size
+    )
+    try:
+        config.storage.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        report = library.open()
+    except OSError as exc:
+        display.close()
+        raise ConfigError(f"Cannot use the state folder {config.storage.state_dir}: {exc.strerror}.") from exc
+    log.info("library: %d photos (%s)", library.count(), report)
+    events = EventQueue()
+    runner = Runner(config, library, TokenStore(config.storage.state_dir), events.post)
+    plan = None
+    if screenshots is not None:
+        screenshots.mkdir(parents=True, exist_ok=True)
+        plan = ScreenshotPlan(folder=screenshots, stop_after=JOURNEY_SCREENS if once else frozenset())
+    loop = Loop(
+        flow.Machine(once=once and plan is None),
+        display.renderer,
+        runner.run,
+        events.get,
+        events.drain,
+        library.photos,
+        screenshots=plan,
+    )
+    loop.install_signal_handlers()
+    try:
+        token = runner.load_token()
+        left = tuple(
+            flow.LeftOpen(s.id, s.has_pending, s.replace) for s in library.open_sessions()
+        )
+        boot = flow.Boot(
+            signed_in=token is not None,
+            account=token.account if token else None,
+            photos=library.count(),
+            left_open=left,
+        )
+        result = loop.run(boot)
+    finally:
+        runner.close(wait=False)
+        display.close()
+        library.close()
+    if result.message:
+        print(result.message, file=sys.stderr if result.code else sys.stdout)
+    if once and result.code == 0:
+        print(
+            f"Done: {library.count()} photos in {config.storage.library_dir}.",
+            file=sys.stdout,
+        )
+    return result.code
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config = load_config(config_path(args.config))
+    return run_journey(
+        config,
+        once=args.once,
+        headless=args.headless,
+        size=parse_size(args.size),
+        screenshots=Path(args.screenshots) if args.screenshots else None,
+    )
+
+
+def cmd_signout(args: argparse.Namespace) -> int:
+    import requests
+
+    from device.auth import DeviceAuth
+
+    config = load_config(config_path(args.config))
+    store = TokenStore(config.storage.state_dir)
+    token = store.load()
+    if token is None:
+        print("Not signed in; nothing to do.")
+        return 0
+    logs.register_secret(token.access_token)
+    logs.register_secret(token.refresh_token)
+    try:
+        DeviceAuth(config.google, requests.Session()).revoke(token)
+        revoked = True
+    except KioskError as exc:
+        print(f"Could not revoke the token at Google ({exc.message}); forgetting it here anyway.", file=sys.stderr)
+        revoked = False
+    store.clear()
+    print("Signed out." if revoked else "Signed out on this device.")
+    return 0
+
+
+def demo_state_dir() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "picker-kiosk" / "demo"
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from core.emulator import Emulator, Person
+
+    state_dir = Path(args.state_dir) if args.state_dir else demo_state_dir()
+    # Each demo is a fresh journey: a new emulator knows none of the old tokens or sessions.
+    if state_dir.exists():
+        shutil.rmtree(state_dir)
+    state_dir.mkdir(parents=True, mode=0o700)
+    person = Person(approve_after=3.0, pick_count=args.photos, pick_after=4.0)
+    emulator = Emulator(
+        photos=max(60, args.photos + 10),
+        person=person,
+        client_id=DEMO_CLIENT_ID,
+        client_secret=DEMO_CLIENT_SECRET,
+        interval=2,
+        poll_interval=2.0,
+        latency=args.latency,
+    )
+    with emulator:
+        print(f"Demo: a stand-in for Google is running at {emulator.url}; its scripted person signs in and picks "
+              f"{args.photos} photos by themselves.")
+        config = Config(
+            google=GoogleConfig(
+                client_id=DEMO_CLIENT_ID,
+                client_secret=DEMO_CLIENT_SECRET,
+                auth_url=emulator.url,
+                picker_url=emulator.url,
+            ),
+            storage=StorageConfig(state_dir=state_dir, library_dir=state_dir / "library"),
+        )
+        config = replace(config, slideshow=replace(config.slideshow, interval=5.0))
+        screenshots = Path(args.screenshots) if args.screenshots else None
+        headless = args.headless
+        once = True
+        if not headless and screenshots is None:
+            from device import display
+
+            # With a real screen the demo keeps showing the slideshow until Esc or the window is closed.
+            once = display.choose_driver(os.environ) is None
+        code = run_journey(
+            config, once=once, headless=headless, size=parse_size(args.size), screenshots=screenshots
+        )
+        left = emulator.open_sessions
+        if left:
+            print(f"Warning: {len(left)} picking session(s) were left open.", file=sys.stderr)
+        if code == 0:
+            print(f"The photos are in {state_dir / 'library'}.")
+        return code
+
+
+def cmd_emulator(args: argparse.Namespace) -> int:
+    from core.emulator import cli
+
+    return cli.run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="picker-kiosk",
+        description="Pick photos from Google Photos with a phone; show them on this screen.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level (secrets stay redacted)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def screen_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--headless", action="store_true", help="no screen: show the journey in this terminal")
+        p.add_argument("--size", metavar="WxH", help="a window of this size instead of fullscreen")
+        p.add_argument("--screenshots", metavar="DIR", help="save a PNG of each screen the first time it appears")
+
+    demo = sub.add_parser("demo", help="the whole journey offline, against the built-in stand-in for Google")
+    screen_options(demo)
+    demo.add_argument("--photos", type=int, default=12, metavar="N", help="how many photos the person picks (12)")
+    demo.add_argument("--state-dir", metavar="DIR", help="where the demo keeps its library (wiped at start)")
+    demo.add_argument("--latency", type=float, default=0.05, help=argparse.SUPPRESS)
+    demo.set_defaults(func=cmd_demo)
+
+    run = sub.add_parser("run", help="run the kiosk")
+    run.add_argument("--config", metavar="FILE", help="TOML config (default $PICKER_KIOSK_CONFIG or "
+                     f"{DEFAULT_CONFIG})")
+    screen_options(run)
+    run.add_argument("--once", action="store_true",
+                     help="sign in if needed, one picking session, download, delete it, exit")
+    run.set_defaults(func=cmd_run)
+
+    signout = sub.add_parser("signout", help="revoke the token at Google and forget it")
+    signout.add_argument("--config", metavar="FILE")
+    signout.set_defaults(func=cmd_signout)
+
+    emulator = sub.add_parser("emulator", help="the stand-in for Google on its own, for app developers")
+    from core.emulator import cli as emulator_cli
+
+    emulator_cli.add_arguments(emulator)
+    emulator.set_defaults(func=cmd_emulator)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "demo" and args.photos < 0:
+        parser.error("--photos must be 0 or more")
+    logs.setup(verbose=args.verbose)
+    try:
+        code: int = args.func(args)
+    except KioskError as exc:
+        print(f"picker-kiosk: {exc.message}", file=sys.stderr)
+        return 2 if isinstance(exc, ConfigError) else 1
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

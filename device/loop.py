@@ -1,0 +1,174 @@
+"""The main loop: feeds events to the state machine, hands effects to the runner, draws, sleeps."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import FrameType
+from typing import Protocol
+
+from core import flow
+from core.clock import REAL, Clock
+from core.records import Photo
+from core.states import Downloading, State, UserAction
+from device import notify
+
+log = logging.getLogger(__name__)
+
+# Keys and taps are read at least this often, even when the screen is still.
+INPUT_POLL = 0.1
+# After SIGTERM the open session is deleted and the state saved within this time (systemd waits 10 s).
+SHUTDOWN_GRACE = 4.0
+
+
+class Renderer(Protocol):
+    """What the loop needs of a screen: device.screen.Screen and device.terminal.Terminal both fit."""
+
+    def handle_events(self) -> list[UserAction]: ...
+
+    def show(self, state: State, now: float, photos: Sequence[Photo]) -> None: ...
+
+    def next_wake(self, now: float) -> float: ...
+
+
+class Screenshots(Protocol):
+    def save_screenshot(self, path: Path) -> None: ...
+
+
+@dataclass
+class ScreenshotPlan:
+    """Save one PNG the first time each screen appears; optionally stop once the journey's are saved."""
+
+    folder: Path
+    stop_after: frozenset[str] = frozenset()
+    settle: float = 1.5  # seconds a screen is shown before it is saved (photos decode, fades finish)
+    saved: set[str] = field(default_factory=set)
+    _first_seen: dict[str, float] = field(default_factory=dict)
+
+    def due(self, state: State, now: float) -> str | None:
+        name = state.screen_name
+        if name in self.saved:
+            return None
+        if isinstance(state, Downloading) and state.done == 0:
+            return None  # a progress bar with something on it says more
+        first = self._first_seen.setdefault(name, now)
+        wait = self.settle if name in ("slideshow", "downloading") else 0.2
+        return name if now - first >= wait else None
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.stop_after) and self.stop_after <= self.saved
+
+
+class Loop:
+    """Owns the machine; everything else talks to it through events."""
+
+    def __init__(
+        self,
+        machine: flow.Machine,
+        renderer: Renderer,
+        run_effects: Callable[[list[flow.Effect]], None],
+        next_event: Callable[[float], flow.Event | None],
+        drain: Callable[[], list[flow.Event]],
+        photos: Callable[[], Sequence[Photo]],
+        *,
+        clock: Clock = REAL,
+        screenshots: ScreenshotPlan | None = None,
+    ) -> None:
+        self.machine = machine
+        self._renderer = renderer
+        self._run_effects = run_effects
+        self._next_event = next_event
+        self._drain = drain
+        self._photos = photos
+        self._clock = clock
+        self._screenshots = screenshots
+        self._stop_requested = threading.Event()
+        self._stop_deadline: float | None = None
+        self._last_state: State | None = None
+
+    def request_stop(self) -> None:
+        """Thread- and signal-safe: ask the loop to shut down gracefully."""
+        self._stop_requested.set()
+
+    def install_signal_handlers(self) -> None:
+        def handler(signum: int, frame: FrameType | None) -> None:
+            self.request_stop()
+
+        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, handler)
+
+    def feed(self, event: flow.Event) -> None:
+        now = self._clock.now()
+        self.machine, effects = flow.step(self.machine, event, now)
+        for note in self.machine.notes:
+            log.info("%s", note)
+        if self.machine.notes:
+            self.machine = replace(self.machine, notes=())
+        if effects:
+            self._run_effects(effects)
+
+    def run(self, boot: flow.Boot) -> flow.Exit:
+        self.feed(boot)
+        notify.ready()
+        watchdog = notify.watchdog_interval()
+        last_ping = 0.0
+        while self.machine.exit is None:
+            now = self._clock.now()
+            if self._stop_requested.is_set() and not self.machine.stopping:
+                log.info("stopping: deleting any open picking session")
+                notify.stopping()
+                self._stop_deadline = now + SHUTDOWN_GRACE
+                self.feed(flow.Shutdown())
+                continue
+            if self._stop_deadline is not None and now >= self._stop_deadline:
+                log.warning("stopping before every open picking session was deleted; the next start deletes it")
+                self.machine = flow.Machine(exit=flow.Exit(0))
+                break
+            for action in self._renderer.handle_events():
+                if action is UserAction.QUIT:
+                    self.request_stop()
+                else:
+                    self.feed(flow.Action(action))
+            for event in self._drain():
+                self.feed(event)
+            self.feed(flow.Tick())
+            state = self.machine.state
+            if state != self._last_state:
+                log.debug("screen: %s", state.screen_name)
+                self._last_state = state
+            now = self._clock.now()
+            self._renderer.show(state, now, self._photos())
+            self._maybe_screenshot(state, now)
+            if self._screenshots is not None and self._screenshots.complete:
+                log.info("every screen of the journey is saved in %s", self._screenshots.folder)
+                self.request_stop()
+            if watchdog is not None and now - last_ping >= watchdog / 2:
+                notify.watchdog()
+                last_ping = now
+            wait = min(self._renderer.next_wake(now), INPUT_POLL)
+            event = self._next_event(wait)
+            if event is not None:
+                self.feed(event)
+        assert self.machine.exit is not None
+        return self.machine.exit
+
+    def _maybe_screenshot(self, state: State, now: float) -> None:
+        plan = self._screenshots
+        if plan is None or not hasattr(self._renderer, "save_screenshot"):
+            return
+        name = plan.due(state, now)
+        if name is None:
+            return
+        path = plan.folder / f"{name}.png"
+        try:
+            self._renderer.save_screenshot(path)  # type: ignore[attr-defined]
+        except OSError as exc:
+            log.warning("could not save the screenshot %s: %s", path, exc)
+            return
+        plan.saved.add(name)
+        log.info("saved %s", path)

@@ -1,0 +1,289 @@
+"""Carries out the state machine's effects in worker threads and reports back with events."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import requests
+
+from core import flow
+from core.clock import REAL, Clock
+from core.config import Config
+from core.errors import KioskError, SignInRequired, TransportError
+from core.library import Library
+from core.picker import PickerClient
+from core.records import new_request_id
+from core.transport import Transport
+from device import logs
+from device.auth import DeviceAuth, DeviceFlow, Granted, StoredToken, TokenStore, authorized_session
+
+log = logging.getLogger(__name__)
+
+# sessions.delete is what keeps a person under Google's open-session limit: try it a few times.
+DELETE_TRIES = 3
+DELETE_RETRY_WAIT = 1.0
+
+
+def display_url(url: str) -> str:
+    """A URL as a person types it: the scheme and a trailing slash dropped."""
+    for prefix in ("https://", "http://"):
+        if url.startswith(prefix):
+            url = url[len(prefix) :]
+    return url.rstrip("/")
+
+
+@dataclass
+class Session:
+    """What the runner holds between effects: never shown, never logged."""
+
+    token: StoredToken | None = None
+    flow: DeviceFlow | None = None
+    picker: PickerClient | None = None
+
+
+class Runner:
+    """Executes effects; every outcome comes back through ``post`` as a core.flow event."""
+
+    def __init__(
+        self,
+        config: Config,
+        library: Library,
+        store: TokenStore,
+        post: Callable[[flow.Event], None],
+        *,
+        clock: Clock = REAL,
+        http: requests.Session | None = None,
+    ) -> None:
+        self._config = config
+        self._library = library
+        self._store = store
+        self._post = post
+        self._clock = clock
+        self._http = http or requests.Session()
+        self._auth = DeviceAuth(config.google, self._http, clock=clock)
+        self._state = Session()
+        self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="net")
+        self._download_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="download")
+        self._cancel = threading.Event()
+        self._lock = threading.Lock()
+
+    # ---- set-up ----------------------------------------------------------------------------------
+
+    def load_token(self) -> StoredToken | None:
+        token = self._store.load()
+        if token is not None:
+            self._use_token(token)
+        return token
+
+    def _use_token(self, token: StoredToken) -> None:
+        logs.register_secret(token.access_token)
+        logs.register_secret(token.refresh_token)
+        session = authorized_session(token, self._config.google, self._store)
+        transport = Transport(session, clock=self._clock)
+        picker = PickerClient(self._config.google.picker_url, transport, max_items=self._config.picking.max_items)
+        with self._lock:
+            self._state.token = token
+            self._state.picker = picker
+
+    def _picker(self) -> PickerClient:
+        with self._lock:
+            picker = self._state.picker
+        if picker is None:
+            raise SignInRequired("This device is not signed in to Google.")
+        return picker
+
+    # ---- running effects ----------------------------------------------------------------------------
+
+    def run(self, effects: list[flow.Effect]) -> None:
+        for effect in effects:
+            self._run_one(effect)
+
+    def _run_one(self, effect: flow.Effect) -> None:
+        log.debug("effect %s", type(effect).__name__)
+        match effect:
+            case flow.StartSignIn():
+                self._submit("sign-in", self._start_sign_in)
+            case flow.PollToken():
+                self._submit("token", self._poll_token)
+            case flow.ForgetToken():
+                self._forget_token()
+            case flow.CreateSession(replace=replacing):
+                self._submit("create", lambda: self._create_session(replacing))
+            case flow.PollSession(session_id=sid):
+                self._submit("poll", lambda: self._poll_session(sid), sid)
+            case flow.Download(session_id=sid, replace=replacing):
+                self._cancel.clear()
+                self._submit("download", lambda: self._download(sid, replacing), sid, pool=self._download_pool)
+            case flow.DeleteSession(session_id=sid):
+                self._submit("delete", lambda: self._delete_session(sid), sid)
+            case flow.CancelWork():
+                self._cancel.set()
+            case flow.SignOut():
+                self._submit("sign-out", self._sign_out)
+
+    def _submit(
+        self,
+        during: flow.Step,
+        work: Callable[[], flow.Event],
+        session_id: str | None = None,
+        pool: ThreadPoolExecutor | None = None,
+    ) -> None:
+        def job() -> None:
+            try:
+                event = work()
+            except KioskError as exc:
+                log.warning("%s failed: %s", during, exc.message)
+                event = flow.Failed(during, exc, session_id)
+            except Exception as exc:  # a bug: log it fully, show plain words, keep running
+                log.exception("unexpected error during %s", during)
+                event = flow.Failed(during, KioskError(f"Unexpected error ({type(exc).__name__})."), session_id)
+            self._post(event)
+
+        (pool or self._pool).submit(job)
+
+    # ---- sign-in -----------------------------------------------------------------------------------
+
+    def _start_sign_in(self) -> flow.Event:
+        device_flow = self._auth.start()
+        logs.register_secret(device_flow.device_code)
+        with self._lock:
+            self._state.flow = device_flow
+        return flow.CodeIssued(
+            user_code=device_flow.user_code,
+            verification_url=display_url(device_flow.verification_url),
+            qr_url=device_flow.qr_url,
+            expires_in=max(0.0, device_flow.expires_at - self._clock.now()),
+            interval=device_flow.interval,
+        )
+
+    def _poll_token(self) -> flow.Event:
+        with self._lock:
+            device_flow = self._state.flow
+        if device_flow is None:
+            raise KioskError("There is no sign-in code to check.")
+        result = self._auth.poll_once(device_flow)
+        if isinstance(result, Granted):
+            self._store.save(result.token)
+            self._use_token(result.token)
+            with self._lock:
+                self._state.flow = None
+            log.info("signed in%s", f" as {result.token.account}" if result.token.account else "")
+            return flow.SignedIn(result.token.account)
+        with self._lock:
+            self._state.flow = result.flow
+        return flow.TokenPending(result.flow.interval)
+
+    def _forget_token(self) -> None:
+        self._store.clear()
+        with self._lock:
+            self._state.token = None
+            self._state.picker = None
+
+    def _sign_out(self) -> flow.Event:
+        with self._lock:
+            token = self._state.token
+        if token is not None:
+            try:
+                self._auth.revoke(token)
+            except KioskError as exc:
+                # The token is forgotten either way; Google drops unused tokens after months.
+                log.warning("could not revoke the token at Google (%s); forgetting it here", exc.message)
+        self._forget_token()
+        log.info("signed out")
+        return flow.SignedOutDone()
+
+    # ---- picking -------------------------------------------------------------------------------------
+
+    def _create_session(self, replacing: bool) -> flow.Event:
+        picker = self._picker()
+        request_id = new_request_id()
+        session = picker.create_session(request_id)
+        self._library.remember_session(session.id, request_id, replacing)
+        log.info("picking session created (requestId %s)", request_id)
+        return flow.SessionCreated(
+            session_id=session.id,
+            picker_uri=session.picker_uri,
+            poll_interval=session.poll_interval if session.poll_interval is not None else 5.0,
+            timeout_in=session.timeout_in if session.timeout_in is not None else 1800.0,
+        )
+
+    def _poll_session(self, session_id: str) -> flow.Event:
+        session = self._picker().get_session(session_id)
+        return flow.SessionPolled(
+            session_id=session_id,
+            media_items_set=session.media_items_set,
+            poll_interval=session.poll_interval,
+            timeout_in=session.timeout_in,
+        )
+
+    def _download(self, session_id: str, replacing: bool) -> flow.Event:
+        picker = self._picker()
+
+        def progress(done: int, total: int, failed: int) -> None:
+            self._post(flow.Progress(session_id, done, total, failed))
+
+        report = self._library.download_session(
+            picker, session_id, replace=replacing, on_progress=progress, cancel=self._cancel
+        )
+        log.info(
+            "download finished: %d new, %d already here, %d failed, %d picked",
+            report.done,
+            report.skipped_existing,
+            report.failed,
+            report.total,
+        )
+        return flow.DownloadFinished(
+            session_id=session_id,
+            done=report.done + report.skipped_existing,
+            total=report.total,
+            failed=report.failed,
+            photos=self._library.count(),
+        )
+
+    def _delete_session(self, session_id: str) -> flow.Event:
+        picker = self._picker()
+        for attempt in range(1, DELETE_TRIES + 1):
+            try:
+                picker.delete_session(session_id)
+                break
+            except TransportError:
+                if attempt == DELETE_TRIES:
+                    raise
+                self._clock.sleep(DELETE_RETRY_WAIT * attempt)
+        self._library.forget_session(session_id)
+        log.info("picking session deleted")
+        return flow.SessionDeleted(session_id)
+
+    def close(self, wait: bool = True) -> None:
+        self._cancel.set()
+        self._download_pool.shutdown(wait=wait, cancel_futures=True)
+        self._pool.shutdown(wait=wait, cancel_futures=True)
+
+
+class EventQueue:
+    """Thread-safe inbox of events for the main loop."""
+
+    def __init__(self) -> None:
+        self._q: queue.Queue[flow.Event] = queue.Queue()
+
+    def post(self, event: flow.Event) -> None:
+        self._q.put(event)
+
+    def get(self, timeout: float) -> flow.Event | None:
+        try:
+            return self._q.get(timeout=max(0.0, timeout))
+        except queue.Empty:
+            return None
+
+    def drain(self) -> list[flow.Event]:
+        items: list[flow.Event] = []
+        while True:
+            try:
+                items.append(self._q.get_nowait())
+            except queue.Empty:
+                return items

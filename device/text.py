@@ -1,0 +1,169 @@
+"""Fonts and fitting text into boxes: wrap, then shrink, never clip; lines pre-rendered for cheap redraws."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pygame
+
+log = logging.getLogger(__name__)
+
+ASSETS_DIR = Path(__file__).resolve().parents[1] / "assets"
+REGULAR = "DejaVuSans.ttf"
+BOLD = "DejaVuSans-Bold.ttf"
+SHRINK = 0.93  # each step down is 7 % smaller: fine enough to use the width, few enough steps to be fast
+SMALLEST = 6  # below this nothing is readable anyway; only reached for absurd inputs
+URL_BREAKS = "/?&=.-_#"  # a long link is broken after one of these when it can be
+
+
+class Fonts:
+    """The shipped DejaVu fonts by size; pygame's own font when the files are missing (logged once)."""
+
+    def __init__(self, fonts_dir: Path | None = None) -> None:
+        folder = fonts_dir if fonts_dir is not None else ASSETS_DIR / "fonts"
+        self._paths: dict[bool, Path | None] = {}
+        for bold, name in ((False, REGULAR), (True, BOLD)):
+            path = folder / name
+            if path.is_file():
+                self._paths[bold] = path
+            else:
+                log.warning("screen: font %s not found; using pygame's default font instead", path)
+                self._paths[bold] = None
+        self._cache: dict[tuple[int, bool], pygame.font.Font] = {}
+
+    def get(self, size: int, bold: bool = False) -> pygame.font.Font:
+        size = max(SMALLEST, int(size))
+        key = (size, bold)
+        font = self._cache.get(key)
+        if font is None:
+            path = self._paths[bold]
+            font = pygame.font.Font(str(path) if path else None, size)
+            if path is None and bold:
+                font.set_bold(True)
+            if len(self._cache) > 64:  # sizes follow the screen; a few dozen at most are ever live
+                self._cache.clear()
+            self._cache[key] = font
+        return font
+
+
+@dataclass(frozen=True)
+class Style:
+    """How one block of text wants to look; ``size`` is the preferred pixel size, ``min_size`` the floor
+    before the block wraps onto more lines than ``max_lines``."""
+
+    size: int
+    bold: bool = False
+    color: tuple[int, int, int] = (240, 240, 235)
+    max_lines: int = 2
+    min_size: int = 0
+    url: bool = False  # break anywhere (after / ? & = . - _ when possible): links have no spaces
+
+
+@dataclass(frozen=True)
+class Block:
+    """Text fitted to a width: the lines and the font size that made them fit."""
+
+    lines: tuple[str, ...]
+    size: int
+    bold: bool
+    color: tuple[int, int, int]
+    line_height: int
+    width: int
+
+    @property
+    def height(self) -> int:
+        return self.line_height * len(self.lines)
+
+
+def _break_word(word: str, font: pygame.font.Font, max_w: int, url: bool) -> list[str]:
+    """Cut a word wider than ``max_w`` into pieces that fit, preferring cuts after URL punctuation."""
+    pieces: list[str] = []
+    rest = word
+    while rest:
+        if font.size(rest)[0] <= max_w:
+            pieces.append(rest)
+            break
+        # Longest prefix that fits (binary search on character count).
+        lo, hi = 1, len(rest)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if font.size(rest[:mid])[0] <= max_w:
+                lo = mid
+            else:
+                hi = mid - 1
+        cut = lo
+        if url:
+            nice = max((rest.rfind(c, 0, cut) for c in URL_BREAKS), default=-1)
+            if nice >= cut // 2:  # only if it does not leave a very short line
+                cut = nice + 1
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
+    return pieces
+
+
+def wrap(text: str, font: pygame.font.Font, max_w: int, *, break_words: bool, url: bool = False) -> list[str] | None:
+    """Greedy word wrap; None when a single word is too wide and ``break_words`` is False."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if font.size(candidate)[0] <= max_w:
+                line = candidate
+                continue
+            if line:
+                lines.append(line)
+            if font.size(word)[0] <= max_w:
+                line = word
+                continue
+            if not break_words:
+                return None
+            pieces = _break_word(word, font, max_w, url)
+            lines.extend(pieces[:-1])
+            line = pieces[-1]
+        lines.append(line)
+    return lines
+
+
+def fit(fonts: Fonts, text: str, style: Style, max_w: int, scale: float = 1.0) -> Block:
+    """The largest size (from ``style.size * scale`` down) at which ``text`` wraps into ``max_lines`` lines of
+    ``max_w``; at ``min_size`` it may take more lines, breaking a word only when nothing else fits."""
+    max_w = max(1, max_w)
+    size = max(SMALLEST, round(style.size * scale))
+    floor = max(SMALLEST, round((style.min_size or style.size * 0.6) * scale))
+    while True:
+        font = fonts.get(size, style.bold)
+        lines = wrap(text, font, max_w, break_words=style.url, url=style.url)
+        if lines is not None and len(lines) <= style.max_lines:
+            break
+        if size <= floor:
+            # Smaller would be unreadable from across a room: take more lines instead.
+            lines = wrap(text, font, max_w, break_words=True, url=style.url) or [text]
+            break
+        size = max(floor, int(size * SHRINK))
+    width = max((font.size(line)[0] for line in lines), default=0)
+    return Block(tuple(lines), size, style.bold, style.color, font.get_linesize(), width)
+
+
+def render_block(
+    fonts: Fonts, block: Block, surface: pygame.Surface, x: int, y: int, width: int, align: str = "left"
+) -> list[tuple[str, pygame.Rect]]:
+    """Draw ``block`` with its top-left at (x, y) inside a column ``width`` wide; return each line's rect."""
+    font = fonts.get(block.size, block.bold)
+    drawn: list[tuple[str, pygame.Rect]] = []
+    for i, line in enumerate(block.lines):
+        if not line:
+            continue
+        image = font.render(line, True, block.color)
+        lx = x
+        if align == "center":
+            lx = x + (width - image.get_width()) // 2
+        elif align == "right":
+            lx = x + width - image.get_width()
+        rect = pygame.Rect(lx, y + i * block.line_height, image.get_width(), image.get_height())
+        surface.blit(image, rect)
+        # The unclipped rect: blit() would report only the visible part and hide a clipped line.
+        drawn.append((line, rect))
+    return drawn
