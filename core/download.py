@@ -28,7 +28,6 @@ TEMP_SUFFIX = ".part"
 SPACE_CHECK_BYTES = 1024 * 1024  # re-check free space after every MiB written, not only per file
 ITEM_RETRIES = 2  # a flaky network gets two more tries per item before the whole download gives up
 RETRY_FIRST = 1.0  # seconds before the first item retry; doubled each time
-RETRY_429_MIN = 30.0  # Google: after RESOURCE_EXHAUSTED no sooner than 30 s
 
 
 class MediaSource(Protocol):
@@ -203,22 +202,21 @@ class Pool:
         return self._abort.is_set() or (self.cancel is not None and self.cancel.is_set())
 
     def _attempt(self, job: Job) -> Fetched:
-        """One item with a couple of retries for network trouble and Google's 5xx/429."""
+        """One item, tried again a couple of times after network trouble.
+
+        Google's 5xx/429 are not retried here: the transport already did, with Google's backoff rules.
+        """
         delay = RETRY_FIRST
         for attempt in range(ITEM_RETRIES + 1):
             if self._stop():
                 raise Cancelled()
             try:
                 return fetch_one(self.source, job, self.directory, self.cfg, self._stop, max_pixels=self.max_pixels)
-            except (TransportError, ApiError) as exc:
-                retryable = isinstance(exc, TransportError) or (isinstance(exc, ApiError) and exc.retryable)
-                if not retryable or attempt == ITEM_RETRIES:
+            except TransportError as exc:
+                if attempt == ITEM_RETRIES:
                     raise
-                wait_s = delay
-                if isinstance(exc, ApiError) and exc.status == 429:
-                    wait_s = max(RETRY_429_MIN, exc.retry_after or 0.0)
-                log.info("retrying a download in %.1f s: %s", wait_s, exc.message)
-                self.clock.sleep(wait_s)
+                log.info("retrying a download in %.1f s: %s", delay, exc.message)
+                self.clock.sleep(delay)
                 delay *= 2
         raise AssertionError("unreachable")
 

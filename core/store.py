@@ -241,9 +241,7 @@ class Store:
         with self._tx() as db:
             for stem in stems:
                 db.execute("DELETE FROM media WHERE stem = ?", (stem,))
-                db.execute(
-                    "UPDATE session_items SET state = 'pending' WHERE stem = ? AND state = 'done'", (stem,)
-                )
+                db.execute("UPDATE session_items SET state = 'pending' WHERE stem = ? AND state = 'done'", (stem,))
                 db.execute(
                     "UPDATE sessions SET finished = 0 WHERE id IN "
                     "(SELECT session_id FROM session_items WHERE stem = ?)",
@@ -332,8 +330,7 @@ class Store:
                 )
             for row in associate:
                 db.execute(
-                    "UPDATE media SET id = ?, created = COALESCE(?, created), shown = MAX(shown, ?) "
-                    "WHERE stem = ?",
+                    "UPDATE media SET id = ?, created = COALESCE(?, created), shown = MAX(shown, ?) WHERE stem = ?",
                     (row.id, time_text(row.created), 0 if replace else 1, row.stem),
                 )
 

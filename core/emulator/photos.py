@@ -272,7 +272,6 @@ class Library:
             if item.orientation in _STORE_TRANSPOSE:
                 img = img.transpose(_STORE_TRANSPOSE[item.orientation])
             return _encode(img, fmt, exif=_exif(item) if fmt == "JPEG" else None, quality=92)
-        assert spec.width is not None and spec.height is not None or spec.kind == "fit"
         if spec.kind == "crop":
             assert spec.width is not None and spec.height is not None
             cw, ch = cover_size(item.width, item.height, spec.width, spec.height)

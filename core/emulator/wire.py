@@ -164,3 +164,27 @@ def rfc3339(epoch: float, digits: int = 6) -> str:
     if digits == 0:
         return base + "Z"
     return f"{base}.{str(nanos).rjust(9, '0')[:digits]}Z"
+
+
+@dataclass(frozen=True)
+class Request:
+    """One parsed HTTP request as the endpoint handlers see it (header names lower-case)."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+
+    def arg(self, name: str) -> str | None:
+        """The first value of a query parameter."""
+        values = self.query.get(name)
+        return values[0] if values else None
+
+    @property
+    def form(self) -> dict[str, str]:
+        """The form-encoded body (first value of each field)."""
+        from urllib.parse import parse_qs
+
+        parsed = parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True)
+        return {k: v[0] for k, v in parsed.items()}
