@@ -142,12 +142,12 @@ def fetch_one(
             if stop():
                 raise Cancelled()
             out.flush()
+            if job.item.create_time is not None:
+                # The file's mtime carries the photo's date, so a rebuilt index keeps the slideshow order.
+                ns = int(job.item.create_time.timestamp() * 1_000_000_000)
+                os.utime(out.fileno(), ns=(ns, ns))
             os.fsync(out.fileno())
         info = check_media(tmp, job.kind, max_pixels=max_pixels)
-        if job.item.create_time is not None:
-            # The file's mtime carries the photo's date, so a rebuilt index keeps the slideshow order.
-            ns = int(job.item.create_time.timestamp() * 1_000_000_000)
-            os.utime(tmp, ns=(ns, ns))
         final = f"{job.stem}{info.ext}"
         os.replace(tmp, directory / final)
         fsync_dir(directory)

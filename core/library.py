@@ -12,7 +12,8 @@ Start-up check (``open``), decided policy:
 - an unindexed file of ours whose name belongs to a *pending* item of a remembered session is **adopted**
   after decoding (the process died between the rename and the index commit); any other unindexed file of
   ours is **removed** (left over from a replace swap or a dropped row: the index is the truth);
-- if the index is corrupt it is moved aside (``library.sqlite3.corrupt``) and rebuilt from the files: every
+- if the index is corrupt it is moved aside (``library.sqlite3.corrupt``) and rebuilt from the files (and
+  likewise built from the files when it is missing but photos are there): every
   file that decodes is adopted into the library (its id is unknown until it is picked again; its date comes
   from the file's mtime, which downloads set to the photo's createTime), the rest are removed;
 - files whose names are not ours are never touched.
@@ -142,7 +143,10 @@ class Library:
                 raise LibraryError("The photo library folder could not be created.") from exc
             self._lockfile = self._take_lock()
             try:
-                rebuilt = False
+                # A missing index with files beside it (state wiped, or restored from a backup of the photos
+                # only) is rebuilt from the files, like a corrupt one: deleting them would lose the library.
+                rebuilt = not (self.state_dir / DB_NAME).exists()
+                corrupt = False
                 try:
                     self._store.open()
                 except CorruptIndex as exc:
@@ -152,8 +156,8 @@ class Library:
                         self._store.open()
                     except CorruptIndex as again:
                         raise LibraryError("The photo library's index could not be created.") from again
-                    rebuilt = True
-                report = self._check(rebuilt=rebuilt, deep=deep)
+                    rebuilt = corrupt = True
+                report = self._check(rebuilt=rebuilt, corrupt=corrupt, deep=deep)
             except BaseException:
                 self._store.close()
                 self._release_lock()
@@ -205,7 +209,7 @@ class Library:
 
     # ---- the start-up check ----------------------------------------------------------------------
 
-    def _check(self, *, rebuilt: bool, deep: bool) -> CheckReport:
+    def _check(self, *, rebuilt: bool, corrupt: bool, deep: bool) -> CheckReport:
         directory = self.library_dir
         try:
             names = os.listdir(directory)
@@ -269,7 +273,7 @@ class Library:
         return CheckReport(
             removed_temp=removed_temp,
             dropped_rows=len(dropped),
-            rebuilt=rebuilt,
+            rebuilt=corrupt or (rebuilt and adopted > 0),
             adopted=adopted,
             removed_files=removed_files,
         )

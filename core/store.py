@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core.errors import LibraryError
+from core.errors import DiskFull, LibraryError
 
 SCHEMA_VERSION = 1
 
@@ -138,7 +138,7 @@ class Store:
         try:
             db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
-            raise CorruptIndex(str(exc)) from exc
+            raise LibraryError("The photo library's index could not be opened.") from exc
         try:
             mode = db.execute("PRAGMA journal_mode=WAL").fetchone()
             if not mode or str(mode[0]).lower() != "wal":
@@ -152,6 +152,10 @@ class Store:
                 raise CorruptIndex(f"unknown schema version {version}")
             db.executescript(_SCHEMA)
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.OperationalError as exc:
+            # Cannot open, locked, I/O error: not proof of corruption, so the file is left alone.
+            db.close()
+            raise LibraryError("The photo library's index could not be opened.") from exc
         except (sqlite3.Error, CorruptIndex) as exc:
             db.close()
             raise CorruptIndex(str(exc)) from exc
@@ -177,6 +181,8 @@ class Store:
                     raise
                 db.execute("COMMIT")
             except sqlite3.Error as exc:
+                if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+                    raise DiskFull("The disk is full; the photo library cannot record new photos.") from exc
                 raise LibraryError("The photo library's index could not be written.") from exc
 
     @contextmanager

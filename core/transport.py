@@ -65,7 +65,7 @@ RETRY_429_MIN = 30.0  # Google: after a 429 wait no less than 30 s (or Retry-Aft
 MAX_JSON_BYTES = 16 * 1024 * 1024  # a page of 100 items is ~100 KB; anything this big is hostile
 
 SEVEN_DAY_HINT = (
-    "If the Google Cloud project's OAuth consent screen is still in \"Testing\", Google lets a sign-in "
+    'If the Google Cloud project\'s OAuth consent screen is still in "Testing", Google lets a sign-in '
     "last only 7 days; publish the app to stop this happening every week."
 )
 

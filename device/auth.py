@@ -213,6 +213,8 @@ def _oauth_error(reply: Reply) -> str:
 
 def _common_error(error: str, reply: Reply) -> KioskError:
     """Errors both /device/code and /token may answer with."""
+    if reply.status >= 500:
+        return error_from_reply(reply)  # "internal_failure" and the like: Google's trouble, retryable
     if error == "invalid_client":
         return InvalidClient(_INVALID_CLIENT)
     if error == "rate_limit_exceeded":
@@ -228,7 +230,7 @@ def _common_error(error: str, reply: Reply) -> KioskError:
         # The name comes from Google; it is not secret but keep it short and printable.
         name = "".join(ch for ch in error[:40] if ch.isalnum() or ch == "_")
         return AuthError(f"Google refused the sign-in ({name or 'unknown reason'}).")
-    if reply.status >= 500 or reply.status == 429:
+    if reply.status == 429:
         return error_from_reply(reply)
     return ApiError(f"Google's sign-in service answered {reply.status}.", status=reply.status)
 
@@ -537,9 +539,7 @@ def token_from_credentials(creds: Credentials, previous: StoredToken) -> StoredT
     )
 
 
-def authorized_session(
-    token: StoredToken, google: GoogleConfig, store: TokenStore | None
-) -> AuthorizedSession:
+def authorized_session(token: StoredToken, google: GoogleConfig, store: TokenStore | None) -> AuthorizedSession:
     """A requests Session that adds the Bearer and refreshes it (once, whatever the thread count), saving it."""
     current = [token]
 
@@ -554,4 +554,3 @@ def authorized_session(
             log.warning("could not save the refreshed sign-in (%s)", type(exc).__name__)
 
     return AuthorizedSession(credentials(token, google, on_refresh=saved))  # type: ignore[no-untyped-call]
-

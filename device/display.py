@@ -59,23 +59,22 @@ def open_display(
     wanted = choose_driver(env)
     if wanted is None:
         raise DisplayError(
-            "No screen found: no desktop session (DISPLAY/WAYLAND_DISPLAY) and no KMS/DRM device "
-            "(/dev/dri/card*)."
+            "No screen found: no desktop session (DISPLAY/WAYLAND_DISPLAY) and no KMS/DRM device (/dev/dri/card*)."
         )
     if wanted and not env.get("SDL_VIDEODRIVER"):
         env["SDL_VIDEODRIVER"] = wanted
     try:
         pygame.display.init()
         pygame.font.init()
-        if size is None:
-            surface = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
-        else:
-            surface = pygame.display.set_mode(size)
+        # (0, 0) fullscreen means the display's own resolution.
+        surface = pygame.display.set_mode((0, 0), pygame.FULLSCREEN) if size is None else pygame.display.set_mode(size)
     except pygame.error as exc:
         shown = wanted or "the desktop's"
         log.error("screen: could not open the display with the %s video driver: %s", shown, exc)
         pygame.display.quit()
-        raise DisplayError(f"The screen could not be opened with the {shown} driver ({exc}).{_kms_hint(wanted)}") from exc
+        raise DisplayError(
+            f"The screen could not be opened with the {shown} driver ({exc}).{_kms_hint(wanted)}"
+        ) from exc
     actual = pygame.display.get_driver()
     if actual in HEADLESS_DRIVERS and wanted not in HEADLESS_DRIVERS:
         log.error(

@@ -11,7 +11,8 @@ from device.qr import QUIET_MODULES
 from device.text import Block, Fonts, Style, fit
 
 BIG_SCREEN_QR_SHARE = 0.80  # on a TV the QR card takes 80 % of the height: scannable from a sofa, not shouting
-TEXT_SHARE_MIN = 0.36  # the text column beside the QR keeps at least this share of the width
+SMALL_SCREEN_UNIT = 5.4  # px per layout unit at least (800×480 would otherwise get 4.8)
+TEXT_SHARE_MIN = 0.42  # the text column beside the QR keeps at least this share of the width
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,8 @@ class Layout:
 
     @property
     def unit(self) -> float:
-        return self.height / 100
+        # Small panels are looked at from closer, but not that much closer: type does not shrink below this.
+        return max(self.height / 100, SMALL_SCREEN_UNIT)
 
     def px(self, units: float, floor: int = 0) -> int:
         return max(floor, round(units * self.unit))
@@ -94,16 +96,16 @@ class Item:
 
 @dataclass
 class Placed:
-    """A column after fitting: each block with its top-left, and the rects of the named slots."""
+    """A column after fitting: each block with its top, and the rects of the named slots."""
 
-    blocks: list[tuple[Block, int, int]] = field(default_factory=list)
+    box: pygame.Rect
+    align: str
+    blocks: list[tuple[Block, int]] = field(default_factory=list)
     slots: dict[str, tuple[pygame.Rect, Style]] = field(default_factory=dict)
     height: int = 0
 
 
-def stack(
-    fonts: Fonts, layout: Layout, items: Sequence[Item], box: pygame.Rect, align: str = "left"
-) -> Placed:
+def stack(fonts: Fonts, layout: Layout, items: Sequence[Item], box: pygame.Rect, align: str = "left") -> Placed:
     """Fit ``items`` into ``box`` top to bottom, all scaled down together until the column fits its height,
     then centred vertically in the box."""
     scale = 1.0
@@ -114,16 +116,12 @@ def stack(
         if total <= box.height or scale < 0.2:
             break
         scale *= 0.93
-    placed = Placed(height=total)
+    placed = Placed(box=box, align=align, height=total)
     y = box.top + max(0, (box.height - total) // 2)
     for item, block, gap in zip(items, blocks, gaps, strict=True):
         y += gap
-        if align == "center":
-            x = box.left + (box.width - block.width) // 2
-        else:
-            x = box.left
         if item.slot is None:
-            placed.blocks.append((block, x, y))
+            placed.blocks.append((block, y))
         else:
             slot_style = Style(
                 size=block.size, bold=block.bold, color=block.color, max_lines=1, min_size=block.size // 2

@@ -8,8 +8,7 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from core.clock import Now
-from core.clock import REAL as REAL_CLOCK
+from core.clock import REAL, Now
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +38,16 @@ def _one_line(text: str) -> str:
     return flat[:STATUS_MAX_CHARS]
 
 
-def watchdog_timeout(environ: Mapping[str, str] | None = None, pid: int | None = None) -> float | None:
-    """The watchdog timeout systemd set for this process, in seconds, or None if there is none.
+def watchdog_interval(environ: Mapping[str, str] | None = None, pid: int | None = None) -> float | None:
+    """The watchdog timeout systemd set for this process (WatchdogSec=), in seconds, or None.
 
     Like sd_watchdog_enabled(3): $WATCHDOG_USEC must be a positive integer and, when $WATCHDOG_PID is
-    set, it must name this process (otherwise the timeout was meant for a parent or a child).
+    set, it must name this process (otherwise the watchdog belongs to a parent or a child). Ping at least
+    every ``PING_FRACTION`` of it; :class:`Watchdog` does that for a frame loop.
     """
     env = os.environ if environ is None else environ
-    raw_usec = env.get("WATCHDOG_USEC", "")
     try:
-        usec = int(raw_usec)
+        usec = int(env.get("WATCHDOG_USEC", ""))
     except ValueError:
         return None
     if usec <= 0:
@@ -64,12 +63,6 @@ def watchdog_timeout(environ: Mapping[str, str] | None = None, pid: int | None =
     return usec / 1_000_000
 
 
-def watchdog_interval(environ: Mapping[str, str] | None = None, pid: int | None = None) -> float | None:
-    """How often to send WATCHDOG=1, in seconds (half the timeout), or None when no watchdog is set."""
-    timeout = watchdog_timeout(environ, pid)
-    return None if timeout is None else timeout * PING_FRACTION
-
-
 @dataclass(frozen=True)
 class Notifier:
     """Sends state changes to the service manager; every method is a harmless no-op outside systemd.
@@ -79,7 +72,7 @@ class Notifier:
     """
 
     address: str | None = None
-    watchdog_timeout: float | None = None
+    watchdog_interval: float | None = None  # WatchdogSec= in seconds; None when there is no watchdog
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None, pid: int | None = None) -> Notifier:
@@ -89,17 +82,12 @@ class Notifier:
         address = _socket_address(raw) if raw else None
         if raw and address is None:
             log.warning("NOTIFY_SOCKET is set to an address picker-kiosk cannot use; not notifying systemd.")
-        return cls(address=address, watchdog_timeout=watchdog_timeout(env, pid))
+        return cls(address=address, watchdog_interval=watchdog_interval(env, pid))
 
     @property
     def enabled(self) -> bool:
         """True when running under a service manager that listens for notifications."""
         return self.address is not None
-
-    @property
-    def watchdog_interval(self) -> float | None:
-        """Seconds between WATCHDOG=1 pings, or None when systemd set no watchdog for us."""
-        return None if self.watchdog_timeout is None else self.watchdog_timeout * PING_FRACTION
 
     def send(self, *assignments: str, wait: bool = True) -> bool:
         """Send ``KEY=value`` assignments in one datagram; True if the manager's socket took it.
@@ -117,7 +105,7 @@ class Notifier:
                 else:
                     sock.sendto(payload, socket.MSG_DONTWAIT, self.address)
         except OSError as exc:
-            # Only the field names go to the log: STATUS text is ours, but keep the rule simple.
+            # Field names only: a payload is never echoed into the log.
             names = ",".join(a.split("=", 1)[0] for a in assignments)
             log.debug("could not notify systemd (%s): %s", names, exc.strerror or type(exc).__name__)
             return False
@@ -146,22 +134,22 @@ class Notifier:
 
 @dataclass
 class Watchdog:
-    """Pings at most once per watchdog interval, however often :meth:`tick` is called.
+    """Pings every ``PING_FRACTION`` of the watchdog interval, however often :meth:`tick` is called.
 
     The frame loop calls ``tick()`` every frame: a frozen loop stops the pings and systemd restarts us.
     """
 
     notifier: Notifier
-    now: Now = REAL_CLOCK.now
+    now: Now = REAL.now
     _last: float | None = field(default=None, init=False, repr=False)
 
     def tick(self) -> bool:
-        """Send WATCHDOG=1 if the interval has passed since the last ping; True if one was sent."""
+        """Send WATCHDOG=1 if it is due; True if one was sent."""
         interval = self.notifier.watchdog_interval
         if interval is None or not self.notifier.enabled:
             return False
         t = self.now()
-        if self._last is not None and t - self._last < interval:
+        if self._last is not None and t - self._last < interval * PING_FRACTION:
             return False
         sent = self.notifier.watchdog()
         if sent:

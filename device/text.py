@@ -59,6 +59,7 @@ class Style:
     max_lines: int = 2
     min_size: int = 0
     url: bool = False  # break anywhere (after / ? & = . - _ when possible): links have no spaces
+    one_line: float = 0.0  # shrink to this share of ``size`` on one line before wrapping at all
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,14 @@ def fit(fonts: Fonts, text: str, style: Style, max_w: int, scale: float = 1.0) -
     max_w = max(1, max_w)
     size = max(SMALLEST, round(style.size * scale))
     floor = max(SMALLEST, round((style.min_size or style.size * 0.6) * scale))
+    if style.one_line:
+        # A title or a link reads best whole: a little smaller on one line beats two lines.
+        single = max(floor, round(style.size * style.one_line * scale))
+        while size > single:
+            font = fonts.get(size, style.bold)
+            if font.size(text)[0] <= max_w and "\n" not in text:
+                return Block((text,), size, style.bold, style.color, font.get_linesize(), font.size(text)[0])
+            size = max(single, int(size * SHRINK))
     while True:
         font = fonts.get(size, style.bold)
         lines = wrap(text, font, max_w, break_words=style.url, url=style.url)

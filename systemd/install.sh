@@ -2,6 +2,8 @@
 # Installs picker-kiosk as a boot service: service user, venv under /opt, config skeleton, enabled unit.
 # Run as root (`make install-service` does). `--dry-run` prints every step and changes nothing.
 set -euo pipefail
+# The service user must be able to read the code and run the venv, whatever root's own umask is.
+umask 022
 
 usage() {
     cat <<'EOF'
@@ -27,7 +29,10 @@ PREFIX=/opt/picker-kiosk
 ETC_DIR=/etc/picker-kiosk
 UNIT_DIR=/etc/systemd/system
 STATE_DIR=/var/lib/picker-kiosk
-PYTHON=${PYTHON:-python3}
+# Debian's interpreter, not one from a pyenv/conda in root's home that the service user cannot enter.
+if [ -z "${PYTHON:-}" ]; then
+    if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
+fi
 # What SDL's kmsdrm driver dlopen()s at run time (pygame-ce's wheel bundles SDL itself, not these), the
 # Mesa drivers behind GBM/EGL, and what `python3 -m venv` needs on Debian.
 APT_PACKAGES=(python3-venv libdrm2 libgbm1 libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri libudev1)
@@ -76,6 +81,8 @@ if [ "$USE_APT" = 1 ] && command -v apt-get >/dev/null 2>&1; then
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
     done
     if [ "${#missing[@]}" -gt 0 ]; then
+        # A fresh image's package lists are stale: install without update would ask for files long gone.
+        run apt-get update -q
         run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
     else
         say "  all present: ${APT_PACKAGES[*]}"
@@ -121,11 +128,21 @@ run mv "$PREFIX/src.new" "$PREFIX/src"
 run rm -rf "$PREFIX/src.old"
 
 say "Python venv in $PREFIX/venv"
-[ -x "$PREFIX/venv/bin/python" ] || run "$PYTHON" -m venv "$PREFIX/venv"
+# A venv whose interpreter went away (a Python upgrade) is rebuilt rather than patched.
+if [ -e "$PREFIX/venv" ] && ! "$PREFIX/venv/bin/python" -c '' 2>/dev/null; then
+    run rm -rf "$PREFIX/venv"
+fi
+if [ ! -x "$PREFIX/venv/bin/python" ] || [ "$DRY_RUN" = 1 ]; then
+    run "$PYTHON" -m venv "$PREFIX/venv"
+fi
 # Editable, so the fonts in assets/ at the top of the tree are found next to the code.
 run "$PREFIX/venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$PREFIX/src"
 # The service sees /opt read-only (ProtectSystem=strict): compile the bytecode now, once.
 run "$PREFIX/venv/bin/python" -m compileall -q "$PREFIX/src/core" "$PREFIX/src/device"
+# Fail here, not at boot, if the service user cannot run what was just installed.
+# (-I: neither the current directory nor $PYTHONPATH may stand in for the installed copy.)
+run runuser -u "$USER_NAME" -- "$PREFIX/venv/bin/python" -I -c \
+    'import sys, core, device; sys.exit(0 if core.__file__.startswith(sys.argv[1]) else 1)' "$PREFIX/src/"
 
 say "Configuration in $ETC_DIR"
 run install -d -m 0750 -o root -g "$USER_NAME" "$ETC_DIR"

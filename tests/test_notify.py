@@ -95,9 +95,7 @@ def test_ready_and_watchdog_reach_the_socket(manager: Manager, monkeypatch: pyte
     assert manager.receive()[0] == {"STATUS": "37 of 120 photos"}
 
 
-def test_ping_from_a_worker_thread_carries_the_main_pid(
-    path_manager: Manager, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_ping_from_a_worker_thread_carries_the_main_pid(path_manager: Manager, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NOTIFY_SOCKET", path_manager.env_value)
     results: list[bool] = []
     worker = threading.Thread(target=lambda: results.append(notify.watchdog()))
@@ -175,11 +173,11 @@ def test_watchdog_ping_never_blocks_on_a_full_queue(path_manager: Manager) -> No
 
 def test_watchdog_interval_follows_watchdog_usec_and_pid(monkeypatch: pytest.MonkeyPatch) -> None:
     assert notify.watchdog_interval() is None
-    monkeypatch.setenv("WATCHDOG_USEC", "30000000")
-    assert notify.watchdog_interval() == 15.0
-    assert notify.watchdog_timeout() == 30.0
+    monkeypatch.setenv("WATCHDOG_USEC", "30000000")  # WatchdogSec=30
+    assert notify.watchdog_interval() == 30.0
     monkeypatch.setenv("WATCHDOG_PID", str(os.getpid()))
-    assert notify.watchdog_interval() == 15.0
+    assert notify.watchdog_interval() == 30.0
+    assert Notifier.from_environ().watchdog_interval == 30.0
     # A WATCHDOG_PID naming another process means the watchdog is not ours to feed.
     monkeypatch.setenv("WATCHDOG_PID", str(os.getpid() + 1))
     assert notify.watchdog_interval() is None

@@ -54,9 +54,7 @@ class Fault:
     @property
     def answers_instead(self) -> bool:
         """True when the fault replaces the endpoint's answer (the endpoint does not run)."""
-        return self.garbage is not None or any(
-            v is not None for v in (self.status, self.google_status, self.error)
-        )
+        return self.garbage is not None or any(v is not None for v in (self.status, self.google_status, self.error))
 
 
 class _Armed:

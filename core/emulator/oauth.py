@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import count
+from typing import Any
 
 from core.emulator.record import Bearer, Recorder
 from core.emulator.state import PICKER_SCOPE, SLACK, Settings, World
@@ -18,7 +19,6 @@ from core.emulator.wire import Reply, Request, json_reply, oauth_error
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 DEAD_REFRESH = "Token has been expired or revoked."
 _USER_CODE_LETTERS = "BCDFGHJKLMNPQRSTVWXZ"  # no vowels, so no words; what Google's codes look like
-_grant_ids = count(1)
 
 
 @dataclass
@@ -67,9 +67,7 @@ def _b64(data: bytes) -> str:
 class OAuth:
     """Google's oauth2 endpoints as the emulator plays them. Callers hold the emulator lock."""
 
-    def __init__(
-        self, settings: Settings, world: World, recorder: Recorder, base_url: Callable[[], str]
-    ) -> None:
+    def __init__(self, settings: Settings, world: World, recorder: Recorder, base_url: Callable[[], str]) -> None:
         self._s = settings
         self._world = world
         self._recorder = recorder
@@ -79,6 +77,7 @@ class OAuth:
         self._by_refresh: dict[str, Grant] = {}
         self._access: dict[str, AccessToken] = {}
         self._jwt_key = secrets.token_bytes(32)
+        self._grant_ids = count(1)
         self.device_codes_issued = 0
         self.tokens_refreshed = 0
 
@@ -115,9 +114,7 @@ class OAuth:
         if self._world.refuse_scope and PICKER_SCOPE in scope.split():
             return oauth_error("invalid_scope", f"Invalid device flow scope: {PICKER_SCOPE}")
         code = "4/" + _b64(secrets.token_bytes(33))
-        user_code = "-".join(
-            "".join(secrets.choice(_USER_CODE_LETTERS) for _ in range(4)) for _ in range(2)
-        )
+        user_code = "-".join("".join(secrets.choice(_USER_CODE_LETTERS) for _ in range(4)) for _ in range(2))
         self._codes[code] = DeviceCode(code, user_code, client_id, scope, now, float(self._s.interval))
         self.device_codes_issued += 1
         verification = f"{self._base_url()}/device"
@@ -159,17 +156,21 @@ class OAuth:
         if person.answer == "deny":
             return oauth_error("access_denied")
         dc.used = True
-        grant = Grant(next(_grant_ids), client_id, dc.scope, person.email, "1//" + _b64(secrets.token_bytes(48)))
+        return json_reply(self.grant(client_id, dc.scope, person.email, now))
+
+    def grant(self, client_id: str, scope: str, email: str, now: float) -> dict[str, Any]:
+        """The person allowed access: a new grant, answered as Google's token endpoint does."""
+        grant = Grant(next(self._grant_ids), client_id, scope, email, "1//" + _b64(secrets.token_bytes(48)))
         self._grants.append(grant)
         self._by_refresh[grant.refresh_token] = grant
         answer = self._token_answer(grant, now)
         answer["refresh_token"] = grant.refresh_token
-        return json_reply(answer)
+        return answer
 
-    def _token_answer(self, grant: Grant, now: float) -> dict[str, object]:
+    def _token_answer(self, grant: Grant, now: float) -> dict[str, Any]:
         token = AccessToken("ya29." + _b64(secrets.token_bytes(60)), grant, now + self._s.access_token_lifetime)
         self._access[token.token] = token
-        answer: dict[str, object] = {
+        answer: dict[str, Any] = {
             "access_token": token.token,
             "expires_in": self._s.access_token_lifetime,
             "scope": grant.scope,

@@ -168,7 +168,8 @@ def draw_scene(item: LibraryItem, width: int, height: int) -> Image.Image:
             draw.rectangle(box, fill=colour)
         else:
             draw.polygon([(cx, cy - r), (cx + r, cy + r), (cx - r, cy + r)], fill=colour)
-    font = _font(max(8, int(unit * 0.16)))
+    # As big as fits: about a third of the height, or most of the width for long labels on narrow pictures.
+    font = _font(max(8, int(min(height * 0.3, width * 0.8 / (0.6 * len(item.label))))))
     stroke = max(1, unit // 120)
     draw.text(
         (width / 2, height / 2),
@@ -181,9 +182,7 @@ def draw_scene(item: LibraryItem, width: int, height: int) -> Image.Image:
     )
     if item.video_status:
         small = _font(max(8, int(unit * 0.06)))
-        draw.text(
-            (width / 2, height * 0.8), item.video_status, font=small, fill=(255, 255, 0), anchor="mm"
-        )
+        draw.text((width / 2, height * 0.8), item.video_status, font=small, fill=(255, 255, 0), anchor="mm")
     return img
 
 
@@ -229,6 +228,7 @@ class Library:
     ) -> None:
         if not 1 <= count <= MAX_PHOTOS:
             raise ValueError(f"photos must be between 1 and {MAX_PHOTOS}")
+        self.seed = seed
         self.items = [make_item(i, seed) for i in range(count)]
         self._by_id = {item.id: item for item in self.items}
         self._photo_bytes = int(photo_kib * 1024) if photo_kib else None

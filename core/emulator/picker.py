@@ -54,12 +54,13 @@ class MediaUrl:
     issued_at: float
 
 
-def choose_picks(library: Library, person: Person, count: int, session_id: str) -> list[LibraryItem]:
+def choose_picks(library: Library, person: Person, count: int, ordinal: int) -> list[LibraryItem]:
     """Which items the person taps: a seeded shuffle; about a quarter videos, cycling through the statuses.
 
-    Without videos, or from a small library, fewer than ``count`` items may come back.
+    The same library seed and session number (``ordinal``) give the same picks, run after run. Without
+    videos, or from a small library, fewer than ``count`` items may come back.
     """
-    rng = random.Random(f"picks:{session_id}")
+    rng = random.Random(f"picks:{library.seed}:{ordinal}")
     photos = [i for i in library.items if i.type == "PHOTO"]
     pools: dict[str, list[LibraryItem]] = {}
     if person.include_videos:
@@ -135,7 +136,8 @@ class Picker:
         if now >= done_at and done_at < session.created_at + self._s.session_timeout:
             session.done_at = done_at
             count = max(0, min(person.pick_count, session.max_items, len(self._library.items)))
-            session.picks = choose_picks(self._library, person, count, session.id) if count else []
+            ordinal = self.created.index(session.id)
+            session.picks = choose_picks(self._library, person, count, ordinal) if count else []
 
     def _json(self, session: Session, now: float) -> dict[str, object]:
         self._advance(session, now)
@@ -244,7 +246,7 @@ class Picker:
 
     # -- mediaItems.list --------------------------------------------------------------------------------
 
-    def list(self, req: Request, token: AccessToken, now: float) -> Reply:
+    def list_items(self, req: Request, token: AccessToken, now: float) -> Reply:
         sid = req.arg("sessionId")
         if not sid:
             return google_error("INVALID_ARGUMENT", "sessionId is required.")

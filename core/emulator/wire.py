@@ -6,7 +6,9 @@ import html
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
+from urllib.parse import parse_qs
 
 # google.rpc.Code names and the HTTP status Google maps each to.
 GOOGLE_STATUS_HTTP: dict[str, int] = {
@@ -157,7 +159,7 @@ def html_reply(title: str, text: str, status: int = 200) -> Reply:
 def rfc3339(epoch: float, digits: int = 6) -> str:
     """RFC 3339 UTC with 0, 3, 6 or 9 fraction digits, as Google's Timestamp JSON."""
     whole = int(epoch // 1)
-    nanos = int(round((epoch - whole) * 1e9))
+    nanos = round((epoch - whole) * 1e9)
     if nanos >= 1_000_000_000:
         whole, nanos = whole + 1, 0
     base = datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S")
@@ -181,10 +183,8 @@ class Request:
         values = self.query.get(name)
         return values[0] if values else None
 
-    @property
+    @cached_property
     def form(self) -> dict[str, str]:
         """The form-encoded body (first value of each field)."""
-        from urllib.parse import parse_qs
-
         parsed = parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True)
         return {k: v[0] for k, v in parsed.items()}

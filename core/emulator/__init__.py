@@ -1,0 +1,20 @@
+"""A stand-in for Google on loopback: OAuth device grant, tokens, revoke, Photos Picker API and media bytes.
+
+    from core.emulator import Emulator, Person, Fault
+    with Emulator(clock=fake_clock.now, person=Person(pick_count=5)) as emu:
+        emu.url   # both auth_url and picker_url
+
+Modules: server (Emulator, routing, HTTP), oauth (device grant, tokens), picker (sessions, items, media
+URLs), photos (the synthetic library), media (spec parsing, byte helpers), person (the scripted person),
+faults, record (observation), wire (reply and error shapes), state (settings and run-time knobs), cli.
+Every rule that takes time reads the injected ``clock``; nothing runs in the background but the server.
+"""
+
+from core.emulator.faults import Fault
+from core.emulator.person import Person
+from core.emulator.photos import LibraryItem
+from core.emulator.record import Recorded
+from core.emulator.server import Emulator
+from core.emulator.state import PICKER_SCOPE
+
+__all__ = ["PICKER_SCOPE", "Emulator", "Fault", "LibraryItem", "Person", "Recorded"]

@@ -1,0 +1,371 @@
+"""Photos off the frame loop: the decode worker, the slideshow (order, timing, crossfade) and thumbnails."""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import random
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pygame
+from PIL import Image, ImageFilter, ImageOps
+
+from core.config import SlideshowConfig
+from core.records import Photo
+
+log = logging.getLogger(__name__)
+
+BACKDROP_SHRINK = 16  # the blurred backdrop is made at 1/16 size: the blur is nearly free, nobody sees detail
+BACKDROP_BLUR = 2.5  # Gaussian radius at that small size (~40 px on the screen)
+BACKDROP_DIM = 0.42  # how bright the backdrop stays: the photo must stand out from its own reflection
+ROTATED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
+POLL = 0.1  # how often the loop looks for a finished decode when it has nothing else to do
+
+
+# ---------------------------------------------------------------- decoding (runs in the worker thread)
+
+
+def _open(path: str) -> Image.Image:
+    # Read the bytes first: Pillow seeks while sniffing, which not every file (a pipe, a FUSE mount) allows.
+    return Image.open(io.BytesIO(Path(path).read_bytes()))
+
+
+def _oriented_size(img: Image.Image) -> tuple[int, int]:
+    orientation = img.getexif().get(0x0112, 1)
+    w, h = img.size
+    return (h, w) if orientation in ROTATED else (w, h)
+
+
+def _rgb(img: Image.Image) -> Image.Image:
+    if img.mode == "RGB":
+        return img
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (0, 0, 0))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    return img.convert("RGB")
+
+
+def _load_fitted(path: str, box: tuple[int, int], cover: bool) -> Image.Image:
+    """The photo upright, scaled to fit (or cover) ``box``, decoded at reduced scale where the format allows."""
+    img = _open(path)
+    ow, oh = _oriented_size(img)
+    scale = (max if cover else min)(box[0] / ow, box[1] / oh)
+    target = (max(1, round(ow * scale)), max(1, round(oh * scale)))
+    # draft() lets the JPEG decoder skip detail (1/2, 1/4, 1/8 scale): a 12 MP photo decodes at screen size.
+    stored = (target[1], target[0]) if (ow, oh) != img.size else target
+    img.draft("RGB", stored)
+    img = _rgb(ImageOps.exif_transpose(img))
+    if img.size != target:
+        img = img.resize(target, Image.Resampling.BICUBIC, reducing_gap=2.0)
+    return img
+
+
+def compose_slide(path: str, size: tuple[int, int]) -> bytes:
+    """One full-screen RGB frame: the photo fitted and centred on a blurred, dimmed copy of itself."""
+    w, h = size
+    photo = _load_fitted(path, size, cover=False)
+    small = (max(1, w // BACKDROP_SHRINK), max(1, h // BACKDROP_SHRINK))
+    back = ImageOps.fit(photo, small, Image.Resampling.BILINEAR)
+    back = back.filter(ImageFilter.GaussianBlur(BACKDROP_BLUR))
+    back = Image.blend(Image.new("RGB", small, (0, 0, 0)), back, BACKDROP_DIM)
+    frame = back.resize(size, Image.Resampling.BICUBIC)
+    frame.paste(photo, ((w - photo.width) // 2, (h - photo.height) // 2))
+    return frame.tobytes()
+
+
+def compose_thumb(path: str, side: int) -> bytes:
+    """A ``side`` × ``side`` square, upright, cropped from the middle of the photo."""
+    img = _load_fitted(path, (side, side), cover=True)
+    return ImageOps.fit(img, (side, side), Image.Resampling.BICUBIC).tobytes()
+
+
+# ---------------------------------------------------------------- the worker
+
+
+class Worker:
+    """One decode thread; ``wake`` is called (from that thread) whenever a job finishes."""
+
+    def __init__(self, wake: Callable[[], None] | None = None) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="picker-kiosk-decode")
+        self._wake = wake
+
+    def submit(self, fn: Callable[..., bytes], *args: Any) -> Future[bytes]:
+        future = self._pool.submit(fn, *args)
+        if self._wake is not None:
+            wake = self._wake
+            future.add_done_callback(lambda _f: wake())
+        return future
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _surface(data: bytes, size: tuple[int, int]) -> pygame.Surface:
+    image = pygame.image.frombytes(data, size, "RGB")
+    # In the display's pixel format blits (and crossfades) are plain copies.
+    return image.convert() if pygame.display.get_surface() is not None else image
+
+
+# ---------------------------------------------------------------- slideshow
+
+
+@dataclass
+class _Slide:
+    photo: Photo
+    surface: pygame.Surface
+
+
+def _ease(p: float) -> float:
+    return p * p * (3 - 2 * p)
+
+
+class Player:
+    """Which photo is on screen, which comes next, and the crossfade between them.
+
+    At most two full-screen pictures are held (the one shown and the one fading out, or the one shown and
+    the next one ready), whatever the size of the library.
+    """
+
+    def __init__(
+        self,
+        config: SlideshowConfig,
+        size: tuple[int, int],
+        worker: Worker,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._config = config
+        self._size = size
+        self._worker = worker
+        self._rng = rng or random.Random()
+        self._source: Sequence[Photo] | None = None
+        self._source_len = -1
+        self._photos: dict[str, Photo] = {}
+        self._order: list[str] = []  # ids in the library's order
+        self._deck: list[str] = []  # shuffle: ids still to show in this round, popped from the end
+        self._bad: set[str] = set()
+        self._current: _Slide | None = None
+        self._leaving: _Slide | None = None  # fading out
+        self._ready: _Slide | None = None
+        self._pending: tuple[Photo, Future[bytes]] | None = None
+        self._shown_at = 0.0
+        self._fade_start: float | None = None
+        self._alpha = 255
+
+    # -- what the screen asks
+
+    @property
+    def current(self) -> Photo | None:
+        return self._current.photo if self._current else None
+
+    @property
+    def has_photos(self) -> bool:
+        return any(pid not in self._bad for pid in self._order)
+
+    @property
+    def decoding(self) -> bool:
+        return self._pending is not None
+
+    @property
+    def fading(self) -> bool:
+        return self._fade_start is not None
+
+    def suspend(self) -> None:
+        """Let go of every picture (another screen is up); the order is kept for when the show resumes."""
+        self._current = self._leaving = self._ready = None
+        self._fade_start = None
+        if self._pending is not None:
+            self._pending[1].cancel()
+            self._pending = None
+
+    def update(self, now: float, photos: Sequence[Photo]) -> bool:
+        """Advance the show to ``now``; True when the picture on screen changed."""
+        self._refresh(photos)
+        changed = False
+        if self._current is not None and self._current.photo.id not in self._photos:
+            self._shown_at = -math.inf  # its file is gone from the library: move on as soon as possible
+        self._collect()
+        if (
+            self._ready is not None
+            and self._fade_start is None
+            and (self._current is None or now - self._shown_at >= self._config.interval)
+        ):
+            self._leaving, self._current, self._ready = self._current, self._ready, None
+            self._shown_at = now
+            self._fade_start = now
+            changed = True
+        if self._current is not None and not self._photos:
+            self.suspend()  # the library was emptied
+            changed = True
+        if self._fade_start is not None:
+            progress = (now - self._fade_start) / self._config.fade if self._config.fade > 0 else 1.0
+            if progress >= 1.0:
+                self._fade_start = None
+                self._leaving = None
+                self._alpha = 255
+            else:
+                self._alpha = round(255 * _ease(max(0.0, progress)))
+            changed = True
+        if self._pending is None and self._ready is None and self._fade_start is None:
+            self._prepare_next()
+        return changed
+
+    def draw(self, target: pygame.Surface) -> None:
+        if self._current is None:
+            return
+        if self._fade_start is None:
+            target.blit(self._current.surface, (0, 0))
+            return
+        if self._leaving is not None:
+            target.blit(self._leaving.surface, (0, 0))
+        else:
+            target.fill((0, 0, 0))
+        self._current.surface.set_alpha(self._alpha)
+        target.blit(self._current.surface, (0, 0))
+        self._current.surface.set_alpha(None)
+
+    def next_wake(self, now: float) -> float:
+        if self._fade_start is not None:
+            return 1 / 30
+        if self._pending is not None:
+            return POLL
+        if self._ready is not None and self._current is not None:
+            return max(0.0, self._shown_at + self._config.interval - now)
+        return math.inf
+
+    # -- inside
+
+    def _refresh(self, photos: Sequence[Photo]) -> None:
+        if photos is self._source and len(photos) == self._source_len:
+            return
+        self._source, self._source_len = photos, len(photos)
+        if len(photos) == len(self._order) and all(p.id == pid for p, pid in zip(photos, self._order, strict=True)):
+            return  # the library hands out a fresh list each time: usually the same photos
+        old = self._photos
+        self._photos = {p.id: p for p in photos}
+        self._order = list(self._photos)
+        if self._config.shuffle:
+            self._deck = [pid for pid in self._deck if pid in self._photos]
+            for pid in self._order:
+                if pid not in old:  # new picks join the current round at random places: seen soon
+                    self._deck.insert(self._rng.randint(0, len(self._deck)), pid)
+        if self._ready is not None and self._ready.photo.id not in self._photos:
+            self._ready = None
+        if self._pending is not None and self._pending[0].id not in self._photos:
+            self._pending[1].cancel()
+            self._pending = None
+
+    def _collect(self) -> None:
+        if self._pending is None or not self._pending[1].done():
+            return
+        photo, future = self._pending
+        self._pending = None
+        if future.cancelled():
+            return
+        try:
+            data = future.result()
+        except Exception as exc:  # any undecodable file is skipped, never fatal
+            log.warning("slideshow: skipping photo %s: it cannot be decoded (%s)", photo.id, exc)
+            self._bad.add(photo.id)
+            return
+        self._ready = _Slide(photo, _surface(data, self._size))
+
+    def _next_id(self) -> str | None:
+        good = [pid for pid in self._order if pid not in self._bad]
+        current = self._current.photo.id if self._current else None
+        if not good or good == [current]:
+            return None
+        if not self._config.shuffle:
+            start = good.index(current) + 1 if current in good else 0
+            return good[start % len(good)]
+        while True:
+            if not self._deck:
+                self._deck = [pid for pid in good if pid != current]
+                self._rng.shuffle(self._deck)
+            pid = self._deck.pop()
+            if pid in self._photos and pid not in self._bad and pid != current:
+                return pid
+
+    def _prepare_next(self) -> None:
+        pid = self._next_id()
+        if pid is not None:
+            photo = self._photos[pid]
+            self._pending = (photo, self._worker.submit(compose_slide, photo.path, self._size))
+
+
+# ---------------------------------------------------------------- thumbnails while downloading
+
+
+class Thumbs:
+    """Square thumbnails of the photos that arrive while this screen is up, newest last; at most ``limit``.
+
+    The library lists photos by date taken, not by arrival, so arrivals are told apart from the photos
+    that were already there when the screen appeared.
+    """
+
+    def __init__(self, worker: Worker) -> None:
+        self._worker = worker
+        self._known: set[str] | None = None  # ids present before (or already counted as arrived)
+        self._arrived: list[Photo] = []
+        self._ready: dict[str, pygame.Surface] = {}
+        self._pending: dict[str, Future[bytes]] = {}
+        self._side = 0
+        self.version = 0  # changes whenever the row of ready thumbnails changes
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._pending)
+
+    @property
+    def active(self) -> bool:
+        return self._known is not None
+
+    def clear(self) -> None:
+        for future in self._pending.values():
+            future.cancel()
+        self._pending.clear()
+        self._ready.clear()
+        self._arrived.clear()
+        self._known = None
+        self.version += 1
+
+    def update(self, photos: Sequence[Photo], limit: int, side: int) -> None:
+        if side != self._side:
+            self.clear()
+            self._side = side
+        if self._known is None:
+            self._known = {p.id for p in photos}
+        else:
+            for photo in photos:
+                if photo.id not in self._known:
+                    self._known.add(photo.id)
+                    self._arrived.append(photo)
+            del self._arrived[:-limit]
+        for pid in [pid for pid, f in self._pending.items() if f.done()]:
+            future = self._pending.pop(pid)
+            if future.cancelled():
+                continue
+            try:
+                data = future.result()
+            except Exception as exc:
+                log.warning("screen: no thumbnail for photo %s: it cannot be decoded (%s)", pid, exc)
+                self._arrived = [p for p in self._arrived if p.id != pid]
+                continue
+            self._ready[pid] = _surface(data, (side, side))
+            self.version += 1
+        keep = {p.id for p in self._arrived}
+        for pid in [pid for pid in self._ready if pid not in keep]:
+            del self._ready[pid]
+        for photo in self._arrived:
+            if photo.id not in self._ready and photo.id not in self._pending:
+                self._pending[photo.id] = self._worker.submit(compose_thumb, photo.path, side)
+
+    def shown(self) -> list[pygame.Surface]:
+        """The ready thumbnails, in the order their photos arrived."""
+        return [self._ready[p.id] for p in self._arrived if p.id in self._ready]

@@ -1,0 +1,453 @@
+"""What each state of the journey looks like: one builder per state, producing the still part of a frame."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pygame
+
+from core.states import (
+    Choose,
+    Connect,
+    Downloading,
+    Problem,
+    SignedOut,
+    Slideshow,
+    Starting,
+    State,
+    UserAction,
+)
+from device.layout import Item, Layout, Placed, stack
+from device.qr import QrImage, qr_matrix, render_qr
+from device.text import Fonts, Style, fit, render_block
+from device.widgets import (
+    ACCENT,
+    ALERT,
+    MUTED,
+    TEXT,
+    ButtonRow,
+    MenuItem,
+    TextRects,
+    draw_buttons,
+    draw_column,
+    layout_buttons,
+    panel,
+    progress_bar,
+    qr_card,
+)
+
+NO_BUTTON = -1
+SLIDESHOW_MENU = (
+    MenuItem("Add photos", UserAction.ADD),
+    MenuItem("Replace photos", UserAction.REPLACE),
+    MenuItem("Sign out", UserAction.SIGN_OUT),
+)
+CHOOSE_MENU = (MenuItem("New link", UserAction.RETRY), MenuItem("Cancel", UserAction.CANCEL))
+SIGNED_OUT_MENU = (MenuItem("Connect again", UserAction.RETRY),)
+WRONG_ACCOUNT = {"no-photos-account"}  # problems that another Google account could solve
+THUMBS_MAX = 8
+
+
+def menu_for(state: State) -> tuple[MenuItem, ...]:
+    """The buttons a state offers, in focus order; the first one has the focus when the state appears."""
+    if isinstance(state, Slideshow):
+        return SLIDESHOW_MENU
+    if isinstance(state, Choose):
+        return CHOOSE_MENU
+    if isinstance(state, SignedOut):
+        return SIGNED_OUT_MENU
+    if isinstance(state, Problem):
+        items = [MenuItem("Try again now" if state.retry_at is not None else "Try again", UserAction.RETRY)]
+        if state.what in WRONG_ACCOUNT:
+            items.append(MenuItem("Sign out", UserAction.SIGN_OUT))
+        return tuple(items)
+    return ()
+
+
+def display_url(url: str) -> str:
+    """A link as a person reads it: no scheme, no trailing slash."""
+    for scheme in ("https://", "http://"):
+        if url.lower().startswith(scheme):
+            url = url[len(scheme) :]
+            break
+    return url.rstrip("/")
+
+
+def countdown(seconds: float) -> str:
+    """'29 min' while minutes matter, then '1:45', then '12 s': calm from afar, precise near the end."""
+    s = math.ceil(max(0.0, seconds))
+    if s > 120:
+        return f"{math.ceil(s / 60)} min"
+    if s >= 60:
+        return f"{s // 60}:{s % 60:02d}"
+    return f"{s} s"
+
+
+def countdown_changes_in(seconds: float) -> float | None:
+    """How long until countdown(seconds) shows something else; None once it shows 0."""
+    if seconds <= 0:
+        return None
+    if seconds > 120:
+        boundary = max(120.0, 60.0 * (math.ceil(seconds / 60) - 1))
+        return seconds - boundary
+    return seconds - (math.ceil(seconds) - 1)
+
+
+def caption_for(created: datetime | None) -> str | None:
+    if created is None:
+        return None
+    local = created.astimezone()
+    return f"{local.day} {local:%B %Y}"
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where a text that changes with time (a countdown) is drawn, and how."""
+
+    rect: pygame.Rect
+    style: Style
+    align: str = "left"
+
+
+@dataclass(frozen=True)
+class QrPlacement:
+    """Where the QR symbol is (quiet zone excluded), and its whole-pixel module size."""
+
+    rect: pygame.Rect
+    module: int
+    modules: int
+    text: str
+
+
+@dataclass
+class Frame:
+    """The still part of a screen: an opaque ``base`` (None over the slideshow), translucent ``overlays``
+    drawn on top, and what a test or a tap needs to know about it."""
+
+    base: pygame.Surface | None = None
+    overlays: list[tuple[pygame.Surface, tuple[int, int]]] = field(default_factory=list)
+    texts: TextRects = field(default_factory=list)
+    slots: dict[str, Slot] = field(default_factory=dict)
+    buttons: list[tuple[pygame.Rect, UserAction]] = field(default_factory=list)
+    qr: QrPlacement | None = None
+
+
+@dataclass
+class Context:
+    """Everything the builders draw with; one per screen size."""
+
+    fonts: Fonts
+    layout: Layout
+    background: pygame.Surface
+    qr_cache: dict[tuple[str, int], QrImage] = field(default_factory=dict)
+
+    def qr(self, text: str, module: int) -> QrImage:
+        key = (text, module)
+        if key not in self.qr_cache:
+            if len(self.qr_cache) > 4:
+                self.qr_cache.clear()
+            self.qr_cache[key] = render_qr(text, module)
+        return self.qr_cache[key]
+
+
+# ---------------------------------------------------------------- shared pieces
+
+
+def _group(
+    ctx: Context,
+    items: Sequence[Item],
+    box: pygame.Rect,
+    align: str,
+    menu: Sequence[MenuItem],
+    above: int = 0,
+) -> tuple[Placed, ButtonRow | None, int, int]:
+    """A text column with optional buttons under it, centred together in ``box``; ``above`` is room kept over
+    the text (for a mark). Returns the column, the button row, the top of the group and of the buttons."""
+    L = ctx.layout
+    row = layout_buttons(ctx.fonts, L, menu, box.width, L.small) if menu else None
+    below = row.bounds.h + round(L.gap * 1.6) if row else 0
+    first = stack(ctx.fonts, L, items, pygame.Rect(box.left, box.top, box.width, box.height - above - below), align)
+    total = above + first.height + below
+    top = box.top + max(0, (box.height - total) // 2)
+    placed = stack(ctx.fonts, L, items, pygame.Rect(box.left, top + above, box.width, first.height), align)
+    return placed, row, top, top + above + placed.height + (below - row.bounds.h if row else 0)
+
+
+def _draw_group(
+    ctx: Context,
+    frame: Frame,
+    surface: pygame.Surface,
+    placed: Placed,
+    menu: Sequence[MenuItem],
+    row: ButtonRow | None,
+    buttons_top: int,
+    focus: int,
+    offset: tuple[int, int] = (0, 0),
+) -> None:
+    frame.texts += draw_column(ctx.fonts, placed, surface, offset)
+    for name, (rect, style) in placed.slots.items():
+        frame.slots[name] = Slot(rect.move(offset), style, placed.align)
+    if row is not None:
+        x = placed.box.left
+        if placed.align == "center":
+            x += (placed.box.width - row.bounds.w) // 2
+        texts, targets = draw_buttons(ctx.fonts, surface, menu, row, (x, buttons_top), focus, offset)
+        frame.texts += texts
+        frame.buttons += targets
+
+
+def _qr_screen(ctx: Context, url: str, items: Sequence[Item], menu: Sequence[MenuItem], focus: int) -> Frame:
+    L = ctx.layout
+    base = ctx.background.copy()
+    module = L.qr_module(len(qr_matrix(url)))
+    qr = ctx.qr(url, module)
+    pad = max(2, module // 2)
+    card, column = L.qr_columns(qr.total_px + 2 * pad)
+    # The rounding must stay inside the card's own edge, outside the quiet zone (depth 0.29 r < pad).
+    symbol = qr_card(base, qr, card, min(L.radius, 3 * pad))
+    frame = Frame(base=base, qr=QrPlacement(symbol, qr.module, qr.modules, url))
+    placed, row, _top, buttons_top = _group(ctx, items, column, "left", menu)
+    _draw_group(ctx, frame, base, placed, menu, row, buttons_top, focus)
+    return frame
+
+
+def _centered_screen(
+    ctx: Context, items: Sequence[Item], menu: Sequence[MenuItem], focus: int, mark: pygame.Color | None = None
+) -> Frame:
+    L = ctx.layout
+    base = ctx.background.copy()
+    frame = Frame(base=base)
+    width = min(L.width - 2 * L.margin, round(L.width * 0.78))
+    box = pygame.Rect((L.width - width) // 2, L.margin, width, L.height - 2 * L.margin)
+    mark_h = L.px(0.9, 4) if mark is not None else 0
+    above = mark_h + L.gap * 2 if mark is not None else 0
+    placed, row, top, buttons_top = _group(ctx, items, box, "center", menu, above)
+    if mark is not None:
+        bar = pygame.Rect(0, top, L.px(7, 28), mark_h)
+        bar.centerx = L.width // 2
+        pygame.draw.rect(base, mark, bar, border_radius=mark_h // 2)
+    _draw_group(ctx, frame, base, placed, menu, row, buttons_top, focus)
+    return frame
+
+
+# ---------------------------------------------------------------- one builder per state
+
+
+def build_starting(ctx: Context, state: Starting) -> Frame:
+    L = ctx.layout
+    return _centered_screen(ctx, [Item(state.message, Style(L.big, color=TEXT, max_lines=3))], (), NO_BUTTON)
+
+
+def build_signed_out(ctx: Context, state: SignedOut, focus: int) -> Frame:
+    L = ctx.layout
+    line = "Signed out of Google Photos."
+    return _centered_screen(ctx, [Item(line, Style(L.body, color=TEXT, max_lines=3))], menu_for(state), focus)
+
+
+def build_connect(ctx: Context, state: Connect) -> Frame:
+    L = ctx.layout
+    items = [
+        Item("Scan to connect", Style(L.title, bold=True, max_lines=2, one_line=0.75)),
+        Item("On your phone, scan the code, or go to", Style(L.body, color=MUTED, max_lines=3), gap=4.5),
+        Item(
+            display_url(state.verification_url),
+            Style(L.big, bold=True, color=ACCENT, max_lines=2, url=True, one_line=0.7),
+            gap=0.8,
+        ),
+        Item("and enter this code:", Style(L.body, color=MUTED, max_lines=2), gap=3.0),
+        Item(state.user_code, Style(L.huge, bold=True, max_lines=1, min_size=round(L.huge * 0.3)), gap=0.5),
+        Item("This code expires in 00 min", Style(L.small, color=MUTED, max_lines=1), gap=4.5, slot="countdown"),
+    ]
+    return _qr_screen(ctx, state.qr_url, items, (), NO_BUTTON)
+
+
+def build_choose(ctx: Context, state: Choose, focus: int) -> Frame:
+    L = ctx.layout
+    title = "Scan to choose new photos" if state.replace else "Scan to choose photos"
+    account = state.account or "your Google account"
+    items = [
+        Item(title, Style(L.title, bold=True, max_lines=2, one_line=0.75)),
+        Item(f"Open it on a phone signed in to {account}.", Style(L.body, max_lines=3), gap=4.0),
+    ]
+    if state.replace:
+        items.append(
+            Item("They will replace the photos on this frame.", Style(L.body, color=MUTED, max_lines=2), gap=1.5)
+        )
+    items += [
+        Item("Or open this link:", Style(L.small, color=MUTED, max_lines=1), gap=3.5),
+        Item(
+            display_url(state.picker_uri),
+            Style(round(L.small * 1.1), color=ACCENT, max_lines=3, url=True, min_size=round(L.small * 0.75)),
+            gap=0.5,
+        ),
+        Item("The link expires in 00 min", Style(L.small, max_lines=1), gap=3.5, slot="countdown"),
+        Item("If the time runs out, press OK for a new link.", Style(L.small, color=MUTED, max_lines=2), gap=0.8),
+    ]
+    return _qr_screen(ctx, state.picker_uri, items, menu_for(state), focus)
+
+
+def thumb_geometry(layout: Layout) -> tuple[int, int]:
+    """(side, how many fit in a row) for the thumbnails under the progress bar."""
+    side = layout.px(21, 64)
+    gap = layout.px(1.5, 4)
+    count = max(1, min(THUMBS_MAX, (layout.width - 2 * layout.margin + gap) // (side + gap)))
+    return side, count
+
+
+def build_downloading(ctx: Context, state: Downloading, thumbs: Sequence[pygame.Surface]) -> Frame:
+    L = ctx.layout
+    base = ctx.background.copy()
+    frame = Frame(base=base)
+    width = L.width - 2 * L.margin
+    title = fit(ctx.fonts, "Getting your photos…", Style(L.title, bold=True, max_lines=2), width)
+    count_text = f"{state.done} of {state.total}" if state.total else "Looking at what you picked…"
+    count = fit(ctx.fonts, count_text, Style(L.big, bold=True, color=ACCENT, max_lines=2), width)
+    failed = None
+    if state.failed:
+        noun = "photo" if state.failed == 1 else "photos"
+        failed = fit(
+            ctx.fonts,
+            f"{state.failed} {noun} could not be downloaded and will be skipped.",
+            Style(L.small, color=MUTED, max_lines=2),
+            width,
+        )
+    bar = pygame.Rect(0, 0, min(width, L.px(105)), L.px(1.7, 8))
+    side, per_row = thumb_geometry(L)
+    thumb_gap = L.px(1.5, 4)
+    gaps = [L.gap, round(L.gap * 1.6), L.gap, L.gap * 2]
+    # The thumbnail row is kept free from the first count on, so nothing jumps when the first photo lands.
+    heights = [title.height, count.height, bar.h, failed.height if failed else 0, side if state.total else 0]
+    total = sum(heights) + sum(gaps)
+    y = max(L.margin, (L.height - total) // 2)
+    frame.texts += render_block(ctx.fonts, title, base, L.margin, y, width, "center")
+    y += title.height + gaps[0]
+    frame.texts += render_block(ctx.fonts, count, base, L.margin, y, width, "center")
+    y += count.height + gaps[1]
+    bar.centerx, bar.top = L.width // 2, y
+    progress_bar(base, bar, state.done / state.total if state.total else 0.0)
+    y += bar.h + gaps[2]
+    if failed:
+        frame.texts += render_block(ctx.fonts, failed, base, L.margin, y, width, "center")
+        y += failed.height
+    y += gaps[3]
+    shown = list(thumbs)[-per_row:]
+    row_w = len(shown) * side + max(0, len(shown) - 1) * thumb_gap
+    x = (L.width - row_w) // 2
+    for surface in shown:
+        tile = pygame.Surface((side, side), pygame.SRCALPHA)
+        tile.blit(surface, (0, 0))
+        # Rounded corners by masking: keep only the pixels inside a rounded rect.
+        mask = pygame.Surface((side, side), pygame.SRCALPHA)
+        pygame.draw.rect(mask, (255, 255, 255, 255), mask.get_rect(), border_radius=L.radius)
+        tile.blit(mask, (0, 0), special_flags=pygame.BLEND_RGBA_MIN)
+        base.blit(tile, (x, y))
+        x += side + thumb_gap
+    return frame
+
+
+def build_slideshow(
+    ctx: Context,
+    state: Slideshow,
+    *,
+    caption: str | None,
+    menu_visible: bool,
+    focus: int,
+    placeholder: str | None,
+) -> Frame:
+    """Overlays for the slideshow: the notice banner, the date caption, the hint bar (when awake)."""
+    L = ctx.layout
+    frame = Frame()
+    pad = L.px(1.4, 6)
+    menu_rect: pygame.Rect | None = None
+    if placeholder:
+        _overlay_text(ctx, frame, placeholder, Style(L.big, color=TEXT, max_lines=3), center=True)
+    if state.notice:
+        _banner(ctx, frame, state.notice, top=L.margin // 2, pad=pad)
+    if menu_visible:
+        row = layout_buttons(ctx.fonts, L, SLIDESHOW_MENU, L.width - 2 * L.margin - 2 * pad, L.small)
+        surface = panel((row.bounds.w + 2 * pad, row.bounds.h + 2 * pad), row.bounds.h // 2 + pad)
+        at = ((L.width - surface.get_width()) // 2, L.height - L.margin // 2 - surface.get_height())
+        texts, targets = draw_buttons(ctx.fonts, surface, SLIDESHOW_MENU, row, (pad, pad), focus, at)
+        frame.overlays.append((surface, at))
+        frame.texts += texts
+        frame.buttons += targets
+        menu_rect = surface.get_rect(topleft=at)
+    if caption:
+        block = fit(ctx.fonts, caption, Style(L.small, color=TEXT, max_lines=1), L.width // 2)
+        surface = panel((block.width + 2 * pad, block.height + pad), L.radius, alpha=140)
+        where = surface.get_rect(bottomleft=(L.margin // 2, L.height - L.margin // 2))
+        if menu_rect is not None and where.colliderect(menu_rect):
+            where.bottom = menu_rect.top - pad  # on a narrow screen the date sits above the hint bar
+        texts = render_block(ctx.fonts, block, surface, pad, pad // 2, block.width)
+        frame.overlays.append((surface, where.topleft))
+        frame.texts += [(t, r.move(where.topleft)) for t, r in texts]
+    return frame
+
+
+def build_problem(ctx: Context, state: Problem, focus: int, *, over_photos: bool) -> Frame:
+    L = ctx.layout
+    menu = menu_for(state)
+    if not over_photos:
+        items = [
+            Item(state.title, Style(L.title, bold=True, max_lines=2)),
+            Item(state.detail, Style(L.body, color=MUTED, max_lines=4), gap=3.0),
+            Item(state.next_step, Style(L.body, max_lines=3), gap=3.0),
+        ]
+        if state.retry_at is not None:
+            items.append(
+                Item("Trying again in 00 min", Style(L.body, color=ACCENT, max_lines=1), gap=2.5, slot="retry")
+            )
+        return _centered_screen(ctx, items, menu, focus, mark=pygame.Color(*ALERT))
+    # Over the slideshow: a banner at the bottom; the photos keep going above it.
+    frame = Frame()
+    pad = L.px(2.0, 8)
+    width = L.width - 2 * L.margin
+    row = layout_buttons(ctx.fonts, L, menu, width // 3, L.small) if menu else None
+    left = pad + pad // 2  # room for the coral mark
+    text_w = width - left - 2 * pad - (row.bounds.w if row else 0)
+    items = [
+        Item(state.title, Style(L.body, bold=True, max_lines=2)),
+        Item(f"{state.detail} {state.next_step}", Style(L.small, color=MUTED, max_lines=3), gap=0.8),
+    ]
+    if state.retry_at is not None:
+        items.append(Item("Trying again in 00 min", Style(L.small, color=ACCENT, max_lines=1), gap=0.8, slot="retry"))
+    placed = stack(ctx.fonts, L, items, pygame.Rect(left, pad, text_w, L.height // 2), "left")
+    inner_h = max(placed.height, row.bounds.h if row else 0)
+    box = pygame.Rect(left, pad + (inner_h - placed.height) // 2, text_w, placed.height)
+    placed = stack(ctx.fonts, L, items, box, "left")
+    surface = panel((width, inner_h + 2 * pad), L.radius, alpha=215)
+    pygame.draw.rect(surface, (*ALERT, 255), (pad // 2, pad, max(3, pad // 3), inner_h), border_radius=2)
+    at = (L.margin, L.height - L.margin // 2 - surface.get_height())
+    frame.texts += draw_column(ctx.fonts, placed, surface, at)
+    for name, (rect, style) in placed.slots.items():
+        frame.slots[name] = Slot(rect.move(at), style)
+    if row is not None:
+        origin = (width - pad - row.bounds.w, pad + (inner_h - row.bounds.h) // 2)
+        texts, targets = draw_buttons(ctx.fonts, surface, menu, row, origin, focus, at)
+        frame.texts += texts
+        frame.buttons += targets
+    frame.overlays.append((surface, at))
+    return frame
+
+
+def _banner(ctx: Context, frame: Frame, text: str, *, top: int, pad: int) -> None:
+    L = ctx.layout
+    block = fit(ctx.fonts, text, Style(L.small, color=TEXT, max_lines=2), L.width - 2 * L.margin - 2 * pad)
+    surface = panel((block.width + 2 * pad, block.height + pad), L.radius, alpha=200)
+    at = ((L.width - surface.get_width()) // 2, top)
+    texts = render_block(ctx.fonts, block, surface, pad, pad // 2, block.width, "center")
+    frame.overlays.append((surface, at))
+    frame.texts += [(t, r.move(at)) for t, r in texts]
+
+
+def _overlay_text(ctx: Context, frame: Frame, text: str, style: Style, *, center: bool) -> None:
+    L = ctx.layout
+    block = fit(ctx.fonts, text, style, L.width - 2 * L.margin)
+    surface = pygame.Surface((L.width - 2 * L.margin, block.height), pygame.SRCALPHA)
+    texts = render_block(ctx.fonts, block, surface, 0, 0, surface.get_width(), "center" if center else "left")
+    at = (L.margin, (L.height - block.height) // 2)
+    frame.overlays.append((surface, at))
+    frame.texts += [(t, r.move(at)) for t, r in texts]

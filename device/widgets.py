@@ -1,0 +1,144 @@
+"""The few things every screen is drawn from: theme colours, backdrop, panels, buttons, bar, QR card."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pygame
+
+from core.states import UserAction
+from device.layout import Layout, Placed
+from device.qr import QrImage
+from device.text import Fonts, render_block
+
+Color = tuple[int, int, int]
+
+BG_TOP: Color = (15, 20, 28)
+BG_BOTTOM: Color = (29, 36, 48)
+TEXT: Color = (242, 241, 236)
+MUTED: Color = (170, 179, 192)
+ACCENT: Color = (246, 196, 110)  # warm amber: the code to type, the link, the focused button
+ALERT: Color = (240, 128, 112)  # soft coral: marks a problem without shouting
+ON_ACCENT: Color = (24, 22, 18)
+CARD: Color = (255, 255, 255)
+
+TextRects = list[tuple[str, pygame.Rect]]
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """One button of a screen's menu or hint bar."""
+
+    label: str
+    action: UserAction
+
+
+def backdrop(size: tuple[int, int]) -> pygame.Surface:
+    """A calm vertical gradient, dark enough to vanish in a dim room."""
+    w, h = size
+    surface = pygame.Surface(size)
+    for y in range(h):
+        t = y / max(1, h - 1)
+        color = tuple(round(a + (b - a) * t) for a, b in zip(BG_TOP, BG_BOTTOM, strict=True))
+        surface.fill(color, (0, y, w, 1))
+    return surface
+
+
+def panel(size: tuple[int, int], radius: int, alpha: int = 190) -> pygame.Surface:
+    """A translucent dark rounded panel for text over a photo."""
+    surface = pygame.Surface(size, pygame.SRCALPHA)
+    pygame.draw.rect(surface, (10, 12, 16, alpha), surface.get_rect(), border_radius=radius)
+    return surface
+
+
+def draw_column(fonts: Fonts, placed: Placed, surface: pygame.Surface, offset: tuple[int, int] = (0, 0)) -> TextRects:
+    """Draw a stacked column; rects are returned in screen coordinates (``offset`` is where ``surface`` is)."""
+    drawn: TextRects = []
+    for block, y in placed.blocks:
+        for text, rect in render_block(fonts, block, surface, placed.box.left, y, placed.box.width, placed.align):
+            drawn.append((text, rect.move(offset)))
+    return drawn
+
+
+def qr_card(surface: pygame.Surface, qr: QrImage, card: pygame.Rect, radius: int) -> pygame.Rect:
+    """The QR on a white rounded card; the rounding stays outside the 4-module quiet zone. Returns the
+    symbol's rect (quiet zone excluded)."""
+    pygame.draw.rect(surface, CARD, card, border_radius=radius)
+    top_left = (card.x + (card.w - qr.total_px) // 2, card.y + (card.h - qr.total_px) // 2)
+    surface.blit(qr.surface, top_left)
+    quiet = (qr.total_px - qr.symbol_px) // 2
+    return pygame.Rect(top_left[0] + quiet, top_left[1] + quiet, qr.symbol_px, qr.symbol_px)
+
+
+def progress_bar(surface: pygame.Surface, rect: pygame.Rect, fraction: float) -> None:
+    radius = rect.h // 2
+    pygame.draw.rect(surface, (58, 66, 80), rect, border_radius=radius)
+    filled = rect.copy()
+    filled.w = round(rect.w * max(0.0, min(1.0, fraction)))
+    if filled.w > 0:
+        filled.w = max(filled.w, rect.h)  # a sliver narrower than it is tall would draw as a blob
+        pygame.draw.rect(surface, ACCENT, filled, border_radius=radius)
+
+
+@dataclass(frozen=True)
+class ButtonRow:
+    """A laid-out row of buttons: where each one is, at which font size."""
+
+    rects: tuple[pygame.Rect, ...]
+    size: int
+
+    @property
+    def bounds(self) -> pygame.Rect:
+        return self.rects[0].unionall(list(self.rects[1:])) if self.rects else pygame.Rect(0, 0, 0, 0)
+
+
+def layout_buttons(fonts: Fonts, layout: Layout, items: Sequence[MenuItem], max_w: int, size: int) -> ButtonRow:
+    """Buttons in a row at (0, 0), shrinking the type until the row fits ``max_w``."""
+    while True:
+        font = fonts.get(size, True)
+        pad_x, pad_y = round(size * 1.0), round(size * 0.55)
+        gap = round(size * 0.8)
+        rects: list[pygame.Rect] = []
+        x = 0
+        for item in items:
+            w = font.size(item.label)[0] + 2 * pad_x
+            rects.append(pygame.Rect(x, 0, w, font.get_height() + 2 * pad_y))
+            x += w + gap
+        if x - gap <= max_w or size <= 8:
+            return ButtonRow(tuple(rects), size)
+        size = int(size * 0.92)
+
+
+def draw_buttons(
+    fonts: Fonts,
+    surface: pygame.Surface,
+    items: Sequence[MenuItem],
+    row: ButtonRow,
+    origin: tuple[int, int],
+    focus: int,
+    screen_offset: tuple[int, int] = (0, 0),
+) -> tuple[TextRects, list[tuple[pygame.Rect, UserAction]]]:
+    """Draw a row laid out by layout_buttons at ``origin``; return its text rects and tap targets (screen
+    coordinates)."""
+    font = fonts.get(row.size, True)
+    texts: TextRects = []
+    targets: list[tuple[pygame.Rect, UserAction]] = []
+    for i, (item, rect) in enumerate(zip(items, row.rects, strict=True)):
+        r = rect.move(origin)
+        focused = i == focus
+        # Drawn on its own alpha surface: pygame.draw writes alpha instead of blending it.
+        button = pygame.Surface(r.size, pygame.SRCALPHA)
+        whole = button.get_rect()
+        if focused:
+            pygame.draw.rect(button, (*ACCENT, 255), whole, border_radius=r.h // 2)
+        else:
+            pygame.draw.rect(button, (255, 255, 255, 40), whole, border_radius=r.h // 2)
+            pygame.draw.rect(button, (255, 255, 255, 120), whole, width=max(1, row.size // 12), border_radius=r.h // 2)
+        label = font.render(item.label, True, ON_ACCENT if focused else TEXT)
+        at = label.get_rect(center=whole.center)
+        button.blit(label, at)
+        surface.blit(button, r)
+        texts.append((item.label, at.move(r.topleft).move(screen_offset)))
+        targets.append((r.move(screen_offset), item.action))
+    return texts, targets

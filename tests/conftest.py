@@ -1,0 +1,39 @@
+"""Shared fixtures: a fake clock, and a started emulator of Google driven by it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from core.clock import FakeClock
+from core.emulator import Emulator
+
+
+@pytest.fixture
+def fake_clock() -> FakeClock:
+    """A clock that only moves when advanced or slept on."""
+    return FakeClock()
+
+
+@pytest.fixture
+def make_emulator(fake_clock: FakeClock) -> Iterator[Callable[..., Emulator]]:
+    """Start emulators with custom settings (keyword arguments of Emulator), driven by ``fake_clock``."""
+    started: list[Emulator] = []
+
+    def make(**kwargs: Any) -> Emulator:
+        emu = Emulator(clock=fake_clock.now, **kwargs)
+        emu.fake_clock = fake_clock
+        started.append(emu.start())
+        return emu
+
+    yield make
+    for emu in started:
+        emu.stop()
+
+
+@pytest.fixture
+def emulator(make_emulator: Callable[..., Emulator]) -> Emulator:
+    """A started Emulator with default settings; ``emulator.fake_clock`` is the clock it reads."""
+    return make_emulator()

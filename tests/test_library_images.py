@@ -1,0 +1,101 @@
+"""Validation of downloaded files (core.images): real images pass, broken files and bombs are refused."""
+
+from __future__ import annotations
+
+import io
+import struct
+import time
+import zlib
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from core.errors import BadMedia
+from core.images import check_image, check_media, check_video
+
+
+def bomb_png(width: int = 30000, height: int = 30000) -> bytes:
+    """A PNG of a few hundred bytes whose header claims ``width`` x ``height`` (2.7 GB of RGB pixels)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    rows = zlib.compress(b"\x00" * (1 + 3 * width) * 4, 9)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+
+
+def jpeg(size: tuple[int, int] = (320, 200), orientation: int | None = None) -> bytes:
+    img = Image.linear_gradient("L").convert("RGB").resize(size)
+    out = io.BytesIO()
+    if orientation is None:
+        img.save(out, "JPEG", quality=80)
+    else:
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        img.save(out, "JPEG", quality=80, exif=exif.tobytes())
+    return out.getvalue()
+
+
+def write(tmp_path: Path, data: bytes, name: str = "x.bin") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_a_real_jpeg_and_png_pass_with_their_true_type(tmp_path: Path) -> None:
+    info = check_image(write(tmp_path, jpeg((320, 200)), "a.png"))  # the name's extension is ignored
+    assert (info.ext, info.mime, info.width, info.height) == (".jpg", "image/jpeg", 320, 200)
+    out = io.BytesIO()
+    Image.new("RGB", (50, 40), "red").save(out, "PNG")
+    info = check_image(write(tmp_path, out.getvalue(), "b.jpg"))
+    assert (info.ext, info.width, info.height) == (".png", 50, 40)
+
+
+def test_exif_quarter_turn_swaps_the_shown_size(tmp_path: Path) -> None:
+    info = check_image(write(tmp_path, jpeg((320, 200), orientation=6)))
+    assert (info.width, info.height) == (200, 320)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"not an image at all" * 50,
+        b"<html><body>Sign in</body></html>",
+        jpeg()[:-600],  # truncated in the middle of the picture data
+        jpeg()[:200],
+    ],
+    ids=["empty", "text", "html", "truncated", "header-only"],
+)
+def test_broken_files_are_bad_media(tmp_path: Path, data: bytes) -> None:
+    with pytest.raises(BadMedia):
+        check_image(write(tmp_path, data))
+
+
+def test_decompression_bomb_is_refused_before_decoding(tmp_path: Path) -> None:
+    data = bomb_png()
+    assert len(data) < 2000
+    started = time.perf_counter()
+    with pytest.raises(BadMedia):
+        check_image(write(tmp_path, data))
+    assert time.perf_counter() - started < 1.0  # decoding 900 MP would take far longer (and ~2.7 GB)
+
+
+def test_our_own_pixel_limit_is_stricter_than_pillows(tmp_path: Path) -> None:
+    # 9000 x 8000 = 72 MP: Pillow would decode it without complaint; we refuse anything above 64 MP.
+    with pytest.raises(BadMedia, match="pixels"):
+        check_image(write(tmp_path, bomb_png(9000, 8000)))
+    assert check_image(write(tmp_path, jpeg((64, 48))), max_pixels=64 * 48).width == 64
+    with pytest.raises(BadMedia):
+        check_image(write(tmp_path, jpeg((64, 48))), max_pixels=64 * 48 - 1)
+
+
+def test_videos_need_an_ftyp_box(tmp_path: Path) -> None:
+    mp4 = struct.pack(">I", 24) + b"ftypisom" + b"\x00" * 12 + b"\x00\x00\x00\x08mdat"
+    assert check_video(write(tmp_path, mp4)).ext == ".mp4"
+    with pytest.raises(BadMedia):
+        check_video(write(tmp_path, jpeg()))
+    with pytest.raises(BadMedia):
+        check_media(write(tmp_path, mp4), "photo")
