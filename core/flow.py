@@ -53,6 +53,17 @@ AFTER_MISCONFIG = 300.0
 AFTER_TIMEOUT = 10.0
 # `run --once` gives up after this many failures in a row instead of retrying forever.
 ONCE_MAX_FAILURES = 5
+# Google's pollInterval when an answer carries none, or a nonsensical one (zero or negative).
+DEFAULT_POLL_INTERVAL = 5.0
+# Never hammer the server faster than this, whatever an answer says.
+MIN_POLL_INTERVAL = 0.1
+
+
+def sane_interval(value: float | None, fallback: float = DEFAULT_POLL_INTERVAL) -> float:
+    """An interval from Google, made safe to wait on."""
+    if value is None or not value > 0:
+        return fallback
+    return max(MIN_POLL_INTERVAL, value)
 
 
 # ---- effects: what the device must do --------------------------------------------------------------
@@ -352,13 +363,14 @@ def _on_boot(m: Machine, e: Boot, now: float) -> tuple[Machine, list[Effect]]:
 
 
 def _on_code(m: Machine, e: CodeIssued, now: float) -> tuple[Machine, list[Effect]]:
+    interval = sane_interval(e.interval)
     connect = Connect(
         verification_url=e.verification_url,
         qr_url=e.qr_url,
         user_code=e.user_code,
         expires_at=now + e.expires_in,
-        interval=e.interval,
-        next_poll_at=now + e.interval,
+        interval=interval,
+        next_poll_at=now + interval,
     )
     return replace(m, state=connect, code=connect, failures=0, retry=()), []
 
@@ -366,7 +378,8 @@ def _on_code(m: Machine, e: CodeIssued, now: float) -> tuple[Machine, list[Effec
 def _on_pending(m: Machine, e: TokenPending, now: float) -> tuple[Machine, list[Effect]]:
     if m.code is None:
         return m, []
-    connect = replace(m.code, interval=e.interval, next_poll_at=now + e.interval, polling=False)
+    interval = sane_interval(e.interval, m.code.interval)
+    connect = replace(m.code, interval=interval, next_poll_at=now + interval, polling=False)
     m = replace(m, code=connect, failures=0)
     if isinstance(m.state, Connect | Problem | Starting):
         m = replace(m, state=connect, retry=())
@@ -382,14 +395,15 @@ def _on_created(m: Machine, e: SessionCreated, now: float) -> tuple[Machine, lis
     replacing = m.session.replace if m.session is not None else False
     if m.stopping:
         return replace(m, to_delete=(*m.to_delete, e.session_id)), [DeleteSession(e.session_id)]
+    interval = sane_interval(e.poll_interval)
     session = OpenSession(
         id=e.session_id,
         picker_uri=e.picker_uri,
         replace=replacing,
-        poll_interval=e.poll_interval,
+        poll_interval=interval,
         expires_at=now + e.timeout_in,
     )
-    return replace(m, session=session, state=_choose(m, session, now + e.poll_interval), failures=0), []
+    return replace(m, session=session, state=_choose(m, session, now + interval), failures=0), []
 
 
 def _choose(m: Machine, s: OpenSession, next_poll_at: float, polling: bool = False) -> Choose:
@@ -413,7 +427,7 @@ def _on_polled(m: Machine, e: SessionPolled, now: float) -> tuple[Machine, list[
     if e.media_items_set:
         s = replace(s, downloading=True)
         return replace(m, session=s, state=Downloading(session_id=s.id, replace=s.replace)), [Download(s.id, s.replace)]
-    interval = e.poll_interval if e.poll_interval is not None else s.poll_interval
+    interval = sane_interval(e.poll_interval, s.poll_interval)
     expires_at = now + e.timeout_in if e.timeout_in is not None else s.expires_at
     s = replace(s, poll_interval=interval, expires_at=expires_at)
     m = replace(m, session=s)

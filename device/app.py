@@ -178,6 +178,7 @@ def run_journey(
             left_open=left,
         )
         result = loop.run(boot)
+        photos = library.count()
     finally:
         runner.close(wait=False)
         display.close()
@@ -186,7 +187,7 @@ def run_journey(
         print(result.message, file=sys.stderr if result.code else sys.stdout)
     if once and result.code == 0:
         print(
-            f"Done: {library.count()} photos in {config.storage.library_dir}.",
+            f"Done: {photos} photos in {config.storage.library_dir}.",
             file=sys.stdout,
         )
     return result.code

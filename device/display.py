@@ -47,16 +47,33 @@ def _kms_hint(driver: str) -> str:
     )
 
 
+def check_driver(wanted: str, actual: str) -> None:
+    """Raise DisplayError (after a clear log line) when SDL runs a headless driver nobody asked for."""
+    if actual in HEADLESS_DRIVERS and wanted not in HEADLESS_DRIVERS:
+        log.error(
+            "screen: SDL fell back to the %r video driver although %r was wanted: nothing would be visible",
+            actual,
+            wanted or "a desktop driver",
+        )
+        raise DisplayError(
+            f"The screen could not be used: SDL started its {actual!r} driver instead of "
+            f"{wanted or 'a desktop driver'!r}.{_kms_hint(wanted)}"
+        )
+
+
 def open_display(
-    size: tuple[int, int] | None, environ: MutableMapping[str, str] | None = None
+    size: tuple[int, int] | None,
+    environ: MutableMapping[str, str] | None = None,
+    dri_glob: str = "/dev/dri/card*",
 ) -> tuple[pygame.Surface, str]:
     """Open the window (``size``) or the fullscreen display (None); return it and the driver in use.
 
-    Raises DisplayError with a plain message when no driver works or SDL fell back to a headless one
-    while a real screen was wanted.
+    ``environ`` must be the process environment SDL reads (os.environ, the default). Raises DisplayError
+    with a plain message when no driver works or SDL fell back to a headless one while a real screen was
+    wanted.
     """
     env = os.environ if environ is None else environ
-    wanted = choose_driver(env)
+    wanted = choose_driver(env, dri_glob)
     if wanted is None:
         raise DisplayError(
             "No screen found: no desktop session (DISPLAY/WAYLAND_DISPLAY) and no KMS/DRM device (/dev/dri/card*)."
@@ -75,18 +92,12 @@ def open_display(
         raise DisplayError(
             f"The screen could not be opened with the {shown} driver ({exc}).{_kms_hint(wanted)}"
         ) from exc
-    actual = pygame.display.get_driver()
-    if actual in HEADLESS_DRIVERS and wanted not in HEADLESS_DRIVERS:
-        log.error(
-            "screen: SDL fell back to the %r video driver although %r was wanted: nothing would be visible",
-            actual,
-            wanted or "a desktop driver",
-        )
+    actual = str(pygame.display.get_driver())
+    try:
+        check_driver(wanted, actual)
+    except DisplayError:
         pygame.display.quit()
-        raise DisplayError(
-            f"The screen could not be used: SDL started its {actual!r} driver instead of "
-            f"{wanted or 'a desktop driver'!r}.{_kms_hint(wanted)}"
-        )
+        raise
     if size is None:
         # A pointer in the middle of a photo frame is the first thing everyone notices.
         pygame.mouse.set_visible(False)

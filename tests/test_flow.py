@@ -301,3 +301,14 @@ def test_replace_flag_reaches_the_download() -> None:
     w.send(flow.SessionCreated("s9", "u", 5.0, 100.0))
     w.tick(T0 + 5)
     assert w.send(flow.SessionPolled("s9", True)) == [flow.Download("s9", True)]
+
+
+def test_nonsense_poll_interval_falls_back_to_five_seconds() -> None:
+    w = Walk()
+    w.send(flow.Boot(signed_in=True))
+    w.send(flow.SessionCreated("s1", "u", poll_interval=0.0, timeout_in=100.0))
+    assert w.tick(T0 + 4.9) == []
+    assert w.tick(T0 + 5.0) == [flow.PollSession("s1")]
+    w.send(flow.SessionPolled("s1", False, poll_interval=-3.0, timeout_in=90.0), at=T0 + 5.1)
+    assert w.tick(T0 + 10.0) == []
+    assert w.tick(T0 + 10.1) == [flow.PollSession("s1")]
