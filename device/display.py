@@ -86,12 +86,10 @@ def open_display(
         # (0, 0) fullscreen means the display's own resolution.
         surface = pygame.display.set_mode((0, 0), pygame.FULLSCREEN) if size is None else pygame.display.set_mode(size)
     except pygame.error as exc:
-        shown = wanted or "the desktop's"
-        log.error("screen: could not open the display with the %s video driver: %s", shown, exc)
+        shown = f"the {wanted}" if wanted else "the desktop's"
+        log.error("screen: could not open the display with %s video driver: %s", shown, exc)
         pygame.display.quit()
-        raise DisplayError(
-            f"The screen could not be opened with the {shown} driver ({exc}).{_kms_hint(wanted)}"
-        ) from exc
+        raise DisplayError(f"The screen could not be opened with {shown} driver ({exc}).{_kms_hint(wanted)}") from exc
     actual = str(pygame.display.get_driver())
     try:
         check_driver(wanted, actual)

@@ -162,7 +162,7 @@ class Screen:
 
     @property
     def last_texts(self) -> tuple[tuple[str, pygame.Rect], ...]:
-        """The same, with the text of each line."""
+        """The same, with the text of each line, in reading order (top to bottom, then left to right)."""
         return tuple((text, pygame.Rect(rect)) for text, rect in self._texts)
 
     @property
@@ -456,4 +456,4 @@ class Screen:
                 continue
             block = fit(ctx.fonts, text, slot.style, slot.rect.width)
             texts += render_block(ctx.fonts, block, surface, slot.rect.x, slot.rect.y, slot.rect.width, slot.align)
-        self._texts = texts
+        self._texts = sorted(texts, key=lambda item: (item[1].top, item[1].left))  # reading order
