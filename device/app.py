@@ -168,9 +168,7 @@ def run_journey(
     loop.install_signal_handlers()
     try:
         token = runner.load_token()
-        left = tuple(
-            flow.LeftOpen(s.id, s.has_pending, s.replace) for s in library.open_sessions()
-        )
+        left = tuple(flow.LeftOpen(s.id, s.has_pending, s.replace) for s in library.open_sessions())
         boot = flow.Boot(
             signed_in=token is not None,
             account=token.account if token else None,
@@ -252,8 +250,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         latency=args.latency,
     )
     with emulator:
-        print(f"Demo: a stand-in for Google is running at {emulator.url}; its scripted person signs in and picks "
-              f"{args.photos} photos by themselves.")
+        print(
+            f"Demo: a stand-in for Google is running at {emulator.url}; its scripted person signs in and picks "
+            f"{args.photos} photos by themselves."
+        )
         config = Config(
             google=GoogleConfig(
                 client_id=DEMO_CLIENT_ID,
@@ -272,9 +272,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
             # With a real screen the demo keeps showing the slideshow until Esc or the window is closed.
             once = display.choose_driver(os.environ) is None
-        code = run_journey(
-            config, once=once, headless=headless, size=parse_size(args.size), screenshots=screenshots
-        )
+        code = run_journey(config, once=once, headless=headless, size=parse_size(args.size), screenshots=screenshots)
         left = emulator.open_sessions
         if left:
             print(f"Warning: {len(left)} picking session(s) were left open.", file=sys.stderr)
@@ -310,11 +308,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
 
     run = sub.add_parser("run", help="run the kiosk")
-    run.add_argument("--config", metavar="FILE", help="TOML config (default $PICKER_KIOSK_CONFIG or "
-                     f"{DEFAULT_CONFIG})")
+    run.add_argument("--config", metavar="FILE", help=f"TOML config (default $PICKER_KIOSK_CONFIG or {DEFAULT_CONFIG})")
     screen_options(run)
-    run.add_argument("--once", action="store_true",
-                     help="sign in if needed, one picking session, download, delete it, exit")
+    run.add_argument(
+        "--once", action="store_true", help="sign in if needed, one picking session, download, delete it, exit"
+    )
     run.set_defaults(func=cmd_run)
 
     signout = sub.add_parser("signout", help="revoke the token at Google and forget it")

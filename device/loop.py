@@ -151,9 +151,9 @@ class Loop:
                 notify.watchdog()
                 last_ping = now
             wait = min(self._renderer.next_wake(now), INPUT_POLL)
-            event = self._next_event(wait)
-            if event is not None:
-                self.feed(event)
+            incoming = self._next_event(wait)
+            if incoming is not None:
+                self.feed(incoming)
         assert self.machine.exit is not None
         return self.machine.exit
 
@@ -166,7 +166,7 @@ class Loop:
             return
         path = plan.folder / f"{name}.png"
         try:
-            self._renderer.save_screenshot(path)  # type: ignore[attr-defined]
+            self._renderer.save_screenshot(path)
         except OSError as exc:
             log.warning("could not save the screenshot %s: %s", path, exc)
             return

@@ -133,7 +133,9 @@ def test_access_denied_exits_non_zero_with_one_plain_line(tmp_path: Path) -> Non
 
 
 def test_wrong_client_secret_is_explained(tmp_path: Path) -> None:
-    with Emulator(client_id=CLIENT_ID, client_secret="the-right-one", person=Person(approve_after=0.2), interval=1) as emu:
+    with Emulator(
+        client_id=CLIENT_ID, client_secret="the-right-one", person=Person(approve_after=0.2), interval=1
+    ) as emu:
         config = write_config(tmp_path, emu.url)
         result = cli("run", "--headless", "--once", "--config", str(config))
     assert result.returncode == 1
@@ -172,8 +174,9 @@ def test_http_to_a_remote_host_is_refused(tmp_path: Path) -> None:
 
 
 def test_sigterm_while_waiting_for_the_pick_deletes_the_session(tmp_path: Path) -> None:
-    with Emulator(person=Person(approve_after=0.2, answer="approve", pick_after=3600), interval=1,
-                  poll_interval=0.5) as emu:
+    with Emulator(
+        person=Person(approve_after=0.2, answer="approve", pick_after=3600), interval=1, poll_interval=0.5
+    ) as emu:
         config = write_config(tmp_path, emu.url)
         proc = subprocess.Popen(
             [sys.executable, "-m", "device.app", "run", "--headless", "--config", str(config)],
