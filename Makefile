@@ -17,13 +17,13 @@ demo: $(STAMP)
 	$(BIN)/picker-kiosk demo
 
 test: $(STAMP)
-	$(BIN)/ruff check core device tests bench
+	$(BIN)/ruff check $(wildcard core device tests bench)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check core device tests bench
-	$(BIN)/ruff format --check core device tests bench
+	$(BIN)/ruff check $(wildcard core device tests bench)
+	$(BIN)/ruff format --check $(wildcard core device tests bench)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
