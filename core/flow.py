@@ -204,10 +204,11 @@ class Progress:
 @dataclass(frozen=True)
 class DownloadFinished:
     session_id: str
-    done: int
+    done: int  # items of the session now in the library (new or already there)
     total: int
-    failed: int
+    failed: int  # items that could not be downloaded (bad file, gone)
     photos: int  # the library's count afterwards
+    skipped: int = 0  # items there was nothing to fetch for: videos when videos are off, or not processed yet
 
 
 @dataclass(frozen=True)
@@ -477,10 +478,18 @@ def _on_finished(m: Machine, e: DownloadFinished, now: float) -> tuple[Machine, 
         return replace(m, finished=True, state=_done_state(m, e)), effects
     if e.total == 0:
         return _idle(m, notice="No photos were picked."), effects
-    notice = None
-    if e.failed:
-        notice = f"{e.failed} of {e.total} could not be downloaded."
+    notice = _result_note(e) or None
     return replace(m, state=Slideshow(count=m.photos, notice=notice)), effects
+
+
+def _result_note(e: DownloadFinished) -> str:
+    """One line on what did not make it into the library, or ""."""
+    parts = []
+    if e.failed:
+        parts.append(f"{e.failed} of {e.total} could not be downloaded.")
+    if e.skipped:
+        parts.append(f"{e.skipped} video{'s' if e.skipped != 1 else ''} skipped (only photos are shown).")
+    return " ".join(parts)
 
 
 def _done_state(m: Machine, e: DownloadFinished) -> State:
@@ -501,10 +510,7 @@ def _maybe_exit(m: Machine) -> tuple[Machine, list[Effect]]:
         return replace(m, exit=Exit(0)), []
     if m.once and m.finished:
         r = m.last_result
-        msg = ""
-        if r is not None and r.failed:
-            msg = f"{r.failed} of {r.total} items could not be downloaded."
-        return replace(m, exit=Exit(0, msg)), []
+        return replace(m, exit=Exit(0, _result_note(r) if r is not None else "")), []
     return m, []
 
 

@@ -249,6 +249,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         poll_interval=2.0,
         latency=args.latency,
     )
+    if not args.verbose:
+        # The emulator's request log would drown the journey on the terminal.
+        logging.getLogger("core.emulator").setLevel(logging.WARNING)
     with emulator:
         print(
             f"Demo: a stand-in for Google is running at {emulator.url}; its scripted person signs in and picks "
@@ -276,8 +279,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
         left = emulator.open_sessions
         if left:
             print(f"Warning: {len(left)} picking session(s) were left open.", file=sys.stderr)
-        if code == 0:
-            print(f"The photos are in {state_dir / 'library'}.")
         return code
 
 

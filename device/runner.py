@@ -231,18 +231,20 @@ class Runner:
             picker, session_id, replace=replacing, on_progress=progress, cancel=self._cancel
         )
         log.info(
-            "download finished: %d new, %d already here, %d failed, %d picked",
-            report.done,
+            "download finished: %d new, %d already here, %d failed, %d skipped, %d picked",
+            report.fetched,
             report.skipped_existing,
-            report.failed,
+            len(report.bad),
+            report.unsupported,
             report.total,
         )
         return flow.DownloadFinished(
             session_id=session_id,
-            done=report.done + report.skipped_existing,
+            done=report.done,
             total=report.total,
-            failed=report.failed,
+            failed=report.failed - report.unsupported,
             photos=self._library.count(),
+            skipped=report.unsupported,
         )
 
     def _delete_session(self, session_id: str) -> flow.Event:

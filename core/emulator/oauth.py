@@ -80,6 +80,7 @@ class OAuth:
         self._grant_ids = count(1)
         self.device_codes_issued = 0
         self.tokens_refreshed = 0
+        self.issued: list[str] = []  # every device code and token handed out, for tests that hunt for leaks
 
     # -- client authentication -------------------------------------------------------------------------
 
@@ -117,6 +118,7 @@ class OAuth:
         user_code = "-".join("".join(secrets.choice(_USER_CODE_LETTERS) for _ in range(4)) for _ in range(2))
         self._codes[code] = DeviceCode(code, user_code, client_id, scope, now, float(self._s.interval))
         self.device_codes_issued += 1
+        self.issued.append(code)
         verification = f"{self._base_url()}/device"
         answer: dict[str, object] = {
             "device_code": code,
@@ -163,6 +165,7 @@ class OAuth:
         grant = Grant(next(self._grant_ids), client_id, scope, email, "1//" + _b64(secrets.token_bytes(48)))
         self._grants.append(grant)
         self._by_refresh[grant.refresh_token] = grant
+        self.issued.append(grant.refresh_token)
         answer = self._token_answer(grant, now)
         answer["refresh_token"] = grant.refresh_token
         return answer
@@ -170,6 +173,7 @@ class OAuth:
     def _token_answer(self, grant: Grant, now: float) -> dict[str, Any]:
         token = AccessToken("ya29." + _b64(secrets.token_bytes(60)), grant, now + self._s.access_token_lifetime)
         self._access[token.token] = token
+        self.issued.append(token.token)
         answer: dict[str, Any] = {
             "access_token": token.token,
             "expires_in": self._s.access_token_lifetime,
@@ -178,6 +182,7 @@ class OAuth:
         }
         if grant.scopes & {"openid", "email"}:
             answer["id_token"] = self._id_token(grant, now)
+            self.issued.append(answer["id_token"])
         return answer
 
     def _id_token(self, grant: Grant, now: float) -> str:

@@ -259,6 +259,12 @@ class Emulator:
             return self._oauth.device_codes_issued
 
     @property
+    def issued_secrets(self) -> list[str]:
+        """Every device code, access token, refresh token and id_token handed out so far, in order."""
+        with self._lock:
+            return list(self._oauth.issued)
+
+    @property
     def tokens_refreshed(self) -> int:
         with self._lock:
             return self._oauth.tokens_refreshed

@@ -1,0 +1,140 @@
+"""kill -9 of `picker-kiosk run --headless --once` at random moments of a download, then the same command again.
+
+After every restart the library must be complete and consistent: every picked photo of every session that got
+as far as being listed is in the library, byte for byte; every indexed file decodes; no file is there that the
+index does not know; no temp file anywhere; and no picking session is left open at Google (the emulator).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from core.emulator import Emulator, Fault, Person
+from core.library import Library
+from tests.test_journey import write_config
+
+ROOT = Path(__file__).resolve().parents[1]
+KILLS = int(os.environ.get("KIOSK_KILLS", "20"))  # a longer soak: KIOSK_KILLS=200
+SPEC = "w1920-h1080"  # what a headless run asks for (no screen: 1920x1080)
+
+
+def command(config: Path) -> list[str]:
+    return [sys.executable, "-m", "device.app", "run", "--headless", "--once", "--config", str(config)]
+
+
+def temp_files(tmp: Path) -> list[Path]:
+    return [p for p in (tmp / "state").rglob("*") if p.name.endswith((".part", ".tmp"))]
+
+
+def listed_sessions(emu: Emulator) -> list[str]:
+    """Sessions whose items were listed successfully at least once, in order."""
+    out: list[str] = []
+    for r in emu.requests:
+        if r.endpoint == "mediaItems.list" and r.status == 200:
+            sid = r.query.get("sessionId", [""])[0]
+            if sid and sid not in out:
+                out.append(sid)
+    return out
+
+
+def wait_for(predicate: object, timeout: float) -> bool:
+    assert callable(predicate)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.005)
+    return False
+
+
+def check_library(tmp: Path, emu: Emulator) -> int:
+    """The library as the next start sees it is whole; returns how many photos it has."""
+    assert temp_files(tmp) == [], "a temp file was left behind"
+    lib = Library(tmp / "state", tmp / "state" / "library")
+    lib.open()
+    try:
+        photos = {p.id: Path(p.path) for p in lib.photos()}
+        on_disk = {p.name for p in (tmp / "state" / "library").iterdir()}
+        assert {p.name for p in photos.values()} == on_disk, "files on disk and the index disagree"
+        for path in photos.values():
+            with Image.open(path) as im:
+                im.load()
+        for sid in listed_sessions(emu):
+            for item in emu.picked(sid):
+                if item.type != "PHOTO":
+                    continue  # videos are not fetched with the default config
+                assert item.id in photos, f"a photo picked in session {sid[:8]}… is missing"
+                assert photos[item.id].read_bytes() == emu.rendition_bytes(item.id, SPEC)
+        assert lib.open_sessions() == [], "the library still remembers a session"
+        return len(photos)
+    finally:
+        lib.close()
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    # A big library so that every session picks mostly photos not yet downloaded; slow media answers so a
+    # download of ~18 photos on 4 workers takes most of a second and the kills land inside it.
+    emulator = Emulator(
+        photos=2000,
+        person=Person(approve_after=0.1, pick_count=24, pick_after=0.1),
+        interval=1,
+        poll_interval=0.1,
+    )
+    emulator.add_fault(Fault(endpoint="media", latency=0.1, times=None))
+    with emulator:
+        yield emulator
+
+
+def test_kill_9_at_random_moments_of_a_download_then_restart(tmp_path: Path, emu: Emulator) -> None:
+    config = write_config(tmp_path, emu.url)
+    seed = int(os.environ.get("KIOSK_KILL_SEED", int.from_bytes(os.urandom(4), "big")))
+    print(f"kill-9 seed: {seed} (KIOSK_KILL_SEED={seed} repeats it)")
+    rng = random.Random(seed)
+
+    # One whole run first: signs in, and measures how long a download (list to exit) takes.
+    proc = subprocess.Popen(command(config), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert wait_for(lambda: listed_sessions(emu), 30), "the first run never listed its picks"
+    listed_at = time.monotonic()
+    out, err = proc.communicate(timeout=60)
+    span = time.monotonic() - listed_at
+    assert proc.returncode == 0, err
+    check_library(tmp_path, emu)
+    assert 0.3 < span < 10, f"a download took {span:.2f} s; the kills need one of about a second"
+
+    history: list[tuple[float, bool, int]] = []
+    for _ in range(KILLS):
+        sessions_before = len(listed_sessions(emu))
+        proc = subprocess.Popen(command(config), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            assert wait_for(lambda: len(listed_sessions(emu)) > sessions_before, 30), "no download started"
+            delay = rng.uniform(0.0, span)
+            time.sleep(delay)
+            proc.send_signal(signal.SIGKILL)
+        finally:
+            proc.wait(timeout=30)
+        created = len(emu.sessions_created)
+        fetched = sum(1 for r in emu.requests if r.endpoint == "media")
+
+        again = subprocess.run(command(config), cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert again.returncode == 0, again.stderr
+        assert "Traceback" not in again.stderr
+        assert emu.open_sessions == [], "a picking session was left open at Google"
+        check_library(tmp_path, emu)
+        resumed = len(emu.sessions_created) == created  # the restart finished the killed session
+        history.append((round(delay, 3), resumed, sum(1 for r in emu.requests if r.endpoint == "media") - fetched))
+
+    print(f"(kill delay s, restart resumed the killed session, media fetched by the restart): {history}")
+    interrupted = sum(1 for _, resumed, more in history if resumed and more > 0)
+    assert interrupted >= KILLS // 3, f"only {interrupted} of {KILLS} kills landed before the download ended"
+    assert emu.violations == []
