@@ -22,6 +22,7 @@ from core.errors import (
     KioskError,
     LibraryError,
     NoPhotosAccount,
+    NotReady,
     RateLimited,
     ScopeRefused,
     SessionExpired,
@@ -146,6 +147,7 @@ class LeftOpen:
     session_id: str
     has_pending: bool
     replace: bool = False
+    listed: bool = True  # False: the run died before listing it; the person may have tapped Done already
 
 
 @dataclass(frozen=True)
@@ -304,6 +306,7 @@ class Machine:
     finished: bool = False  # once mode: the download is done, waiting for the session delete
     stopping: bool = False
     exit: Exit | None = None
+    failing: Exit | None = None  # once mode gave up: this is the exit, as soon as the open sessions are deleted
     last_result: DownloadFinished | None = None
     notes: tuple[str, ...] = ()  # things worth a log line that are not on screen
 
@@ -317,6 +320,9 @@ def step(m: Machine, event: Event, now: float) -> tuple[Machine, list[Effect]]:
     """Advance the journey by one event."""
     if m.exit is not None:
         return m, []
+    deleting = isinstance(event, SessionDeleted) or (isinstance(event, Failed) and event.during == "delete")
+    if m.failing is not None and not (deleting or isinstance(event, Shutdown)):
+        return m, []  # giving up: only the deletes still matter
     handler = _HANDLERS[type(event)]
     return handler(m, event, now)
 
@@ -344,6 +350,10 @@ def _on_boot(m: Machine, e: Boot, now: float) -> tuple[Machine, list[Effect]]:
     m = replace(m, signed_in=e.signed_in, account=e.account, photos=e.photos)
     effects: list[Effect] = []
     resume = next((s for s in e.left_open if s.has_pending), None)
+    if resume is None:
+        # A session never listed may hold picks made after the crash began (or just before it); listing it
+        # tells: its photos are fetched, or NotReady and it is deleted. Only the newest can matter.
+        resume = next((s for s in reversed(e.left_open) if not s.listed), None)
     for s in e.left_open:
         if s is not resume:
             effects.append(DeleteSession(s.session_id))
@@ -506,6 +516,8 @@ def _on_deleted(m: Machine, e: SessionDeleted, now: float) -> tuple[Machine, lis
 def _maybe_exit(m: Machine) -> tuple[Machine, list[Effect]]:
     if m.to_delete or m.session is not None:
         return m, []
+    if m.failing is not None:
+        return replace(m, exit=m.failing), []
     if m.stopping:
         return replace(m, exit=Exit(0)), []
     if m.once and m.finished:
@@ -691,11 +703,23 @@ def _on_failed(m: Machine, e: Failed, now: float) -> tuple[Machine, list[Effect]
         return replace(m, code=None), [StartSignIn()]
     if e.during == "poll" and isinstance(err, SessionExpired):
         return _timed_out(m, now)
+    if e.during == "download" and isinstance(err, NotReady):
+        # Resuming a session a previous run left before the person tapped Done: start afresh instead.
+        sid = m.session.id if m.session else e.session_id
+        m = replace(m, session=None)
+        effects: list[Effect] = []
+        if sid is not None:
+            effects.append(DeleteSession(sid))
+            m = replace(m, to_delete=(*m.to_delete, sid))
+        if m.photos > 0 and not m.once:
+            return replace(m, state=Slideshow(count=m.photos)), effects
+        m, more = _start_picking(m, False)
+        return m, effects + more
     if e.during == "download" and isinstance(err, SessionExpired):
         # The session died before its photos were all fetched; what is complete stays.
         sid = m.session.id if m.session else e.session_id
         m = replace(m, session=None)
-        effects: list[Effect] = []
+        effects = []
         if sid is not None:
             effects.append(DeleteSession(sid))
             m = replace(m, to_delete=(*m.to_delete, sid))
@@ -720,11 +744,14 @@ def _on_failed(m: Machine, e: Failed, now: float) -> tuple[Machine, list[Effect]
 
 def _exit_failed(m: Machine, problem: Problem) -> tuple[Machine, list[Effect]]:
     effects: list[Effect] = []
-    if m.session is not None:
+    if m.session is not None and m.session.id:  # id "": still being created, nothing to delete yet
         effects.append(DeleteSession(m.session.id))
-        m = replace(m, to_delete=(*m.to_delete, m.session.id), session=None)
+        m = replace(m, to_delete=(*m.to_delete, m.session.id))
+    m = replace(m, session=None)
     line = f"{problem.title}: {problem.detail}"
-    return replace(m, state=problem, exit=Exit(1, line)), effects
+    # The exit waits for the deletes: a session left open counts against Google's open-session limit.
+    m, more = _maybe_exit(replace(m, state=problem, retry=(), failing=Exit(1, line)))
+    return m, effects + more
 
 
 def _on_tick(m: Machine, e: Tick, now: float) -> tuple[Machine, list[Effect]]:

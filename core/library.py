@@ -81,6 +81,7 @@ class OpenSession:
     created: datetime  # wall clock, UTC
     has_pending: bool  # listed, and items still to fetch (or a replace swap still to do): resume it
     pending: int = 0
+    listed: bool = True  # False: created but its items were never recorded (maybe picked, maybe not)
 
 
 @dataclass(frozen=True)
@@ -363,6 +364,7 @@ class Library:
                 created=s.created,
                 has_pending=s.listed and (s.pending > 0 or not s.finished),
                 pending=s.pending,
+                listed=s.listed,
             )
             for s in self._store.sessions()
         ]

@@ -168,7 +168,7 @@ def run_journey(
     loop.install_signal_handlers()
     try:
         token = runner.load_token()
-        left = tuple(flow.LeftOpen(s.id, s.has_pending, s.replace) for s in library.open_sessions())
+        left = tuple(flow.LeftOpen(s.id, s.has_pending, s.replace, s.listed) for s in library.open_sessions())
         boot = flow.Boot(
             signed_in=token is not None,
             account=token.account if token else None,
@@ -305,7 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
     screen_options(demo)
     demo.add_argument("--photos", type=int, default=12, metavar="N", help="how many photos the person picks (12)")
     demo.add_argument("--state-dir", metavar="DIR", help="where the demo keeps its library (wiped at start)")
-    demo.add_argument("--latency", type=float, default=0.05, help=argparse.SUPPRESS)
+    # The stand-in answers with a little delay so that a person watching sees the progress bar move.
+    demo.add_argument("--latency", type=float, default=0.3, help=argparse.SUPPRESS)
     demo.set_defaults(func=cmd_demo)
 
     run = sub.add_parser("run", help="run the kiosk")

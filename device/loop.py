@@ -41,11 +41,12 @@ class Screenshots(Protocol):
 
 @dataclass
 class ScreenshotPlan:
-    """Save one PNG the first time each screen appears; optionally stop once the journey's are saved."""
+    """Save one PNG the first time each screen appears; optionally stop once the journey's last one is saved."""
 
     folder: Path
-    stop_after: frozenset[str] = frozenset()
-    settle: float = 1.5  # seconds a screen is shown before it is saved (photos decode, fades finish)
+    stop_after: frozenset[str] = frozenset()  # the journey's screens; the run ends once the last is saved
+    last: str = "slideshow"
+    settle: float = 1.5  # seconds a photo screen is shown before it is saved (photos decode, fades finish)
     saved: set[str] = field(default_factory=set)
     _first_seen: dict[str, float] = field(default_factory=dict)
 
@@ -56,12 +57,16 @@ class ScreenshotPlan:
         if isinstance(state, Downloading) and state.done == 0:
             return None  # a progress bar with something on it says more
         first = self._first_seen.setdefault(name, now)
-        wait = self.settle if name in ("slideshow", "downloading") else 0.2
+        wait = {"slideshow": self.settle, "downloading": 0.3}.get(name, 0.2)
         return name if now - first >= wait else None
 
     @property
     def complete(self) -> bool:
-        return bool(self.stop_after) and self.stop_after <= self.saved
+        return bool(self.stop_after) and self.last in self.saved
+
+    @property
+    def missing(self) -> frozenset[str]:
+        return self.stop_after - self.saved
 
 
 class Loop:
@@ -145,7 +150,11 @@ class Loop:
             self._renderer.show(state, now, self._photos())
             self._maybe_screenshot(state, now)
             if self._screenshots is not None and self._screenshots.complete:
-                log.info("every screen of the journey is saved in %s", self._screenshots.folder)
+                if self._screenshots.missing:
+                    log.warning(
+                        "these screens went by too fast to be saved: %s", ", ".join(sorted(self._screenshots.missing))
+                    )
+                log.info("the journey's screens are saved in %s", self._screenshots.folder)
                 self.request_stop()
             if watchdog is not None and now - last_ping >= watchdog / 2:
                 notify.watchdog()
