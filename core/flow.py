@@ -724,7 +724,8 @@ def _on_failed(m: Machine, e: Failed, now: float) -> tuple[Machine, list[Effect]
             effects.append(DeleteSession(sid))
             m = replace(m, to_delete=(*m.to_delete, sid))
         if m.once:
-            return replace(m, exit=Exit(1, "The picking session expired before every photo was downloaded.")), effects
+            m, more = _fail(m, "The picking session expired before every photo was downloaded.")
+            return m, effects + more
         return _idle(m, notice="The picking session expired before every photo was downloaded."), effects
     problem, retry, now_effects = _problem_for(m, e, now)
     failures = m.failures + 1
@@ -738,7 +739,8 @@ def _on_failed(m: Machine, e: Failed, now: float) -> tuple[Machine, list[Effect]
         if isinstance(err, AccessDenied | ScopeRefused | InvalidClient | NoPhotosAccount | DiskFull):
             fatal = True
         if fatal:
-            return _exit_failed(m, problem)
+            m, effects = _exit_failed(m, problem)
+            return m, now_effects + effects  # e.g. a dead token is forgotten, so the next run signs in
     return replace(m, state=problem), now_effects
 
 
@@ -748,10 +750,16 @@ def _exit_failed(m: Machine, problem: Problem) -> tuple[Machine, list[Effect]]:
         effects.append(DeleteSession(m.session.id))
         m = replace(m, to_delete=(*m.to_delete, m.session.id))
     m = replace(m, session=None)
-    line = f"{problem.title}: {problem.detail}"
-    # The exit waits for the deletes: a session left open counts against Google's open-session limit.
-    m, more = _maybe_exit(replace(m, state=problem, retry=(), failing=Exit(1, line)))
+    m, more = _fail(replace(m, state=problem), f"{problem.title}: {problem.detail}")
     return m, effects + more
+
+
+def _fail(m: Machine, line: str) -> tuple[Machine, list[Effect]]:
+    """Once mode gives up with exit 1 and ``line``, as soon as the sessions being deleted are gone.
+
+    Exiting before would leave them open at Google, where they count against the open-session limit.
+    """
+    return _maybe_exit(replace(m, retry=(), failing=Exit(1, line)))
 
 
 def _on_tick(m: Machine, e: Tick, now: float) -> tuple[Machine, list[Effect]]:

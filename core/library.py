@@ -167,6 +167,14 @@ class Library:
             log.info("library opened: %s", report)
             return report
 
+    def discard_temp_files(self) -> int:
+        """Remove the temp files of downloads that will never finish (the process leaves without them)."""
+        try:
+            names = os.listdir(self.library_dir)
+        except OSError:
+            return 0
+        return sum(_unlink(self.library_dir / n) for n in names if n.startswith(".") and n.endswith(TEMP_SUFFIX))
+
     def close(self) -> None:
         with self._lock:
             self._store.close()

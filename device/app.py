@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 import sys
+import threading
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -29,6 +30,8 @@ DEFAULT_CONFIG = Path("/etc/picker-kiosk/config.toml")
 DEMO_CLIENT_ID = "picker-kiosk-demo.apps.googleusercontent.com"
 DEMO_CLIENT_SECRET = "demo-client-secret"  # the emulator's; not a Google secret
 JOURNEY_SCREENS = frozenset({"connect", "choose", "downloading", "slideshow"})
+# After the loop ends, workers get this long to notice the cancel; a request stalled longer is abandoned.
+WORKER_GRACE = 0.5
 
 
 # ---- configuration -------------------------------------------------------------------------------
@@ -178,7 +181,9 @@ def run_journey(
         result = loop.run(boot)
         photos = library.count()
     finally:
-        runner.close(wait=False)
+        if not runner.close(wait=False, grace=WORKER_GRACE):
+            # A request is stuck on the network; main() leaves without it, so its temp file goes now.
+            library.discard_temp_files()
         display.close()
         library.close()
     if result.message:
@@ -342,7 +347,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2 if isinstance(exc, ConfigError) else 1
     except KeyboardInterrupt:
         return 130
+    if argv is None:  # the program itself, not a caller in this process
+        leave_stuck_threads(code)
     return code
+
+
+def leave_stuck_threads(code: int) -> None:
+    """Exit now if worker threads are still blocked on the network.
+
+    Python joins worker threads at exit, so one stalled answer would hold a SIGTERM'd kiosk for up to the
+    request timeout (systemd would then SIGKILL it). Everything worth keeping is saved by now.
+    """
+    main = threading.main_thread()
+    if not any(t is not main and not t.daemon and t.is_alive() for t in threading.enumerate()):
+        return
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -95,6 +95,7 @@ class Loop:
         self._stop_requested = threading.Event()
         self._stop_deadline: float | None = None
         self._last_state: State | None = None
+        self._drawn: set[str] = set()
 
     def request_stop(self) -> None:
         """Thread- and signal-safe: ask the loop to shut down gracefully."""
@@ -148,6 +149,7 @@ class Loop:
                 self._last_state = state
             now = self._clock.now()
             self._renderer.show(state, now, self._photos())
+            self._note_first_draw(state)
             self._maybe_screenshot(state, now)
             if self._screenshots is not None and self._screenshots.complete:
                 if self._screenshots.missing:
@@ -165,6 +167,17 @@ class Loop:
                 self.feed(incoming)
         assert self.machine.exit is not None
         return self.machine.exit
+
+    def _note_first_draw(self, state: State) -> None:
+        # One line the first time each screen (and the first photo) is on show: start-up and pick-to-photo
+        # latencies can then be read from the journal, and bench/ reads them from stderr.
+        name = state.screen_name
+        if name not in self._drawn:
+            self._drawn.add(name)
+            log.info("drawn: %s", name)
+        if "first photo" not in self._drawn and getattr(self._renderer, "showing", None) is not None:
+            self._drawn.add("first photo")
+            log.info("drawn: first photo")
 
     def _maybe_screenshot(self, state: State, now: float) -> None:
         plan = self._screenshots

@@ -180,9 +180,9 @@ class Player:
         """Let go of every picture (another screen is up); the order is kept for when the show resumes."""
         self._current = self._leaving = self._ready = None
         self._fade_start = None
-        if self._pending is not None:
-            self._pending[1].cancel()
+        if self._pending is not None and self._pending[1].cancel():
             self._pending = None
+        # A decode already running is kept: its photo comes first when the show resumes, not decoded twice.
 
     def update(self, now: float, photos: Sequence[Photo]) -> bool:
         """Advance the show to ``now``; True when the picture on screen changed."""

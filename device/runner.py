@@ -6,7 +6,8 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
 
 import requests
@@ -71,6 +72,7 @@ class Runner:
         self._download_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="download")
         self._cancel = threading.Event()
         self._lock = threading.Lock()
+        self._running: set[Future[None]] = set()
 
     # ---- set-up ----------------------------------------------------------------------------------
 
@@ -144,7 +146,14 @@ class Runner:
                 event = flow.Failed(during, KioskError(f"Unexpected error ({type(exc).__name__})."), session_id)
             self._post(event)
 
-        (pool or self._pool).submit(job)
+        future = (pool or self._pool).submit(job)
+        with self._lock:
+            self._running.add(future)
+        future.add_done_callback(self._done)
+
+    def _done(self, future: Future[None]) -> None:
+        with self._lock:
+            self._running.discard(future)
 
     # ---- sign-in -----------------------------------------------------------------------------------
 
@@ -261,10 +270,15 @@ class Runner:
         log.info("picking session deleted")
         return flow.SessionDeleted(session_id)
 
-    def close(self, wait: bool = True) -> None:
+    def close(self, wait: bool = True, *, grace: float = 0.0) -> bool:
+        """Stop the workers; without ``wait``, give running ones ``grace`` seconds. True if none is left."""
         self._cancel.set()
         self._download_pool.shutdown(wait=wait, cancel_futures=True)
         self._pool.shutdown(wait=wait, cancel_futures=True)
+        with self._lock:
+            running = list(self._running)
+        _, not_done = futures_wait(running, timeout=grace)
+        return not not_done
 
 
 class EventQueue:

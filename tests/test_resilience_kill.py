@@ -106,7 +106,7 @@ def test_kill_9_at_random_moments_of_a_download_then_restart(tmp_path: Path, emu
     proc = subprocess.Popen(command(config), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert wait_for(lambda: listed_sessions(emu), 30), "the first run never listed its picks"
     listed_at = time.monotonic()
-    out, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=60)
     span = time.monotonic() - listed_at
     assert proc.returncode == 0, err
     check_library(tmp_path, emu)
@@ -117,7 +117,8 @@ def test_kill_9_at_random_moments_of_a_download_then_restart(tmp_path: Path, emu
         sessions_before = len(listed_sessions(emu))
         proc = subprocess.Popen(command(config), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            assert wait_for(lambda: len(listed_sessions(emu)) > sessions_before, 30), "no download started"
+            started = lambda n=sessions_before: len(listed_sessions(emu)) > n  # noqa: E731
+            assert wait_for(started, 30), "no download started"
             delay = rng.uniform(0.0, span)
             time.sleep(delay)
             proc.send_signal(signal.SIGKILL)

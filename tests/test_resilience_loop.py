@@ -20,6 +20,7 @@ from core import flow
 from core.clock import FakeClock
 from core.config import Config, DownloadConfig, GoogleConfig, StorageConfig
 from core.emulator import Emulator, Fault, Person
+from core.errors import ApiError, NotReady
 from core.library import Library
 from core.records import Photo
 from core.states import Choose, Connect, Problem, Slideshow, State, UserAction
@@ -110,9 +111,7 @@ class Device:
     def _run(self) -> None:
         try:
             token = self.runner.load_token()
-            left = tuple(
-                flow.LeftOpen(s.id, s.has_pending, s.replace, s.listed) for s in self.library.open_sessions()
-            )
+            left = tuple(flow.LeftOpen(s.id, s.has_pending, s.replace, s.listed) for s in self.library.open_sessions())
             boot = flow.Boot(
                 signed_in=token is not None,
                 account=token.account if token else None,
@@ -347,6 +346,7 @@ def bomb_png(width: int = 12000, height: int = 12000) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 
 
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 def test_bombs_non_images_and_oversized_answers_are_skipped_and_the_rest_kept(
     make_emulator: MakeEmu, make_device: Callable[..., Device], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -370,3 +370,37 @@ def test_bombs_non_images_and_oversized_answers_are_skipped_and_the_rest_kept(
     skipped = [r for r in caplog.records if "skipped" in r.getMessage()]
     assert len(skipped) == 3, [r.getMessage() for r in caplog.records]
     assert emu.open_sessions == []
+
+
+# -- the flow rules the faults above rely on ---------------------------------------------------------------------
+
+
+def test_a_session_left_before_listing_is_listed_at_boot_and_replaced_if_not_picked_yet() -> None:
+    boot = flow.Boot(signed_in=True, photos=0, left_open=(flow.LeftOpen("old", False, listed=False),
+                                                          flow.LeftOpen("new", False, listed=False)))  # fmt: skip
+    m, effects = flow.step(flow.Machine(once=True), boot, 0.0)
+    assert effects == [flow.DeleteSession("old"), flow.Download("new", False)]
+    m, effects = flow.step(m, flow.Failed("download", NotReady("not yet", status=400), "new"), 1.0)
+    assert effects == [flow.DeleteSession("new"), flow.CreateSession(False)]
+    assert m.exit is None and m.session is not None and m.session.id == ""
+    m, _ = flow.step(m, flow.SessionDeleted("new"), 2.0)
+    assert m.exit is None  # still one session to pick and download
+
+
+def test_a_session_with_pending_items_wins_over_an_unlisted_one() -> None:
+    boot = flow.Boot(signed_in=True, photos=3, left_open=(flow.LeftOpen("half", True),
+                                                          flow.LeftOpen("fresh", False, listed=False)))  # fmt: skip
+    _, effects = flow.step(flow.Machine(), boot, 0.0)
+    assert effects == [flow.DeleteSession("fresh"), flow.Download("half", False)]
+
+
+def test_once_mode_giving_up_exits_only_after_the_session_is_deleted() -> None:
+    m, _ = flow.step(flow.Machine(once=True), flow.Boot(signed_in=True), 0.0)
+    m, _ = flow.step(m, flow.SessionCreated("s1", "https://picker/s1", 5.0, 1800.0), 1.0)
+    m, effects = flow.step(m, flow.Failed("poll", ApiError("no", status=400), "s1"), 2.0)
+    assert effects == [flow.DeleteSession("s1")]
+    assert m.exit is None
+    m, effects = flow.step(m, flow.Tick(), 10_000.0)
+    assert effects == [] and m.exit is None  # no retry while giving up
+    m, _ = flow.step(m, flow.SessionDeleted("s1"), 3.0)
+    assert m.exit is not None and m.exit.code == 1 and m.exit.message.startswith("Something went wrong")

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import pygame
 import pytest
+from PIL import Image
 
-pygame = pytest.importorskip("pygame")
-from PIL import Image  # noqa: E402
-
-from core.clock import FakeClock  # noqa: E402
-from core.records import Photo  # noqa: E402
-from core.states import Choose, Connect, Problem, SignedOut, Slideshow, State, UserAction  # noqa: E402
-from device.screen import ESC_HOLD_QUIT, MENU_AWAKE, Screen  # noqa: E402
-from device.widgets import ACCENT  # noqa: E402
+from core.clock import FakeClock
+from core.records import Photo
+from core.states import Choose, Connect, Problem, SignedOut, Slideshow, State, UserAction
+from device.screen import ESC_HOLD_QUIT, MENU_AWAKE, Screen
+from device.widgets import ACCENT
 
 A = UserAction
 T0 = 1000.0
@@ -59,7 +59,7 @@ def click(scr: Screen, pos: tuple[int, int]) -> list[UserAction]:
     return scr.handle_events()
 
 
-def label_rect(scr: Screen, label: str) -> pygame.Rect:
+def label_rect(scr: Screen, label: str) -> Any:
     return dict(scr.last_texts)[label]
 
 
@@ -138,9 +138,7 @@ def test_focus_starts_on_the_first_button_of_each_new_screen(screen: Screen, clo
     press(screen, pygame.K_RIGHT, pygame.K_RIGHT)
     show(screen, clock, CHOOSE)
     assert press(screen, pygame.K_RETURN) == [A.RETRY]
-    problem = Problem(
-        what="no-photos-account", title="No Google Photos account", detail="d", next_step="n"
-    )
+    problem = Problem(what="no-photos-account", title="No Google Photos account", detail="d", next_step="n")
     show(screen, clock, problem)
     assert press(screen, pygame.K_RETURN) == [A.RETRY]
     assert press(screen, pygame.K_RIGHT, pygame.K_RETURN) == [A.SIGN_OUT]
@@ -180,7 +178,7 @@ def test_focus_change_redraws_and_nothing_else_does(screen: Screen, clock: FakeC
     assert screen.frames_drawn == drawn + 1
 
 
-def test_photos_unused_in_input(screen: Screen, clock: FakeClock) -> None:
+def test_keys_work_while_a_photo_cannot_be_read(screen: Screen, clock: FakeClock) -> None:
     # A slideshow with photos that cannot be read still answers keys at once.
     photo = Photo(id="x", path="/nonexistent/x.jpg")
     screen.show(Slideshow(count=1), clock.now(), [photo])

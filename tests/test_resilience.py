@@ -1,0 +1,306 @@
+"""`picker-kiosk run` as a service lives it, over real sockets: SIGTERM mid-download, secrets in a DEBUG log,
+garbage from every endpoint, a full disk, a corrupted index or photo, a crash before the picks were listed."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote, quote_plus
+
+import pytest
+from PIL import Image
+
+from core.download import media_stem
+from core.emulator import Emulator, Fault, Person
+from core.library import Library
+from tests.test_journey import CLIENT_ID, CLIENT_SECRET, write_config
+from tests.test_resilience_kill import check_library, listed_sessions, temp_files, wait_for
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def start(config: Path, *extra: str, once: bool = True) -> subprocess.Popen[str]:
+    args = [sys.executable, "-m", "device.app", *extra, "run", "--headless", "--config", str(config)]
+    if once:
+        args.append("--once")
+    return subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def run(config: Path, *extra: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    proc = start(config, *extra)
+    out, err = proc.communicate(timeout=timeout)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def our_files(tmp: Path) -> set[str]:
+    lib = tmp / "state" / "library"
+    return {p.name for p in lib.iterdir() if not p.name.startswith(".")} if lib.exists() else set()
+
+
+def fails_plainly(result: subprocess.CompletedProcess[str]) -> str:
+    """Exit 1, no traceback, and a last line of stderr that is a sentence, not a log record."""
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    last = result.stderr.strip().splitlines()[-1]
+    assert not last[:4].isdigit() and last.isprintable() and len(last) < 400, last
+    return last
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    emulator = Emulator(
+        photos=400,
+        person=Person(approve_after=0.1, pick_count=24, pick_after=0.1),
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        interval=1,
+        poll_interval=0.1,
+    )
+    with emulator:
+        yield emulator
+
+
+def slow_media(emu: Emulator, seconds: float = 0.1) -> None:
+    emu.add_fault(Fault(endpoint="media", latency=seconds, times=None))
+
+
+# -- 2. SIGTERM during a download -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stall", [0.1, 20.0], ids=["downloading", "answer-stalled"])
+def test_sigterm_during_a_download_deletes_the_session_and_exits_0_quickly(
+    tmp_path: Path, emu: Emulator, stall: float
+) -> None:
+    config = write_config(tmp_path, emu.url)
+    slow_media(emu, stall)
+    proc = start(config, once=False)  # as systemd runs it: a first boot, an empty library
+    assert wait_for(lambda: listed_sessions(emu), 30)
+    time.sleep(0.3)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    took = time.monotonic() - sent
+    assert proc.returncode == 0, err
+    assert took < 5.0, f"took {took:.1f} s to stop"
+    assert "Traceback" not in err
+    assert emu.open_sessions == []
+    assert temp_files(tmp_path) == []
+    stopped = our_files(tmp_path)
+    assert len(stopped) < 24  # it really was stopped in the middle
+    consistent(tmp_path)
+
+    emu.clear_faults()
+    created = len(emu.sessions_created)
+    again = run(config)
+    assert again.returncode == 0, again.stderr
+    assert len(emu.sessions_created) == created + 1  # a fresh session; the stopped one is not resumed
+    assert listed_sessions(emu)[-1] == emu.sessions_created[-1]
+    assert stopped <= our_files(tmp_path)  # what was complete is kept
+    assert emu.open_sessions == []
+
+
+# -- a crash after the person tapped Done, before the picks were listed --------------------------------------------
+
+
+def test_crash_before_the_picks_were_listed_resumes_them(tmp_path: Path) -> None:
+    # The device polls only every 5 s, so the kill lands after the person tapped Done but before any listing.
+    with Emulator(photos=100, person=Person(approve_after=0.1, pick_count=8, pick_after=0.1, include_videos=False),
+                  interval=1, poll_interval=5.0) as emu:  # fmt: skip
+        config = write_config(tmp_path, emu.url)
+        proc = start(config)
+        assert wait_for(lambda: emu.sessions_created, 30)
+        time.sleep(0.8)  # the session is remembered on disk, and picked at Google
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        assert listed_sessions(emu) == []
+        [sid] = emu.sessions_created
+
+        emu.add_fault(Fault(endpoint="sessions.create", status=500, times=None))  # resuming needs none
+        result = run(config)
+        assert result.returncode == 0, result.stderr
+        assert emu.sessions_created == [sid]
+        assert listed_sessions(emu) == [sid]
+        assert emu.open_sessions == []
+        check_library(tmp_path, emu)
+
+
+# -- 4. a whole journey at DEBUG level leaks no secret ---------------------------------------------------------------
+
+
+def test_debug_log_of_a_whole_journey_holds_no_secret(tmp_path: Path) -> None:
+    with Emulator(photos=60, person=Person(approve_after=1.5, pick_count=6, pick_after=0.3),
+                  client_id=CLIENT_ID, client_secret=CLIENT_SECRET, interval=1, poll_interval=0.2,
+                  access_token_lifetime=1) as emu:  # fmt: skip
+        # A short-lived access token: google-auth refreshes before almost every call.
+        emu.add_fault(Fault(endpoint="media", status=401, google_status="UNAUTHENTICATED", times=1))
+        config = write_config(tmp_path, emu.url)
+        outputs = []
+
+        def journey(expect: int) -> subprocess.CompletedProcess[str]:
+            result = run(config, "-v")
+            outputs.append(result.stdout + result.stderr)
+            assert result.returncode == expect, result.stderr
+            return result
+
+        journey(0)
+        signout = subprocess.run(
+            [sys.executable, "-m", "device.app", "-v", "signout", "--config", str(config)],
+            cwd=ROOT, capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        outputs.append(signout.stdout + signout.stderr)
+        assert signout.returncode == 0 and any(r.endpoint == "revoke" for r in emu.requests)
+        journey(0)  # signs in again
+        emu.kill_refresh_tokens()
+        emu.expire_access_tokens()
+        assert "7 days" in journey(1).stderr
+        assert not (tmp_path / "state" / "token.json").exists()  # the next run shows a sign-in code
+        secrets = [CLIENT_SECRET, *emu.issued_secrets]
+    text = "\n".join(outputs)
+    assert "DEBUG" in text and "/v1/sessions" in text  # the log really is verbose
+    assert emu.tokens_refreshed >= 2 and emu.device_codes_issued >= 2
+    kinds = {s[:3] for s in secrets}
+    assert {"4/", "1//", "ya2", "eyJ"} & kinds  # device codes, refresh/access tokens, id_tokens were issued
+    for secret in secrets:
+        for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
+            assert form not in text, f"a secret ({secret[:3]}…) is in the output"
+
+
+# -- 3. garbage from every JSON endpoint, through the CLI ------------------------------------------------------------
+
+RECOVERS = [
+    ("device_code", Fault(endpoint="device_code", garbage=b'{"device_code": 42, "user_code": null}')),
+    ("token", Fault(endpoint="token", garbage=b'{"access_token": ["x"], "refresh_token": {}}')),
+    ("refresh", Fault(endpoint="refresh", garbage=b'{"access_token": 7, "expires_in": "soon"}')),
+    ("sessions.create", Fault(endpoint="sessions.create", garbage=b"<html>502 Bad Gateway</html>")),
+    ("sessions.get", Fault(endpoint="sessions.get", garbage=b'{"id": 5, "mediaItemsSet": "yes"}')),
+    ("sessions.delete", Fault(endpoint="sessions.delete", garbage=b"[")),
+    ("mediaItems.list", Fault(endpoint="mediaItems.list", garbage=b'{"mediaItems": [{"id": 0}], "nextPageToken": 7')),
+    ("media", Fault(endpoint="media", garbage=b'{"error": {"code": "x"}}', status=500)),
+]  # fmt: skip
+GIVES_UP = [
+    ("device_code", Fault(endpoint="device_code", garbage=b'{"error_code": "\\u202e\\u0000"}', status=403, times=None)),
+    ("token", Fault(endpoint="token", garbage=b'{"error": ["access_denied"]}', status=403, times=None)),
+    ("sessions.create", Fault(endpoint="sessions.create", garbage=b"<html>no</html>", status=400, times=None)),
+    ("mediaItems.list", Fault(endpoint="mediaItems.list", garbage=b'{"error": "what"}', status=404, times=None)),
+]  # fmt: skip
+
+
+def emu_endpoint(case: str) -> str:
+    return case.removeprefix("recovers-").removeprefix("gives-up-")
+
+
+def test_garbage_from_every_endpoint_never_crashes_the_cli(tmp_path: Path) -> None:
+    """Each case its own emulator and process, all at once: a recovery waits out a 5 s backoff."""
+    cases = [(f"recovers-{n}", f, True) for n, f in RECOVERS] + [(f"gives-up-{n}", f, False) for n, f in GIVES_UP]
+    running = []
+    try:
+        for name, fault, recovers in cases:
+            emu = Emulator(photos=30, person=Person(approve_after=0.2, pick_count=4, pick_after=0.2),
+                           client_id=CLIENT_ID, client_secret=CLIENT_SECRET, interval=1, poll_interval=0.2,
+                           access_token_lifetime=1 if fault.endpoint == "refresh" else 3600).start()  # fmt: skip
+            emu.add_fault(fault)
+            folder = tmp_path / name
+            folder.mkdir()
+            running.append((name, emu, start(write_config(folder, emu.url)), recovers))
+        for name, emu, proc, recovers in running:
+            out, err = proc.communicate(timeout=90)
+            result = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+            assert any(r.endpoint == emu_endpoint(name) for r in emu.requests), f"{name}: never called"
+            assert "Traceback" not in err + out, f"{name}: {err}"
+            if recovers:
+                assert result.returncode == 0, f"{name}: {err}"
+            else:
+                fails_plainly(result)
+            assert emu.open_sessions == [], f"{name}: a session was left open"
+    finally:
+        for _, emu, proc, _ in running:
+            if proc.poll() is None:
+                proc.kill()
+            emu.stop()
+
+
+# -- 8. the disk filling up ------------------------------------------------------------------------------------------
+
+
+def test_disk_full_ends_once_mode_with_a_plain_line_and_no_partial_file(tmp_path: Path, emu: Emulator) -> None:
+    config = write_config(tmp_path, emu.url, min_free_bytes=str(1 << 62))
+    result = run(config)
+    last = fails_plainly(result)
+    assert "full" in last
+    assert our_files(tmp_path) == set() and temp_files(tmp_path) == []
+    assert emu.open_sessions == []
+
+
+# -- 9. a corrupted index or photo between two runs ---------------------------------------------------------------
+
+
+def test_corrupted_index_is_rebuilt_from_the_photos(tmp_path: Path, emu: Emulator) -> None:
+    config = write_config(tmp_path, emu.url)
+    assert run(config).returncode == 0
+    before = our_files(tmp_path)
+    db = tmp_path / "state" / "library.sqlite3"
+    db.write_bytes(b"this is not a database" * 200)
+    result = run(config)
+    assert result.returncode == 0, result.stderr
+    assert before <= our_files(tmp_path)
+    assert (tmp_path / "state" / "library.sqlite3.corrupt").exists()
+    assert len(consistent(tmp_path)) == len(our_files(tmp_path))
+    assert emu.open_sessions == []
+
+
+def files_of(tmp: Path, emu: Emulator, session_id: str) -> list[Path]:
+    """Complete files of the photos picked in ``session_id`` that are in the library folder now."""
+    lib = tmp / "state" / "library"
+    return [path for item in emu.picked(session_id) for path in lib.glob(media_stem(item.id) + ".*")]
+
+
+def consistent(tmp: Path) -> set[Path]:
+    """No temp file; the index and the folder agree; every indexed file decodes. Returns the photo paths."""
+    assert temp_files(tmp) == []
+    lib = Library(tmp / "state", tmp / "state" / "library")
+    lib.open()
+    try:
+        paths = {Path(p.path) for p in lib.photos()}
+    finally:
+        lib.close()
+    assert {p.name for p in paths} == our_files(tmp)
+    for path in paths:
+        with Image.open(path) as im:
+            im.load()
+    return paths
+
+
+def test_corrupted_photo_is_removed_and_fetched_again(tmp_path: Path, emu: Emulator) -> None:
+    config = write_config(tmp_path, emu.url)
+    assert run(config).returncode == 0
+    slow_media(emu, 0.15)
+    proc = start(config)
+    # Killed in the middle of the download, so the session is remembered with items still to fetch.
+    assert wait_for(
+        lambda: len(listed_sessions(emu)) == 2 and len(files_of(tmp_path, emu, listed_sessions(emu)[1])) >= 3, 30
+    )
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    sid = listed_sessions(emu)[1]
+    victim = files_of(tmp_path, emu, sid)[0]
+    data = victim.read_bytes()
+    victim.write_bytes(data[: len(data) // 2])  # a power cut in the wrong place, a dying SD card
+    emu.clear_faults()
+    result = run(config)
+    assert result.returncode == 0, result.stderr
+    assert victim.read_bytes() == data, "the broken photo was not fetched again"
+    check_library(tmp_path, emu)
+    assert emu.open_sessions == []
+
+    # A photo broken when no session needs it any more is removed, never shown.
+    other = sorted(p for p in (tmp_path / "state" / "library").iterdir() if p != victim)[0]
+    other.write_bytes(b"\xff\xd8 not a photo any more")
+    result = run(config)
+    assert result.returncode == 0, result.stderr
+    paths = consistent(tmp_path)
+    assert other not in paths or other.read_bytes() != b"\xff\xd8 not a photo any more"
+    assert emu.open_sessions == []
