@@ -224,6 +224,7 @@ class Watched:
 
 def write_config(folder: Path, url: str, **sections: dict[str, Any]) -> Path:
     """A config TOML for `picker-kiosk run` against the emulator at ``url``; state kept under ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
     state = folder / "state"
     lines = [
         "[google]",

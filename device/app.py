@@ -22,7 +22,6 @@ from device import logs
 from device.auth import TokenStore
 from device.loop import Loop, Renderer, ScreenshotPlan
 from device.runner import EventQueue, Runner
-from device.terminal import Terminal
 
 log = logging.getLogger("picker-kiosk")
 
@@ -125,6 +124,8 @@ def open_display(config: Config, *, headless: bool, size: tuple[int, int] | None
 
 
 def _terminal() -> Display:
+    from device.terminal import Terminal  # a screen start does not need it
+
     terminal = Terminal()
     return Display(renderer=terminal, name="terminal", close=terminal.close)
 

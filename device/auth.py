@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -31,12 +32,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 from google.auth.exceptions import GoogleAuthError, RefreshError
-from google.auth.transport.requests import AuthorizedSession
-from google.oauth2.credentials import Credentials
 
 from core.clock import REAL, Clock
 from core.config import GoogleConfig
@@ -54,6 +53,10 @@ from core.errors import (
 )
 from core.records import bad_answer
 from core.transport import Reply, Transport, error_from_reply
+
+if TYPE_CHECKING:
+    from google.auth.transport.requests import AuthorizedSession
+    from google.oauth2.credentials import Credentials
 
 log = logging.getLogger(__name__)
 
@@ -468,52 +471,61 @@ def _aware_utc(when: datetime | None) -> datetime | None:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
-class SharedCredentials(Credentials):
-    """Credentials that several download threads share: one refresh at a time, the result saved.
+@functools.cache
+def _shared_credentials() -> Callable[..., Credentials]:
+    """The SharedCredentials class, made on first use.
 
-    google-auth has no lock around refresh; without one, N threads with an expired token make N refresh calls.
-    Garbled token-endpoint answers, which google-auth lets escape as TypeError/KeyError, become RefreshError.
+    google-auth's credentials module pulls in cryptography, a noticeable part of a Pi's start-up, and the
+    sign-in screen needs none of it: importing it lazily keeps the first QR code quick.
     """
+    from google.oauth2.credentials import Credentials
 
-    def __init__(
-        self, *args: Any, on_refresh: Callable[[SharedCredentials], None] | None = None, **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
-        self._refresh_lock = threading.RLock()
-        self._on_refresh = on_refresh
+    class SharedCredentials(Credentials):
+        """Credentials that several download threads share: one refresh at a time, the result saved.
 
-    def _blocking_refresh(self, request: Any) -> None:
-        with self._refresh_lock:
-            if not self.valid:
-                self.refresh(request)
+        google-auth has no lock around refresh; without one, N threads with an expired token make N refresh calls.
+        Garbled token-endpoint answers, which google-auth lets escape as TypeError/KeyError, become RefreshError.
+        """
 
-    def refresh(self, request: Any) -> None:
-        seen = self.token
-        with self._refresh_lock:
-            if self.token != seen and self.valid:
-                return  # another thread refreshed while this one waited for the lock
-            try:
-                super().refresh(request)  # type: ignore[no-untyped-call]
-            except GoogleAuthError:
-                raise
-            except (TypeError, KeyError, ValueError, AttributeError, OverflowError) as exc:
-                raise RefreshError("garbled token answer", retryable=True) from exc  # type: ignore[no-untyped-call]
-            log.debug("access token refreshed")
-            if self._on_refresh is not None:
-                self._on_refresh(self)
+        def __init__(self, *args: Any, on_refresh: Callable[[Credentials], None] | None = None, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
+            self._refresh_lock = threading.RLock()
+            self._on_refresh = on_refresh
+
+        def _blocking_refresh(self, request: Any) -> None:
+            with self._refresh_lock:
+                if not self.valid:
+                    self.refresh(request)
+
+        def refresh(self, request: Any) -> None:
+            seen = self.token
+            with self._refresh_lock:
+                if self.token != seen and self.valid:
+                    return  # another thread refreshed while this one waited for the lock
+                try:
+                    super().refresh(request)  # type: ignore[no-untyped-call]
+                except GoogleAuthError:
+                    raise
+                except (TypeError, KeyError, ValueError, AttributeError, OverflowError) as exc:
+                    raise RefreshError("garbled token answer", retryable=True) from exc  # type: ignore[no-untyped-call]
+                log.debug("access token refreshed")
+                if self._on_refresh is not None:
+                    self._on_refresh(self)
+
+    return SharedCredentials
 
 
 def credentials(
     token: StoredToken,
     google: GoogleConfig,
     *,
-    on_refresh: Callable[[SharedCredentials], None] | None = None,
-) -> SharedCredentials:
+    on_refresh: Callable[[Credentials], None] | None = None,
+) -> Credentials:
     """google-auth Credentials for ``token``, refreshing at ``{auth_url}/token``.
 
     Built directly: ``from_authorized_user_info`` would reset token_uri to Google's and bypass the emulator.
     """
-    return SharedCredentials(
+    return _shared_credentials()(
         token.access_token,
         refresh_token=token.refresh_token,
         token_uri=f"{google.auth_url}/token",
@@ -543,7 +555,7 @@ def authorized_session(token: StoredToken, google: GoogleConfig, store: TokenSto
     """A requests Session that adds the Bearer and refreshes it (once, whatever the thread count), saving it."""
     current = [token]
 
-    def saved(creds: SharedCredentials) -> None:
+    def saved(creds: Credentials) -> None:
         current[0] = token_from_credentials(creds, current[0])
         if store is None:
             return
@@ -552,5 +564,7 @@ def authorized_session(token: StoredToken, google: GoogleConfig, store: TokenSto
         except OSError as exc:
             # The new access token still works for this run; the next start refreshes again.
             log.warning("could not save the refreshed sign-in (%s)", type(exc).__name__)
+
+    from google.auth.transport.requests import AuthorizedSession
 
     return AuthorizedSession(credentials(token, google, on_refresh=saved))  # type: ignore[no-untyped-call]

@@ -23,6 +23,25 @@ log = logging.getLogger(__name__)
 INPUT_POLL = 0.1
 # After SIGTERM the open session is deleted and the state saved within this time (systemd waits 10 s).
 SHUTDOWN_GRACE = 4.0
+# Buffers at least this big (full-screen frames, decoded photos) get their own mapping, returned when freed.
+MMAP_THRESHOLD = 128 * 1024
+_M_MMAP_THRESHOLD = -3  # glibc's mallopt() parameter number
+
+
+def keep_heap_flat() -> None:
+    """Make glibc give full-screen buffers back to the system when they are freed (a no-op on other libcs).
+
+    By default glibc raises its mmap threshold each time such a buffer is freed, so later 8 MB frames come
+    from the heap, which fragments and never shrinks: a slideshow over a big library grew the process by
+    ~60 MB (bench/memory.py). Setting the threshold once also turns that adjustment off.
+    """
+    import ctypes  # only here: it is not worth its import time before the first screen
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (AttributeError, OSError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
 
 
 class Renderer(Protocol):
@@ -119,6 +138,7 @@ class Loop:
             self._run_effects(effects)
 
     def run(self, boot: flow.Boot) -> flow.Exit:
+        keep_heap_flat()
         self.feed(boot)
         notify.ready()
         watchdog = notify.watchdog_interval()

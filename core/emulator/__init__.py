@@ -10,11 +10,37 @@ faults, record (observation), wire (reply and error shapes), state (settings and
 Every rule that takes time reads the injected ``clock``; nothing runs in the background but the server.
 """
 
-from core.emulator.faults import Fault
-from core.emulator.person import Person
-from core.emulator.photos import LibraryItem
-from core.emulator.record import Recorded
-from core.emulator.server import Emulator
-from core.emulator.state import PICKER_SCOPE
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core.emulator.faults import Fault
+    from core.emulator.person import Person
+    from core.emulator.photos import LibraryItem
+    from core.emulator.record import Recorded
+    from core.emulator.server import Emulator
+    from core.emulator.state import PICKER_SCOPE
 
 __all__ = ["PICKER_SCOPE", "Emulator", "Fault", "LibraryItem", "Person", "Recorded"]
+
+# Loaded on first use: `picker-kiosk` imports the package for its `emulator` flags on every start, and the
+# server with its synthetic library would add to the time before the first QR code is on screen.
+_HOME = {
+    "Fault": "faults",
+    "Person": "person",
+    "LibraryItem": "photos",
+    "Recorded": "record",
+    "Emulator": "server",
+    "PICKER_SCOPE": "state",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value

@@ -11,7 +11,6 @@ from types import FrameType
 
 from core.emulator.person import Answer, Person
 from core.emulator.photos import MAX_PHOTOS
-from core.emulator.server import Emulator
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,6 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT or SIGTERM; 0 on a clean stop, 2 when the settings cannot be used."""
+    from core.emulator.server import Emulator  # here: `picker-kiosk run` reads these flags, never serves
+
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     answer: Answer = "deny" if args.deny else "never" if args.never_answer else "approve"
     person = Person(

@@ -1,0 +1,33 @@
+"""Pick to first photo: from the person's Done tap to the first photo on screen, vs the session's pollInterval.
+
+Done is placed 50 ms after one of the device's polls, so the device needs nearly a whole pollInterval to
+notice: the worst case. "On screen" is the first frame of the first photo's fade-in (``drawn: first
+photo`` in the app's log); the photo is fully opaque one fade (slideshow.fade, 1 s by default) later.
+See bench/journey.py.
+"""
+
+from __future__ import annotations
+
+from bench import journey
+from bench.common import Figure
+
+SLACK = 1.0  # seconds allowed beyond one pollInterval: list, download, decode, draw
+
+
+def run() -> list[Figure]:
+    seen = journey.observe()
+    took = seen.first_photo_at - seen.done_at
+    interval = journey.POLL_INTERVAL
+    return [
+        Figure(
+            name=f"Pick to first photo ({journey.PICKS} picks)",
+            project=took,
+            baseline=interval,
+            unit="s",
+            ratio=took / interval,
+            ratio_label="× pollInterval",
+            target=f"≤ pollInterval + {SLACK:g} s",
+            passed=took <= interval + SLACK,
+            details={"timeline_s": seen.timeline, "latency_per_request_s": journey.LATENCY},
+        )
+    ]
