@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from typing import Any
 
 from bench import journey
 from bench.common import Figure
@@ -18,18 +19,20 @@ TARGET = 1.1
 PAGE = 100  # the most items one mediaItems.list page may hold
 
 
+def _of_session(r: dict[str, Any], sid: str) -> bool:
+    """Whether a recorded request belongs to the one picking session of the journey."""
+    endpoint = r["endpoint"]
+    if endpoint in ("sessions.get", "sessions.delete"):
+        return bool(r["path"].endswith(sid))
+    if endpoint == "mediaItems.list":
+        return bool(r["query"].get("sessionId") == [sid])
+    return endpoint in ("sessions.create", "media")  # the journey opens one session; media are its photos
+
+
 def run() -> list[Figure]:
     seen = journey.observe()
     sid = seen.session_id
-    counts: Counter[str] = Counter()
-    for r in seen.requests:
-        endpoint = r["endpoint"]
-        if endpoint in ("sessions.get", "sessions.delete") and r["path"].endswith(sid):
-            counts[endpoint] += 1
-        elif endpoint == "mediaItems.list" and r["query"].get("sessionId") == [sid]:
-            counts[endpoint] += 1
-        elif endpoint in ("sessions.create", "media"):
-            counts[endpoint] += 1
+    counts: Counter[str] = Counter(r["endpoint"] for r in seen.requests if _of_session(r, sid))
     waited = seen.done_at - seen.created_at
     fewest = {
         "sessions.create": 1,

@@ -166,7 +166,12 @@ class Watched:
     def __init__(self, argv: list[str], *, env: dict[str, str], cwd: Path = ROOT) -> None:
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
-            argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, env=env,
+            argv,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=env,
             cwd=cwd,
         )
         self.lines: list[tuple[float, str]] = []

@@ -101,8 +101,14 @@ def observe() -> Observed:
         finally:
             app.stop()
         records = [
-            {"time": r.time, "method": r.method, "path": r.path, "query": r.query, "endpoint": r.endpoint,
-             "status": r.status}
+            {
+                "time": r.time,
+                "method": r.method,
+                "path": r.path,
+                "query": r.query,
+                "endpoint": r.endpoint,
+                "status": r.status,
+            }
             for r in emu.requests
         ]
     return Observed(

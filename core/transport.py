@@ -198,6 +198,8 @@ def translate_refresh_error(exc: google.auth.exceptions.RefreshError) -> KioskEr
     """A google-auth RefreshError (the refresh-token grant failed) as a KioskError."""
     data = exc.args[1] if len(exc.args) > 1 else None
     error = data.get("error") if isinstance(data, Mapping) else None
+    if not isinstance(error, str):
+        error = None  # a garbled answer ({"error": []}): no usable error name
     if error == "invalid_grant":
         return SignInRequired(
             "Google says this device's sign-in has expired or was withdrawn, so it has to sign in again. "

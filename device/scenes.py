@@ -49,6 +49,8 @@ CHOOSE_MENU = (MenuItem("New link", UserAction.RETRY), MenuItem("Cancel", UserAc
 SIGNED_OUT_MENU = (MenuItem("Connect again", UserAction.RETRY),)
 WRONG_ACCOUNT = {"no-photos-account"}  # problems that another Google account could solve
 THUMBS_MAX = 8
+HOURS_FROM = 90 * 60  # countdowns longer than this show hours
+MINUTES_FROM = 120  # ... longer than this, minutes; below, minutes and seconds
 
 
 def menu_for(state: State) -> tuple[MenuItem, ...]:
@@ -77,9 +79,11 @@ def display_url(url: str) -> str:
 
 
 def countdown(seconds: float) -> str:
-    """'29 min' while minutes matter, then '1:45', then '12 s': calm from afar, precise near the end."""
+    """'2 h', then '29 min' while minutes matter, then '1:45', then '12 s': calm from afar, exact near the end."""
     s = math.ceil(max(0.0, seconds))
-    if s > 120:
+    if s > HOURS_FROM:
+        return f"{math.ceil(s / 3600)} h"
+    if s > MINUTES_FROM:
         return f"{math.ceil(s / 60)} min"
     if s >= 60:
         return f"{s // 60}:{s % 60:02d}"
@@ -90,10 +94,13 @@ def countdown_changes_in(seconds: float) -> float | None:
     """How long until countdown(seconds) shows something else; None once it shows 0."""
     if seconds <= 0:
         return None
-    if seconds > 120:
-        boundary = max(120.0, 60.0 * (math.ceil(seconds / 60) - 1))
-        return seconds - boundary
-    return seconds - (math.ceil(seconds) - 1)
+    if seconds > HOURS_FROM:
+        boundary = max(float(HOURS_FROM), 3600.0 * (math.ceil(seconds / 3600) - 1))
+    elif seconds > MINUTES_FROM:
+        boundary = max(float(MINUTES_FROM), 60.0 * (math.ceil(seconds / 60) - 1))
+    else:
+        boundary = math.ceil(seconds) - 1.0
+    return seconds - boundary
 
 
 def caption_for(created: datetime | None) -> str | None:

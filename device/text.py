@@ -140,7 +140,7 @@ def fit(fonts: Fonts, text: str, style: Style, max_w: int, scale: float = 1.0) -
         while size > single:
             font = fonts.get(size, style.bold)
             if font.size(text)[0] <= max_w and "\n" not in text:
-                return Block((text,), size, style.bold, style.color, font.get_linesize(), font.size(text)[0])
+                return Block((text,), size, style.bold, style.color, _line_height(font), font.size(text)[0])
             size = max(single, int(size * SHRINK))
     while True:
         font = fonts.get(size, style.bold)
@@ -153,7 +153,12 @@ def fit(fonts: Fonts, text: str, style: Style, max_w: int, scale: float = 1.0) -
             break
         size = max(floor, int(size * SHRINK))
     width = max((font.size(line)[0] for line in lines), default=0)
-    return Block(tuple(lines), size, style.bold, style.color, font.get_linesize(), width)
+    return Block(tuple(lines), size, style.bold, style.color, _line_height(font), width)
+
+
+def _line_height(font: pygame.font.Font) -> int:
+    # At some sizes a font's line spacing is a pixel less than its glyph box: lines would overlap.
+    return max(int(font.get_linesize()), int(font.get_height()), int(font.size("ÅÉgjy|")[1]))
 
 
 def render_block(

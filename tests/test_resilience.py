@@ -23,11 +23,27 @@ from tests.test_resilience_kill import check_library, listed_sessions, temp_file
 ROOT = Path(__file__).resolve().parents[1]
 
 
+STARTED: list[subprocess.Popen[str]] = []
+
+
+@pytest.fixture(autouse=True)
+def no_stray_process() -> Iterator[None]:
+    """A failed test must not leave a kiosk running against the next test's emulator."""
+    yield
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
 def start(config: Path, *extra: str, once: bool = True) -> subprocess.Popen[str]:
     args = [sys.executable, "-m", "device.app", *extra, "run", "--headless", "--config", str(config)]
     if once:
         args.append("--once")
-    return subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    STARTED.append(proc)
+    return proc
 
 
 def run(config: Path, *extra: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

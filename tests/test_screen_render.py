@@ -14,6 +14,8 @@ from typing import Any
 import pygame
 import pytest
 import zxingcpp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from core.clock import FakeClock
@@ -29,6 +31,7 @@ from core.states import (
     Starting,
     State,
 )
+from device.scenes import countdown, countdown_changes_in
 from device.screen import Screen
 
 SIZES = [(3840, 2160), (1920, 1080), (1280, 720), (800, 480)]
@@ -338,3 +341,65 @@ def test_screenshot_is_written_atomically_as_png(screen: tuple[Screen, FakeClock
     with Image.open(target) as img:
         assert img.format == "PNG" and img.size == scr.size
     assert os.listdir(tmp_path) == ["connect.png"]  # no temporary file left behind
+
+
+HOSTILE: list[State] = [
+    Connect(
+        verification_url="https://" + "very-long-subdomain." * 5 + "example.com/device/activate?x=1",
+        qr_url="https://example.com/d?" + "c=WMWMWMWM&" * 20,
+        user_code="WMWMWMWMWMWMWMWMWMWMWMWMWMWMWM",
+        expires_at=T0 + 86400,
+        interval=5,
+        next_poll_at=T0 + 5,
+    ),
+    Choose(
+        session_id="s",
+        picker_uri="https://photos.google.com/picker/" + "x" * 400,
+        account="someone.with.an.extraordinarily.long.address@a-very-long-company-domain.example.com",
+        expires_at=T0 + 5,
+        poll_interval=5,
+        next_poll_at=T0 + 5,
+        replace=True,
+    ),
+    Problem(
+        what="unexpected",
+        title="Something unexpected happened " * 4,
+        detail="Supercalifragilisticexpialidocious" * 3 + " and a very long explanation. " * 12,
+        next_step="It will try again by itself, and if that does not help, restart the frame. " * 3,
+        retry_at=T0 + 7200,
+    ),
+    Problem(
+        what="busy",
+        title="Google is busy " * 6,
+        detail="Words " * 60,
+        next_step="More words " * 20,
+        retry_at=T0 + 10,
+        photos_available=True,
+    ),
+    Slideshow(count=0, notice="A notice that goes on and on " * 8),
+    Downloading(session_id="s", done=123456, total=999999, failed=876543),
+]
+
+
+@pytest.mark.parametrize("state", HOSTILE, ids=lambda s: s.screen_name)
+def test_absurd_texts_still_fit(screen: tuple[Screen, FakeClock], state: State, tmp_path: Path) -> None:
+    scr, clock = screen
+    shown = show(scr, clock, state)
+    check_text_layout(scr)
+    if isinstance(shown, Choose):
+        # The link as text: every character of it is on screen, however long.
+        text = "".join(lines(scr))
+        assert shown.picker_uri.removeprefix("https://") in text
+        found = decode(screenshot(scr, tmp_path, "long"))
+        assert [b.text for b in found] == [shown.picker_uri]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(min_value=0.001, max_value=200_000, allow_nan=False))
+def test_countdown_wakes_exactly_when_its_text_changes(seconds: float) -> None:
+    # next_wake relies on this: sleeping until the change never skips a second and never wakes for nothing.
+    change = countdown_changes_in(seconds)
+    assert change is not None and 0 < change <= max(seconds, 1) and change <= 3600
+    assert countdown(seconds - change * 0.999) == countdown(seconds)
+    assert countdown(seconds - change - 1e-6) != countdown(seconds)
+    assert countdown_changes_in(0) is None and countdown(0) == "0 s"

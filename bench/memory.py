@@ -1,0 +1,73 @@
+"""Memory: the app's peak resident memory over a whole journey of 2,000 picked photos plus a slideshow over them.
+
+`picker-kiosk run --size 1920x1080` (SDL's dummy driver, so the slideshow really decodes and draws photos at
+1920×1080) against the emulator in its own process: sign-in, 2,000 picks, their download, then
+``SLIDESHOW`` seconds of slideshow with a new photo every 2 s, each with its 1 s crossfade. The figure is the
+app's VmHWM (the kernel's record of its peak resident set) read just before it is stopped. The baseline is the
+floor of bench/floor.py: Python with the same libraries and a 1920×1080 display, nothing else.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import (
+    EmulatorProcess,
+    Figure,
+    Watched,
+    app_argv,
+    cpu_seconds,
+    python_env,
+    status_kib,
+    write_config,
+)
+from bench.first_qr import time_floor
+
+PICKS = 2000
+SLIDESHOW = 12.0
+TARGET_MB = 150.0
+
+
+def run() -> list[Figure]:
+    settings = {
+        "photos": 2400,  # 2,040 photos among them; videos are not picked here
+        "interval": 1,
+        "poll_interval": 1.0,
+        "person": {"approve_after": 0.3, "pick_count": PICKS, "pick_after": 1.5, "include_videos": False},
+    }
+    with EmulatorProcess(settings) as emu, tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
+        config = write_config(Path(tmp), emu.url, slideshow={"interval": 2.0, "fade": 1.0})
+        app = Watched(app_argv(config, "--size", "1920x1080"), env=python_env())
+        try:
+            downloading = app.wait_for(r"drawn: downloading$", 60)
+            cpu_before = cpu_seconds(app.pid)
+            first_photo = app.wait_for(r"drawn: first photo$", 300)
+            download_cpu = cpu_seconds(app.pid) - cpu_before
+            time.sleep(SLIDESHOW)
+            peak_kib = status_kib(app.pid, "VmHWM")
+            rss_kib = status_kib(app.pid, "VmRSS")
+            finished = [line for _, line in app.lines if "download finished" in line]
+        finally:
+            app.stop()
+    _, floor_kib = time_floor()
+    peak, floor = peak_kib / 1024, floor_kib / 1024
+    return [
+        Figure(
+            name=f"Peak memory, {PICKS:,} picks + slideshow",
+            project=peak,
+            baseline=floor,
+            unit="MB",
+            ratio=peak / floor,
+            ratio_label="× floor",
+            target=f"< {TARGET_MB:g} MB",
+            passed=peak < TARGET_MB,
+            details={
+                "rss_at_end_mb": rss_kib / 1024,
+                "download_s": first_photo - downloading,
+                "app_cpu_during_download_s": download_cpu,
+                "download_log": finished[-1].split(": ", 1)[-1] if finished else None,
+            },
+        )
+    ]
