@@ -52,6 +52,8 @@ AFTER_DENIED = 30.0
 AFTER_MISCONFIG = 300.0
 # An empty frame whose picking link timed out shows the reason briefly, then a fresh link.
 AFTER_TIMEOUT = 10.0
+# A note after a download ("3 videos skipped") stays on the slideshow this long, then the photos are left alone.
+NOTICE_SECONDS = 60.0
 # `run --once` gives up after this many failures in a row instead of retrying forever.
 ONCE_MAX_FAILURES = 5
 # Google's pollInterval when an answer carries none, or a nonsensical one (zero or negative).
@@ -309,6 +311,7 @@ class Machine:
     failing: Exit | None = None  # once mode gave up: this is the exit, as soon as the open sessions are deleted
     last_result: DownloadFinished | None = None
     notes: tuple[str, ...] = ()  # things worth a log line that are not on screen
+    notice_until: float | None = None  # when the slideshow's passing notice goes away
 
 
 def backoff(failures: int) -> float:
@@ -454,7 +457,8 @@ def _timed_out(m: Machine, now: float) -> tuple[Machine, list[Effect]]:
         effects.append(DeleteSession(s.id))
         m = replace(m, session=None, to_delete=(*m.to_delete, s.id))
     if m.once:
-        return replace(m, exit=Exit(1, "Nobody picked photos before the picking link expired.")), effects
+        m, more = _fail(m, "Nobody picked photos before the picking link expired.")
+        return m, effects + more
     if m.photos > 0:
         m = replace(m, state=Slideshow(m.photos, notice="The picking link expired. Press OK to try again."))
         return replace(m, retry=(CreateSession(),)), effects
@@ -489,7 +493,8 @@ def _on_finished(m: Machine, e: DownloadFinished, now: float) -> tuple[Machine, 
     if e.total == 0:
         return _idle(m, notice="No photos were picked."), effects
     notice = _result_note(e) or None
-    return replace(m, state=Slideshow(count=m.photos, notice=notice)), effects
+    until = now + NOTICE_SECONDS if notice else None
+    return replace(m, state=Slideshow(count=m.photos, notice=notice), notice_until=until), effects
 
 
 def _result_note(e: DownloadFinished) -> str:
@@ -779,6 +784,8 @@ def _on_tick(m: Machine, e: Tick, now: float) -> tuple[Machine, list[Effect]]:
         if not st.polling and now >= st.next_poll_at:
             return replace(m, state=replace(st, polling=True)), [PollSession(st.session_id)]
         return m, []
+    if isinstance(st, Slideshow) and st.notice and m.notice_until is not None and now >= m.notice_until:
+        return replace(m, state=replace(st, notice=None), notice_until=None), []
     if isinstance(st, Problem) and st.retry_at is not None and now >= st.retry_at and m.retry:
         return _run_retry(m)
     return m, []
@@ -829,6 +836,12 @@ def _on_action(m: Machine, e: Action, now: float) -> tuple[Machine, list[Effect]
         if busy:
             return m, []
         return _start_picking(m, a is UserAction.REPLACE)
+    if a is UserAction.RETRY and isinstance(st, Choose) and not st.polling:
+        # "New link": the old session is deleted and a fresh one (new requestId) takes its place.
+        old = st.session_id
+        m = replace(m, session=None, to_delete=(*m.to_delete, old))
+        m, more = _start_picking(m, st.replace)
+        return m, [DeleteSession(old), *more]
     if a is UserAction.RETRY:
         if isinstance(st, Problem | Slideshow) and m.retry:
             return _run_retry(m)

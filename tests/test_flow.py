@@ -143,8 +143,10 @@ def test_once_mode_exits_zero_only_after_the_session_is_deleted() -> None:
 def test_once_mode_timeout_exits_non_zero_and_deletes() -> None:
     w = signed_in_choosing(once=True)
     w.tick(T0 + 1800)
-    assert w.m.exit is not None and w.m.exit.code == 1
     assert "s1" in w.deleted()
+    assert w.m.exit is None  # not before the session is gone at Google
+    w.send(flow.SessionDeleted("s1"))
+    assert w.m.exit is not None and w.m.exit.code == 1 and "expired" in w.m.exit.message
 
 
 def test_shutdown_while_choosing_deletes_then_exits_zero() -> None:
@@ -312,3 +314,24 @@ def test_nonsense_poll_interval_falls_back_to_five_seconds() -> None:
     w.send(flow.SessionPolled("s1", False, poll_interval=-3.0, timeout_in=90.0), at=T0 + 5.1)
     assert w.tick(T0 + 10.0) == []
     assert w.tick(T0 + 10.1) == [flow.PollSession("s1")]
+
+
+def test_new_link_replaces_the_session() -> None:
+    w = signed_in_choosing()
+    out = w.send(flow.Action(UserAction.RETRY))
+    assert out == [flow.DeleteSession("s1"), flow.CreateSession(False)]
+    w.send(flow.SessionCreated("s2", "https://photos.example/pick/s2", 5.0, 1800.0))
+    assert isinstance(w.m.state, Choose) and w.m.state.session_id == "s2"
+
+
+def test_a_note_after_a_download_goes_away_but_the_slideshow_stays() -> None:
+    w = signed_in_choosing()
+    w.tick(T0 + 5)
+    w.send(flow.SessionPolled("s1", True))
+    w.send(flow.DownloadFinished("s1", 9, 12, 0, photos=9, skipped=3), at=T0 + 10)
+    st = w.m.state
+    assert isinstance(st, Slideshow) and st.notice == "3 videos skipped (only photos are shown)."
+    w.tick(T0 + 10 + flow.NOTICE_SECONDS - 1)
+    assert isinstance(w.m.state, Slideshow) and w.m.state.notice
+    w.tick(T0 + 10 + flow.NOTICE_SECONDS)
+    assert w.m.state == Slideshow(9)
