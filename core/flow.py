@@ -203,6 +203,7 @@ class Progress:
     done: int
     total: int
     failed: int = 0
+    skipped: int = 0
 
 
 @dataclass(frozen=True)
@@ -474,7 +475,7 @@ def _timed_out(m: Machine, now: float) -> tuple[Machine, list[Effect]]:
 
 def _on_progress(m: Machine, e: Progress, now: float) -> tuple[Machine, list[Effect]]:
     if isinstance(m.state, Downloading) and m.state.session_id == e.session_id:
-        return replace(m, state=replace(m.state, done=e.done, total=e.total, failed=e.failed)), []
+        return replace(m, state=replace(m.state, done=e.done, total=e.total, failed=e.failed, skipped=e.skipped)), []
     return m, []
 
 

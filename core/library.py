@@ -57,7 +57,7 @@ DB_NAME = "library.sqlite3"
 LOCK_NAME = "library.lock"
 _OUR_FILE = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp|gif|mp4)$")
 
-ProgressCallback = Callable[[int, int, int], None]
+ProgressCallback = Callable[[int, int, int, int], None]  # done, total, failed, skipped
 
 
 @dataclass(frozen=True)
@@ -395,7 +395,8 @@ class Library:
 
         Raises DiskFull, TransportError, ApiError (e.g. SessionExpired while listing, 401) — in every case
         no partial file is left and the items not yet fetched stay pending for ``resume_pending``.
-        ``on_progress(done, total, failed)`` is called on this thread.
+        ``on_progress(done, total, failed, skipped)`` is called on this thread; ``failed`` counts bad or gone
+        items, ``skipped`` the ones there was nothing to fetch for (videos not asked for or not READY).
         """
         with self._busy:
             items = _unique(source.list_media_items(session_id))
@@ -574,7 +575,7 @@ class _Run:
 
     def _progress(self) -> None:
         if self.on_progress is not None:
-            self.on_progress(self.existing + self.fetched, self.total, len(self.bad) + self.unsupported)
+            self.on_progress(self.existing + self.fetched, self.total, len(self.bad), self.unsupported)
 
     def _finish(self) -> None:
         done = sum(1 for _, _, state in self.store.items(self.session_id) if state == "done")

@@ -272,7 +272,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
             ),
             storage=StorageConfig(state_dir=state_dir, library_dir=state_dir / "library"),
         )
-        config = replace(config, slideshow=replace(config.slideshow, interval=5.0))
+        # A demo pace: two downloads at a time, so a person watching sees the photos arrive one by one.
+        config = replace(
+            config,
+            slideshow=replace(config.slideshow, interval=5.0),
+            download=replace(config.download, workers=2),
+        )
         screenshots = Path(args.screenshots) if args.screenshots else None
         headless = args.headless
         once = True

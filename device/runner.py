@@ -233,8 +233,8 @@ class Runner:
     def _download(self, session_id: str, replacing: bool) -> flow.Event:
         picker = self._picker()
 
-        def progress(done: int, total: int, failed: int) -> None:
-            self._post(flow.Progress(session_id, done, total, failed))
+        def progress(done: int, total: int, failed: int, skipped: int) -> None:
+            self._post(flow.Progress(session_id, done, total, failed, skipped))
 
         report = self._library.download_session(
             picker, session_id, replace=replacing, on_progress=progress, cancel=self._cancel

@@ -313,14 +313,15 @@ def build_downloading(ctx: Context, state: Downloading, thumbs: Sequence[pygame.
     count_text = f"{state.done} of {state.total}" if state.total else "Looking at what you picked…"
     count = fit(ctx.fonts, count_text, Style(L.big, bold=True, color=ACCENT, max_lines=2), width)
     failed = None
+    notes = []
     if state.failed:
         noun = "photo" if state.failed == 1 else "photos"
-        failed = fit(
-            ctx.fonts,
-            f"{state.failed} {noun} could not be downloaded and will be skipped.",
-            Style(L.small, color=MUTED, max_lines=2),
-            width,
-        )
+        notes.append(f"{state.failed} {noun} could not be downloaded and will be skipped.")
+    if state.skipped:
+        noun = "video" if state.skipped == 1 else "videos"
+        notes.append(f"{state.skipped} {noun} skipped: only photos are shown.")
+    if notes:
+        failed = fit(ctx.fonts, " ".join(notes), Style(L.small, color=MUTED, max_lines=2), width)
     bar = pygame.Rect(0, 0, min(width, L.px(105)), L.px(1.7, 8))
     side, per_row = thumb_geometry(L)
     thumb_gap = L.px(1.5, 4)

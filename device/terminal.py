@@ -173,7 +173,8 @@ class Terminal:
                 self._set_status(f"Waiting for your picks… link expires in {_clock(state.expires_at - now)}", now)
             case Downloading():
                 failed = f", {state.failed} failed" if state.failed else ""
-                self._set_status(progress_bar(state.done, state.total) + failed, now)
+                skipped = f", {state.skipped} videos skipped" if state.skipped else ""
+                self._set_status(progress_bar(state.done, state.total) + failed + skipped, now)
             case Problem() if state.retry_at is not None:
                 self._set_status(f"Trying again in {_clock(state.retry_at - now)}", now)
             case _:

@@ -148,7 +148,7 @@ def test_download_keeps_exactly_the_served_bytes_under_safe_names(world: World, 
     emu = world.emu
     sid = pick(emu, world.client)
     lib = world.library()
-    seen: list[tuple[int, int, int]] = []
+    seen: list[tuple[int, int, int, int]] = []
     report = lib.download_session(world.client, sid, on_progress=lambda *a: seen.append(a))
 
     picked = emu.picked(sid)
@@ -156,8 +156,8 @@ def test_download_keeps_exactly_the_served_bytes_under_safe_names(world: World, 
     assert len(picked) == 20 and len(photos) == 17
     assert (report.total, report.done, report.fetched, report.failed, report.unsupported) == (20, 17, 17, 3, 3)
     assert report.pending == 0 and not report.cancelled
-    assert seen[-1] == (17, 20, 3)
-    assert [d for d, _, _ in seen] == sorted(d for d, _, _ in seen)
+    assert seen[-1] == (17, 20, 0, 3)
+    assert [d for d, _, _, _ in seen] == sorted(d for d, _, _, _ in seen)
 
     shown = lib.photos()
     assert lib.count() == 17
@@ -348,7 +348,7 @@ def test_cancel_stops_then_a_new_library_finishes(make_emulator: Callable[..., E
     lib = w.library(download=DownloadConfig(workers=2))
     lib.remember_session(sid, "00000000-0000-4000-8000-000000000000")
 
-    def stop_after_three(done: int, total: int, failed: int) -> None:
+    def stop_after_three(done: int, total: int, failed: int, skipped: int) -> None:
         if done >= 3:
             cancel.set()
 
@@ -384,7 +384,7 @@ def test_replace_swaps_only_when_every_item_is_complete(make_emulator: Callable[
     new_ids = set(photo_ids(emu, new))
     cancel = threading.Event()
 
-    def stop_after_four(done: int, total: int, failed: int) -> None:
+    def stop_after_four(done: int, total: int, failed: int, skipped: int) -> None:
         if done >= 4:
             cancel.set()
 
