@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
-
 from core.errors import BadMedia
 
 # A 12 MP phone photo is the common large case; 64 MP leaves room for 48/50 MP sensors and refuses
@@ -45,6 +43,8 @@ def check_image(path: Path, *, max_pixels: int = MAX_PIXELS) -> MediaInfo:
     The header is read first and the pixel count checked before anything is decoded, then the
     whole image is decoded (JPEG at 1/8 scale: it still reads every byte, so truncation is caught).
     """
+    from PIL import Image, UnidentifiedImageError  # loaded on the first download, not at start-up
+
     formats = tuple(IMAGE_FORMATS)
     try:
         # Pillow itself raises DecompressionBombError at open() above ~179 MP (and only warns from 89 MP);

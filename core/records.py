@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -74,6 +73,8 @@ def is_uuid4(text: str) -> bool:
 
 def new_request_id() -> str:
     """A fresh UUIDv4 for sessions.create's ``requestId``."""
+    import uuid  # not needed before the first screen; importing it costs start-up time
+
     return str(uuid.uuid4())
 
 

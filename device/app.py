@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core import flow
+from core.clock import REAL
 from core.config import Config, GoogleConfig, StorageConfig, parse_config
 from core.errors import ConfigError, KioskError
 from core.library import Library
@@ -142,16 +143,13 @@ def run_journey(
     screenshots: Path | None = None,
 ) -> int:
     """Sign in if needed, pick, download, show. Returns the exit code."""
-    display = open_display(config, headless=headless, size=size, screenshots=screenshots is not None)
-    screen_size = size or getattr(display.renderer, "size", None) or (1920, 1080)
     library = Library(
-        config.storage.state_dir, config.storage.library_dir, download=config.download, screen=screen_size
+        config.storage.state_dir, config.storage.library_dir, download=config.download, screen=size or (1920, 1080)
     )
     try:
         config.storage.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         report = library.open()
     except OSError as exc:
-        display.close()
         raise ConfigError(f"Cannot use the state folder {config.storage.state_dir}: {exc.strerror}.") from exc
     log.info("library: %d photos (%s)", library.count(), report)
     events = EventQueue()
@@ -160,16 +158,7 @@ def run_journey(
     if screenshots is not None:
         screenshots.mkdir(parents=True, exist_ok=True)
         plan = ScreenshotPlan(folder=screenshots, stop_after=JOURNEY_SCREENS if once else frozenset())
-    loop = Loop(
-        flow.Machine(once=once and plan is None),
-        display.renderer,
-        runner.run,
-        events.get,
-        events.drain,
-        library.photos,
-        screenshots=plan,
-    )
-    loop.install_signal_handlers()
+    display: Display | None = None
     try:
         token = runner.load_token()
         left = tuple(flow.LeftOpen(s.id, s.has_pending, s.replace, s.listed) for s in library.open_sessions())
@@ -179,13 +168,23 @@ def run_journey(
             photos=library.count(),
             left_open=left,
         )
-        result = loop.run(boot)
+        # The first request (a sign-in code, a session) goes out now, while the display starts up.
+        machine, effects = flow.step(flow.Machine(once=once and plan is None), boot, REAL.now())
+        runner.run(effects)
+        display = open_display(config, headless=headless, size=size, screenshots=screenshots is not None)
+        shown = getattr(display.renderer, "size", None)
+        if size is None and shown is not None:
+            library.screen = shown  # downloads are asked for at the size of the screen that shows them
+        loop = Loop(machine, display.renderer, runner.run, events.get, events.drain, library.photos, screenshots=plan)
+        loop.install_signal_handlers()
+        result = loop.run()
         photos = library.count()
     finally:
         if not runner.close(wait=False, grace=WORKER_GRACE):
             # A request is stuck on the network; main() leaves without it, so its temp file goes now.
             library.discard_temp_files()
-        display.close()
+        if display is not None:
+            display.close()
         library.close()
     if result.message:
         print(result.message, file=sys.stderr if result.code else sys.stdout)
@@ -299,7 +298,8 @@ def cmd_emulator(args: argparse.Namespace) -> int:
     return cli.run(args)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The CLI. The emulator's own flags are only loaded when ``argv`` asks for it (it costs start-up time)."""
     parser = argparse.ArgumentParser(
         prog="picker-kiosk",
         description="Pick photos from Google Photos with a phone; show them on this screen.",
@@ -333,16 +333,18 @@ def build_parser() -> argparse.ArgumentParser:
     signout.set_defaults(func=cmd_signout)
 
     emulator = sub.add_parser("emulator", help="the stand-in for Google on its own, for app developers")
-    from core.emulator import cli as emulator_cli
+    if "emulator" in argv:
+        from core.emulator import cli as emulator_cli
 
-    emulator_cli.add_arguments(emulator)
+        emulator_cli.add_arguments(emulator)
     emulator.set_defaults(func=cmd_emulator)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(words)
+    args = parser.parse_args(words)
     if args.command == "demo" and args.photos < 0:
         parser.error("--photos must be 0 or more")
     logs.setup(verbose=args.verbose)

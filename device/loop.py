@@ -14,13 +14,16 @@ from typing import Protocol
 from core import flow
 from core.clock import REAL, Clock
 from core.records import Photo
-from core.states import Downloading, State, UserAction
+from core.states import Downloading, Starting, State, UserAction
 from device import notify
 
 log = logging.getLogger(__name__)
 
 # Keys and taps are read at least this often, even when the screen is still.
 INPUT_POLL = 0.1
+# "Starting…" is not drawn in the first moments of a run: the first real screen (usually the QR code)
+# arrives within this time, and drawing a screen only to replace it delays the one that matters.
+QUIET_START = 0.5
 # After SIGTERM the open session is deleted and the state saved within this time (systemd waits 10 s).
 SHUTDOWN_GRACE = 4.0
 # Buffers at least this big (full-screen frames, decoded photos) get their own mapping, returned when freed.
@@ -137,9 +140,12 @@ class Loop:
         if effects:
             self._run_effects(effects)
 
-    def run(self, boot: flow.Boot) -> flow.Exit:
+    def run(self, boot: flow.Boot | None = None) -> flow.Exit:
+        """Run until the machine exits; ``boot`` is fed first unless the caller already stepped it."""
         keep_heap_flat()
-        self.feed(boot)
+        started = self._clock.now()
+        if boot is not None:
+            self.feed(boot)
         notify.ready()
         watchdog = notify.watchdog_interval()
         last_ping = 0.0
@@ -168,7 +174,8 @@ class Loop:
                 log.debug("screen: %s", state.screen_name)
                 self._last_state = state
             now = self._clock.now()
-            self._renderer.show(state, now, self._photos())
+            if not (isinstance(state, Starting) and now - started < QUIET_START):
+                self._renderer.show(state, now, self._photos())
             self._note_first_draw(state)
             self._maybe_screenshot(state, now)
             if self._screenshots is not None and self._screenshots.complete:

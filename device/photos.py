@@ -10,13 +10,15 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pygame
-from PIL import Image, ImageFilter, ImageOps
 
 from core.config import SlideshowConfig
 from core.records import Photo
+
+if TYPE_CHECKING:  # Pillow loads on the decode worker's first photo, not on the way to the first QR code
+    from PIL import Image
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,8 @@ POLL = 0.1  # how often the loop looks for a finished decode when it has nothing
 
 
 def _open(path: str) -> Image.Image:
+    from PIL import Image
+
     # Read the bytes first: Pillow seeks while sniffing, which not every file (a pipe, a FUSE mount) allows.
     return Image.open(io.BytesIO(Path(path).read_bytes()))
 
@@ -42,6 +46,8 @@ def _oriented_size(img: Image.Image) -> tuple[int, int]:
 
 
 def _rgb(img: Image.Image) -> Image.Image:
+    from PIL import Image
+
     if img.mode == "RGB":
         return img
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
@@ -54,6 +60,8 @@ def _rgb(img: Image.Image) -> Image.Image:
 
 def _load_fitted(path: str, box: tuple[int, int], cover: bool) -> Image.Image:
     """The photo upright, scaled to fit (or cover) ``box``, decoded at reduced scale where the format allows."""
+    from PIL import Image, ImageOps
+
     img = _open(path)
     ow, oh = _oriented_size(img)
     scale = (max if cover else min)(box[0] / ow, box[1] / oh)
@@ -63,25 +71,33 @@ def _load_fitted(path: str, box: tuple[int, int], cover: bool) -> Image.Image:
     img.draft("RGB", stored)
     img = _rgb(ImageOps.exif_transpose(img))
     if img.size != target:
-        img = img.resize(target, Image.Resampling.BICUBIC, reducing_gap=2.0)
+        # Shrinking: bilinear with reducing_gap averages every source pixel (no aliasing) at half bicubic's cost.
+        # Enlarging a small photo: bicubic keeps edges crisper.
+        shrinking = target[0] <= img.width
+        method = Image.Resampling.BILINEAR if shrinking else Image.Resampling.BICUBIC
+        img = img.resize(target, method, reducing_gap=2.0)
     return img
 
 
 def compose_slide(path: str, size: tuple[int, int]) -> bytes:
     """One full-screen RGB frame: the photo fitted and centred on a blurred, dimmed copy of itself."""
+    from PIL import Image, ImageFilter, ImageOps
+
     w, h = size
     photo = _load_fitted(path, size, cover=False)
     small = (max(1, w // BACKDROP_SHRINK), max(1, h // BACKDROP_SHRINK))
     back = ImageOps.fit(photo, small, Image.Resampling.BILINEAR)
     back = back.filter(ImageFilter.GaussianBlur(BACKDROP_BLUR))
     back = Image.blend(Image.new("RGB", small, (0, 0, 0)), back, BACKDROP_DIM)
-    frame = back.resize(size, Image.Resampling.BICUBIC)
+    frame = back.resize(size, Image.Resampling.BILINEAR)  # blurred already: bicubic would add nothing
     frame.paste(photo, ((w - photo.width) // 2, (h - photo.height) // 2))
     return frame.tobytes()
 
 
 def compose_thumb(path: str, side: int) -> bytes:
     """A ``side`` × ``side`` square, upright, cropped from the middle of the photo."""
+    from PIL import Image, ImageOps
+
     img = _load_fitted(path, (side, side), cover=True)
     return ImageOps.fit(img, (side, side), Image.Resampling.BICUBIC).tobytes()
 
