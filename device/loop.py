@@ -24,6 +24,9 @@ INPUT_POLL = 0.1
 # "Starting…" is not drawn in the first moments of a run: the first real screen (usually the QR code)
 # arrives within this time, and drawing a screen only to replace it delays the one that matters.
 QUIET_START = 0.5
+# While downloading, progress arrives many times a second; the screen follows at most this often, so that a
+# Pi's CPU goes to the downloads (each frame also re-reads the library's photo list).
+PROGRESS_FRAME = 0.25
 # After SIGTERM the open session is deleted and the state saved within this time (systemd waits 10 s).
 SHUTDOWN_GRACE = 4.0
 # Buffers at least this big (full-screen frames, decoded photos) get their own mapping, returned when freed.
@@ -144,6 +147,8 @@ class Loop:
         """Run until the machine exits; ``boot`` is fed first unless the caller already stepped it."""
         keep_heap_flat()
         started = self._clock.now()
+        last_shown: State | None = None
+        shown_at = started
         if boot is not None:
             self.feed(boot)
         notify.ready()
@@ -174,9 +179,16 @@ class Loop:
                 log.debug("screen: %s", state.screen_name)
                 self._last_state = state
             now = self._clock.now()
-            if not (isinstance(state, Starting) and now - started < QUIET_START):
+            quiet = isinstance(state, Starting) and now - started < QUIET_START
+            throttled = (
+                isinstance(state, Downloading)
+                and isinstance(last_shown, Downloading)
+                and now - shown_at < PROGRESS_FRAME
+            )
+            if not (quiet or throttled):
                 self._renderer.show(state, now, self._photos())
-            self._note_first_draw(state)
+                last_shown, shown_at = state, now
+                self._note_first_draw(state)
             self._maybe_screenshot(state, now)
             if self._screenshots is not None and self._screenshots.complete:
                 if self._screenshots.missing:
@@ -189,6 +201,8 @@ class Loop:
                 notify.watchdog()
                 last_ping = now
             wait = min(self._renderer.next_wake(now), INPUT_POLL)
+            if throttled:
+                wait = min(wait, max(0.0, shown_at + PROGRESS_FRAME - now))
             incoming = self._next_event(wait)
             if incoming is not None:
                 self.feed(incoming)

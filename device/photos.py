@@ -26,6 +26,7 @@ BACKDROP_SHRINK = 16  # the blurred backdrop is made at 1/16 size: the blur is n
 BACKDROP_BLUR = 2.5  # Gaussian radius at that small size (~40 px on the screen)
 BACKDROP_DIM = 0.42  # how bright the backdrop stays: the photo must stand out from its own reflection
 ROTATED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
+THUMB_REFRESH = 1.0  # once the row of thumbnails is full, a new one at most this often
 POLL = 0.1  # how often the loop looks for a finished decode when it has nothing else to do
 
 
@@ -322,21 +323,28 @@ class Thumbs:
     """Square thumbnails of the photos that arrive while this screen is up, newest last; at most ``limit``.
 
     The library lists photos by date taken, not by arrival, so arrivals are told apart from the photos
-    that were already there when the screen appeared.
+    that were already there when the screen appeared. One thumbnail is decoded at a time, and once the row
+    is full a new one replaces the oldest at most every ``THUMB_REFRESH`` seconds: decoding every arrival
+    of a 2,000-photo download would make the download wait on the CPU of a Pi.
     """
 
-    def __init__(self, worker: Worker) -> None:
+    def __init__(self, worker: Worker, now: Callable[[], float] | None = None) -> None:
+        import time
+
         self._worker = worker
+        self._now = now or time.monotonic
         self._known: set[str] | None = None  # ids present before (or already counted as arrived)
-        self._arrived: list[Photo] = []
+        self._waiting: list[Photo] = []  # arrivals not decoded yet, newest last (at most ``limit``)
+        self._row: list[str] = []  # ids shown, in arrival order
         self._ready: dict[str, pygame.Surface] = {}
         self._pending: dict[str, Future[bytes]] = {}
+        self._last_submit = -1e18
         self._side = 0
         self.version = 0  # changes whenever the row of ready thumbnails changes
 
     @property
     def busy(self) -> bool:
-        return bool(self._pending)
+        return bool(self._pending) or bool(self._waiting)
 
     @property
     def active(self) -> bool:
@@ -347,7 +355,8 @@ class Thumbs:
             future.cancel()
         self._pending.clear()
         self._ready.clear()
-        self._arrived.clear()
+        self._waiting.clear()
+        self._row.clear()
         self._known = None
         self.version += 1
 
@@ -357,12 +366,12 @@ class Thumbs:
             self._side = side
         if self._known is None:
             self._known = {p.id for p in photos}
-        else:
+        elif len(photos) > len(self._known):  # only arrivals can make the list longer
             for photo in photos:
                 if photo.id not in self._known:
                     self._known.add(photo.id)
-                    self._arrived.append(photo)
-            del self._arrived[:-limit]
+                    self._waiting.append(photo)
+            del self._waiting[:-limit]
         for pid in [pid for pid, f in self._pending.items() if f.done()]:
             future = self._pending.pop(pid)
             if future.cancelled():
@@ -371,17 +380,30 @@ class Thumbs:
                 data = future.result()
             except Exception as exc:
                 log.warning("screen: no thumbnail for photo %s: it cannot be decoded (%s)", pid, exc)
-                self._arrived = [p for p in self._arrived if p.id != pid]
                 continue
             self._ready[pid] = _surface(data, (side, side))
+            self._row.append(pid)
+            for old in self._row[:-limit]:
+                self._ready.pop(old, None)
+            del self._row[:-limit]
             self.version += 1
-        keep = {p.id for p in self._arrived}
-        for pid in [pid for pid in self._ready if pid not in keep]:
-            del self._ready[pid]
-        for photo in self._arrived:
-            if photo.id not in self._ready and photo.id not in self._pending:
-                self._pending[photo.id] = self._worker.submit(compose_thumb, photo.path, side)
+        now = self._now()
+        full = len(self._row) >= limit
+        if self._waiting and not self._pending and (not full or now - self._last_submit >= THUMB_REFRESH):
+            photo = self._waiting.pop(0) if not full else self._waiting.pop()
+            if full:
+                self._waiting.clear()  # a full row only ever shows the newest arrival next
+            self._pending[photo.id] = self._worker.submit(compose_thumb, photo.path, side)
+            self._last_submit = now
+
+    def next_wake(self, now: float) -> float | None:
+        """When update() has something to do: a decode to collect, or the next arrival's turn."""
+        if self._pending:
+            return POLL
+        if self._waiting:
+            return max(POLL, self._last_submit + THUMB_REFRESH - now)
+        return None
 
     def shown(self) -> list[pygame.Surface]:
         """The ready thumbnails, in the order their photos arrived."""
-        return [self._ready[p.id] for p in self._arrived if p.id in self._ready]
+        return [self._ready[pid] for pid in self._row if pid in self._ready]

@@ -28,7 +28,7 @@ from core.states import (
 )
 from device.display import open_display
 from device.layout import Layout
-from device.photos import POLL, Player, Thumbs, Worker
+from device.photos import Player, Thumbs, Worker
 from device.scenes import (
     Context,
     Frame,
@@ -129,7 +129,7 @@ class Screen:
         self._closing = False
         self._worker = Worker(wake=self._post_wake)
         self._player = Player(self._config, size, self._worker, self._rng)
-        self._thumbs = Thumbs(self._worker)
+        self._thumbs = Thumbs(self._worker, self._now)
         self._dirty = True
         return driver
 
@@ -312,8 +312,10 @@ class Screen:
             waits.append(self._player.next_wake(now))
         if isinstance(state, Slideshow) and now < self._awake_until:
             waits.append(self._awake_until - now + TICK_MARGIN)
-        if isinstance(state, Downloading) and self._thumbs is not None and self._thumbs.busy:
-            waits.append(POLL)
+        if isinstance(state, Downloading) and self._thumbs is not None:
+            thumb_wake = self._thumbs.next_wake(now)
+            if thumb_wake is not None:
+                waits.append(thumb_wake)
         if self._esc_down_at is not None and not self._esc_quit_sent:
             waits.append(max(0.05, self._esc_down_at + ESC_HOLD_QUIT - now))
         return max(0.0, min(waits))
