@@ -1,4 +1,4 @@
-"""Shared fixtures: a fake clock, and a started emulator of Google driven by it."""
+"""Shared fixtures: a fake clock, a started emulator of Google driven by it, and a windowless SDL."""
 
 from __future__ import annotations
 
@@ -37,3 +37,30 @@ def make_emulator(fake_clock: FakeClock) -> Iterator[Callable[..., Emulator]]:
 def emulator(make_emulator: Callable[..., Emulator]) -> Emulator:
     """A started Emulator with default settings; ``emulator.fake_clock`` is the clock it reads."""
     return make_emulator()
+
+
+@pytest.fixture
+def clock(fake_clock: FakeClock) -> FakeClock:
+    """Short name for ``fake_clock``, the clock the emulator reads; a module may override it."""
+    return fake_clock
+
+
+@pytest.fixture
+def make_emu(make_emulator: Callable[..., Emulator]) -> Callable[..., Emulator]:
+    """Short name for ``make_emulator``."""
+    return make_emulator
+
+
+@pytest.fixture
+def emu(emulator: Emulator) -> Emulator:
+    """Short name for ``emulator``; a module may override it with its own settings."""
+    return emulator
+
+
+@pytest.fixture(scope="module")
+def dummy_sdl() -> Iterator[None]:
+    """SDL with no window and no sound, for a module's screen tests: ``pytest.mark.usefixtures("dummy_sdl")``."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SDL_VIDEODRIVER", "dummy")
+        mp.setenv("SDL_AUDIODRIVER", "dummy")
+        yield

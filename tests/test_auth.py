@@ -59,16 +59,6 @@ SECRET = "GOCSPX-very-secret-client"
 
 
 @pytest.fixture
-def clock(fake_clock: FakeClock) -> FakeClock:
-    return fake_clock  # conftest's clock, the one the emulator reads
-
-
-@pytest.fixture
-def make_emu(make_emulator: MakeEmu) -> MakeEmu:
-    return make_emulator
-
-
-@pytest.fixture
 def emu(make_emu: MakeEmu) -> Emulator:
     return make_emu(client_id=CLIENT_ID, client_secret=SECRET)
 

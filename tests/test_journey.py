@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import stat
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,55 +13,15 @@ import pytest
 
 from core.emulator import Emulator, Fault, Person
 from core.records import is_uuid4
-
-CLIENT_ID = "journey-test.apps.googleusercontent.com"
-CLIENT_SECRET = "journey-test-secret-value"
-
-
-def write_config(tmp: Path, url: str, **extra: str) -> Path:
-    state = tmp / "state"
-    lines = [
-        "[google]",
-        f'client_id = "{CLIENT_ID}"',
-        f'client_secret = "{CLIENT_SECRET}"',
-        f'auth_url = "{url}"',
-        f'picker_url = "{url}"',
-        "[storage]",
-        f'state_dir = "{state}"',
-        f'library_dir = "{state / "library"}"',
-        "[download]",
-        "workers = 4",
-    ]
-    for key, value in extra.items():
-        lines.append(f"{key} = {value}")
-    path = tmp / "config.toml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 90) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "device.app", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-        cwd=Path(__file__).resolve().parents[1],
-    )
+from tests.helpers import CLIENT_ID, CLIENT_SECRET, KIOSK, ROOT, cli, kiosk_emulator, write_config
 
 
 @pytest.fixture
 def fast_emulator() -> Iterator[Emulator]:
     """Real time, short intervals: a journey takes a few seconds."""
-    emu = Emulator(
-        photos=60,
-        person=Person(approve_after=0.5, pick_count=12, pick_after=0.8),
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        interval=1,
-        poll_interval=0.5,
-    )
-    with emu:
+    with kiosk_emulator(
+        photos=60, person=Person(approve_after=0.5, pick_count=12, pick_after=0.8), poll_interval=0.5
+    ) as emu:
         yield emu
 
 
@@ -179,8 +137,8 @@ def test_sigterm_while_waiting_for_the_pick_deletes_the_session(tmp_path: Path) 
     ) as emu:
         config = write_config(tmp_path, emu.url)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "device.app", "run", "--headless", "--config", str(config)],
-            cwd=Path(__file__).resolve().parents[1],
+            [*KIOSK, "run", "--headless", "--config", str(config)],
+            cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -13,7 +13,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.clock import FakeClock
-from core.config import GoogleConfig
 from core.emulator import Emulator, Fault, Person
 from core.errors import (
     ApiError,
@@ -38,34 +37,14 @@ from core.records import (
     parse_time,
 )
 from core.transport import Transport
-from device.auth import DeviceAuth, authorized_session
+from tests.helpers import signed_in_session
 
 MakeEmu = Callable[..., Emulator]
 NEVER = 10**9  # seconds: a person who never taps Done
 
 
-@pytest.fixture
-def clock(fake_clock: FakeClock) -> FakeClock:
-    return fake_clock  # conftest's clock, the one the emulator reads
-
-
-@pytest.fixture
-def make_emu(make_emulator: MakeEmu) -> MakeEmu:
-    return make_emulator
-
-
-@pytest.fixture
-def emu(emulator: Emulator) -> Emulator:
-    return emulator
-
-
 def client_for(emu: Emulator, clock: FakeClock, *, max_items: int = 2000) -> PickerClient:
-    google = GoogleConfig("client.apps.googleusercontent.com", "s3cret-client", emu.url, emu.url)
-    auth = DeviceAuth(google, requests.Session(), clock=clock.clock())
-    token = auth.wait(auth.start())
-    return PickerClient(
-        emu.url, Transport(authorized_session(token, google, None), clock=clock.clock()), max_items=max_items
-    )
+    return PickerClient(emu.url, Transport(signed_in_session(emu, clock), clock=clock.clock()), max_items=max_items)
 
 
 @pytest.fixture

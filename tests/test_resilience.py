@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,11 +16,8 @@ from PIL import Image
 from core.download import media_stem
 from core.emulator import Emulator, Fault, Person
 from core.library import Library
-from tests.test_journey import CLIENT_ID, CLIENT_SECRET, write_config
+from tests.helpers import CLIENT_ID, CLIENT_SECRET, KIOSK, ROOT, cli, kiosk_emulator, write_config
 from tests.test_resilience_kill import check_library, listed_sessions, temp_files, wait_for
-
-ROOT = Path(__file__).resolve().parents[1]
-
 
 STARTED: list[subprocess.Popen[str]] = []
 
@@ -38,7 +34,7 @@ def no_stray_process() -> Iterator[None]:
 
 
 def start(config: Path, *extra: str, once: bool = True) -> subprocess.Popen[str]:
-    args = [sys.executable, "-m", "device.app", *extra, "run", "--headless", "--config", str(config)]
+    args = [*KIOSK, *extra, "run", "--headless", "--config", str(config)]
     if once:
         args.append("--once")
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -68,15 +64,9 @@ def fails_plainly(result: subprocess.CompletedProcess[str]) -> str:
 
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
-    emulator = Emulator(
-        photos=400,
-        person=Person(approve_after=0.1, pick_count=24, pick_after=0.1),
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        interval=1,
-        poll_interval=0.1,
-    )
-    with emulator:
+    with kiosk_emulator(
+        photos=400, person=Person(approve_after=0.1, pick_count=24, pick_after=0.1), poll_interval=0.1
+    ) as emulator:
         yield emulator
 
 
@@ -163,10 +153,7 @@ def test_debug_log_of_a_whole_journey_holds_no_secret(tmp_path: Path) -> None:
             return result
 
         journey(0)
-        signout = subprocess.run(
-            [sys.executable, "-m", "device.app", "-v", "signout", "--config", str(config)],
-            cwd=ROOT, capture_output=True, text=True, timeout=30,
-        )  # fmt: skip
+        signout = cli("-v", "signout", "--config", str(config), timeout=30)
         outputs.append(signout.stdout + signout.stderr)
         assert signout.returncode == 0 and any(r.endpoint == "revoke" for r in emu.requests)
         journey(0)  # signs in again

@@ -21,7 +21,7 @@ from PIL import Image
 
 from core.emulator import Emulator, Fault, Person
 from core.library import Library
-from tests.test_journey import write_config
+from tests.helpers import write_config
 
 ROOT = Path(__file__).resolve().parents[1]
 KILLS = int(os.environ.get("KIOSK_KILLS", "20"))  # a longer soak: KIOSK_KILLS=200

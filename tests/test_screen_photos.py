@@ -25,12 +25,7 @@ T0 = 1000.0
 RED, BLUE, GREEN = (220, 30, 30), (30, 30, 220), (30, 200, 30)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _dummy_sdl() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SDL_VIDEODRIVER", "dummy")
-        mp.setenv("SDL_AUDIODRIVER", "dummy")
-        yield
+pytestmark = pytest.mark.usefixtures("dummy_sdl")
 
 
 @pytest.fixture

@@ -110,12 +110,7 @@ OTHER_STATES: list[State] = [
 ]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _dummy_sdl() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SDL_VIDEODRIVER", "dummy")
-        mp.setenv("SDL_AUDIODRIVER", "dummy")
-        yield
+pytestmark = pytest.mark.usefixtures("dummy_sdl")
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import contextlib
 import itertools
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.clock import FakeClock
-from core.config import GoogleConfig
 from core.emulator import Emulator, Fault
 from core.errors import (
     ApiError,
@@ -30,39 +29,15 @@ from core.errors import (
 )
 from core.records import new_request_id
 from core.transport import RetryPolicy, Transport, parse_retry_after
-from device.auth import DeviceAuth, authorized_session
-
-MakeEmu = Callable[..., Emulator]
-
-
-@pytest.fixture
-def clock(fake_clock: FakeClock) -> FakeClock:
-    return fake_clock  # conftest's clock, the one the emulator reads
-
-
-@pytest.fixture
-def make_emu(make_emulator: MakeEmu) -> MakeEmu:
-    return make_emulator
-
-
-@pytest.fixture
-def emu(emulator: Emulator) -> Emulator:
-    return emulator
-
-
-def _google(emu: Emulator) -> GoogleConfig:
-    return GoogleConfig("client.apps.googleusercontent.com", "s3cret-client", emu.url, emu.url)
+from tests.helpers import signed_in_session
 
 
 @pytest.fixture
 def authed(emu: Emulator, clock: FakeClock) -> Iterator[Transport]:
     """A Transport whose session carries a real Bearer from the emulator's device grant."""
-    google = _google(emu)
-    auth = DeviceAuth(google, requests.Session(), clock=clock.clock())
-    token = auth.wait(auth.start())
-    session = authorized_session(token, google, None)
+    session = signed_in_session(emu, clock)
     yield Transport(session, clock=clock.clock())
-    session.close()  # type: ignore[no-untyped-call]
+    session.close()
 
 
 def _times(emu: Emulator, endpoint: str) -> list[float]:

@@ -1,0 +1,74 @@
+"""Helpers shared by test modules: the kiosk's config file and command line, emulators and signed-in sessions."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from core.clock import FakeClock
+from core.config import GoogleConfig
+from core.emulator import Emulator, Person
+from device.auth import DeviceAuth, authorized_session
+
+ROOT = Path(__file__).resolve().parents[1]
+KIOSK = [sys.executable, "-m", "device.app"]  # the installed `picker-kiosk` command, from this tree
+CLIENT_ID = "journey-test.apps.googleusercontent.com"
+CLIENT_SECRET = "journey-test-secret-value"
+
+
+def write_config(tmp: Path, url: str, **extra: str) -> Path:
+    """A config TOML for `picker-kiosk run` against the emulator at ``url``, state under ``tmp / "state"``."""
+    state = tmp / "state"
+    lines = [
+        "[google]",
+        f'client_id = "{CLIENT_ID}"',
+        f'client_secret = "{CLIENT_SECRET}"',
+        f'auth_url = "{url}"',
+        f'picker_url = "{url}"',
+        "[storage]",
+        f'state_dir = "{state}"',
+        f'library_dir = "{state / "library"}"',
+        "[download]",
+        "workers = 4",
+    ]
+    for key, value in extra.items():
+        lines.append(f"{key} = {value}")
+    path = tmp / "config.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+    """Run `picker-kiosk ARGS` to the end and capture its output."""
+    return subprocess.run(
+        [*KIOSK, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+    )
+
+
+def kiosk_emulator(*, photos: int, person: Person, poll_interval: float) -> Emulator:
+    """A real-time emulator (not started) that knows the client of ``write_config``; device codes every second."""
+    return Emulator(
+        photos=photos,
+        person=person,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        interval=1,
+        poll_interval=poll_interval,
+    )
+
+
+def signed_in_session(emu: Emulator, clock: FakeClock) -> requests.Session:
+    """A session carrying a real Bearer from the emulator's device grant, as the device makes it."""
+    google = GoogleConfig("client.apps.googleusercontent.com", "s3cret-client", emu.url, emu.url)
+    auth = DeviceAuth(google, requests.Session(), clock=clock.clock())
+    token = auth.wait(auth.start())
+    return authorized_session(token, google, None)
