@@ -7,10 +7,11 @@ import errno
 import hashlib
 import logging
 import os
+import queue
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,6 +178,59 @@ class PoolResult:
     cancelled: bool = False
 
 
+@dataclass(frozen=True)
+class Feed:
+    """Items still being listed while the pool fetches: the pool calls ``listing`` and reads what it returns
+    on a thread of its own.
+
+    ``on_items`` runs on the pool's calling thread for each batch that arrived (in practice a page) and
+    returns the jobs to fetch; it runs before any of them is submitted, so a caller can record them first.
+    ``on_end`` runs there too, once, after the last batch, when the listing ended without an error. After a
+    fatal error or a cancel the listing is still read to its end (and handed to ``on_items``), but nothing
+    more is fetched; an error while listing is fatal.
+    """
+
+    listing: Callable[[], Iterable[PickedMediaItem]]
+    on_items: Callable[[list[PickedMediaItem]], list[Job]]
+    on_end: Callable[[], None]
+
+
+class _ListingEnded:
+    pass
+
+
+@dataclass(frozen=True)
+class _ListingFailed:
+    error: BaseException
+
+
+_ENDED = _ListingEnded()
+_Event = Future[Fetched] | PickedMediaItem | _ListingEnded | _ListingFailed
+
+
+def _read_listing(
+    listing: Callable[[], Iterable[PickedMediaItem]], events: queue.SimpleQueue[_Event], stop: threading.Event
+) -> None:
+    """The listing thread: every item into ``events``, then the end (or the error)."""
+    it: Iterator[PickedMediaItem] = iter(())
+    try:
+        it = iter(listing())
+        while not stop.is_set():  # checked before each item, so no page is requested after the pool gave up
+            try:
+                item = next(it)
+            except StopIteration:
+                events.put(_ENDED)
+                return
+            events.put(item)
+    except BaseException as exc:  # handed to the pool's thread, which raises it
+        events.put(_ListingFailed(exc))
+    finally:
+        close = getattr(it, "close", None)
+        if close is not None:
+            with contextlib.suppress(Exception):
+                close()
+
+
 class Pool:
     """Runs fetches on at most ``cfg.workers`` threads; results are handled on the calling thread."""
 
@@ -225,57 +279,119 @@ class Pool:
         jobs: list[Job],
         on_fetched: Callable[[Fetched], None],
         on_failed: Callable[[Job, KioskError], None],
+        *,
+        feed: Feed | None = None,
     ) -> PoolResult:
-        """Fetch ``jobs``; call back for each result on this thread; raise the first fatal error.
+        """Fetch ``jobs`` (and those ``feed`` yields as it is listed); call back for each result on this
+        thread; raise the first fatal error.
 
-        Fatal: DiskFull, LibraryError, TransportError/5xx after retries, 401 and other auth trouble. Then
-        the rest is cancelled, in-flight workers stop at their next chunk and remove their temp files,
-        and the error is raised once every worker is done.
+        Fatal: DiskFull, LibraryError, TransportError/5xx after retries, 401 and other auth trouble, and
+        any error while listing the feed. Then the rest is cancelled, in-flight workers stop at their next
+        chunk and remove their temp files, and the error is raised once every worker is done (and the
+        feed's listing has ended).
         """
         result = PoolResult()
-        if not jobs:
+        if not jobs and feed is None:
             return result
         fatal: BaseException | None = None
+        events: queue.SimpleQueue[_Event] = queue.SimpleQueue()
+        quit_listing = threading.Event()
+        listing = feed is not None
         with ThreadPoolExecutor(max_workers=max(1, self.cfg.workers), thread_name_prefix="download") as pool:
-            futures: dict[Future[Fetched], Job] = {pool.submit(self._attempt, job): job for job in jobs}
-            waiting = set(futures)
+            futures: dict[Future[Fetched], Job] = {}
+
+            def submit(more: list[Job]) -> None:
+                for job in more:
+                    fut = pool.submit(self._attempt, job)
+                    futures[fut] = job
+                    fut.add_done_callback(events.put)  # a cancelled future calls back at once, on this thread
+
+            waiting = 0
             try:
-                while waiting:
-                    done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        job = futures[fut]
-                        if fut.cancelled():
-                            result.cancelled = True
-                            continue
-                        exc = fut.exception()
-                        if exc is None:
-                            # Indexed even after a fatal error elsewhere: the file is complete and in place.
-                            on_fetched(fut.result())
-                            result.fetched += 1
-                        elif isinstance(exc, Cancelled):
-                            result.cancelled = True
-                        elif isinstance(exc, BadMedia):
-                            log.warning("skipped a download that is not a usable picture: %s", exc.message)
-                            on_failed(job, exc)
-                        elif isinstance(exc, ApiError) and exc.status in (403, 404):
-                            result.expired.append(job)
-                        elif isinstance(exc, ApiError) and 400 <= exc.status < 500 and exc.status not in (401, 429):
-                            log.warning("Google refused one item (%s %s); skipped", exc.status, exc.code)
-                            on_failed(job, exc)
-                        elif fatal is None:
-                            fatal = exc
-                            self._abort.set()
-                            for other in waiting:
-                                other.cancel()
+                submit(jobs)
+                waiting = len(jobs)
+                if feed is not None:
+                    threading.Thread(
+                        target=_read_listing, args=(feed.listing, events, quit_listing), name="listing", daemon=True
+                    ).start()
+                while waiting or listing:
+                    arrived = [events.get()]
+                    with contextlib.suppress(queue.Empty):
+                        while True:
+                            arrived.append(events.get_nowait())
+                    listed: list[PickedMediaItem] = []
+                    ended = False
+                    for event in arrived:
+                        if isinstance(event, Future):
+                            waiting -= 1
+                            if self._handle(event, futures[event], result, on_fetched, on_failed) and fatal is None:
+                                fatal = event.exception()
+                                self._abort.set()
+                                self._cancel_all(futures)
+                        elif isinstance(event, _ListingEnded):
+                            ended = True
+                        elif isinstance(event, _ListingFailed):
+                            listing = False
+                            if fatal is None:
+                                fatal = event.error
+                                self._abort.set()
+                                self._cancel_all(futures)
+                        else:
+                            listed.append(event)
+                    if listed and feed is not None:
+                        more = feed.on_items(listed)  # recorded before any of them is fetched
+                        if self._stop():
+                            result.cancelled = result.cancelled or bool(more and fatal is None)
+                        else:
+                            submit(more)
+                            waiting += len(more)
+                    if ended and feed is not None:
+                        listing = False
+                        feed.on_end()
                     if self._stop() and fatal is None:
-                        for other in waiting:
-                            other.cancel()
+                        self._cancel_all(futures)
             except BaseException:
                 # A callback failed (e.g. the index could not be written): stop every worker first.
+                quit_listing.set()
                 self._abort.set()
-                for other in waiting:
-                    other.cancel()
+                self._cancel_all(futures)
                 raise
         if fatal is not None:
             raise fatal
         return result
+
+    @staticmethod
+    def _cancel_all(futures: dict[Future[Fetched], Job]) -> None:
+        for fut in futures:
+            fut.cancel()  # a no-op for the ones running or done
+
+    def _handle(
+        self,
+        fut: Future[Fetched],
+        job: Job,
+        result: PoolResult,
+        on_fetched: Callable[[Fetched], None],
+        on_failed: Callable[[Job, KioskError], None],
+    ) -> bool:
+        """Account for one finished job; True if its error is fatal for the whole call."""
+        if fut.cancelled():
+            result.cancelled = True
+            return False
+        exc = fut.exception()
+        if exc is None:
+            # Indexed even after a fatal error elsewhere: the file is complete and in place.
+            on_fetched(fut.result())
+            result.fetched += 1
+        elif isinstance(exc, Cancelled):
+            result.cancelled = True
+        elif isinstance(exc, BadMedia):
+            log.warning("skipped a download that is not a usable picture: %s", exc.message)
+            on_failed(job, exc)
+        elif isinstance(exc, ApiError) and exc.status in (403, 404):
+            result.expired.append(job)
+        elif isinstance(exc, ApiError) and 400 <= exc.status < 500 and exc.status not in (401, 429):
+            log.warning("Google refused one item (%s %s); skipped", exc.status, exc.code)
+            on_failed(job, exc)
+        else:
+            return True
+        return False

@@ -140,6 +140,7 @@ Effect = (
 
 
 # ---- events: what happened ------------------------------------------------------------------------
+# Every class here has a docstring: without one, @dataclass builds __doc__ from inspect.signature at import.
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,8 @@ class Boot:
 
 @dataclass(frozen=True)
 class CodeIssued:
+    """A sign-in code to show: Google's device-code answer."""
+
     user_code: str
     verification_url: str
     qr_url: str
@@ -173,16 +176,22 @@ class CodeIssued:
 
 @dataclass(frozen=True)
 class TokenPending:
+    """The person has not approved the code yet; ask again after ``interval`` seconds."""
+
     interval: float  # may have grown after slow_down
 
 
 @dataclass(frozen=True)
 class SignedIn:
+    """The code was approved: a token is stored for ``account``."""
+
     account: str | None
 
 
 @dataclass(frozen=True)
 class SessionCreated:
+    """A picking session is open; its link is ``picker_uri``."""
+
     session_id: str
     picker_uri: str
     poll_interval: float
@@ -191,6 +200,8 @@ class SessionCreated:
 
 @dataclass(frozen=True)
 class SessionPolled:
+    """A session's state: ``media_items_set`` once the person tapped Done."""
+
     session_id: str
     media_items_set: bool
     poll_interval: float | None = None
@@ -199,6 +210,8 @@ class SessionPolled:
 
 @dataclass(frozen=True)
 class Progress:
+    """Downloads of a session so far."""
+
     session_id: str
     done: int
     total: int
@@ -208,6 +221,8 @@ class Progress:
 
 @dataclass(frozen=True)
 class DownloadFinished:
+    """Every item of a session was tried; the counts say how it went."""
+
     session_id: str
     done: int  # items of the session now in the library (new or already there)
     total: int
@@ -218,6 +233,8 @@ class DownloadFinished:
 
 @dataclass(frozen=True)
 class SessionDeleted:
+    """A picking session was deleted at Google."""
+
     session_id: str
 
 
@@ -226,6 +243,8 @@ Step = Literal["sign-in", "token", "create", "poll", "download", "delete", "sign
 
 @dataclass(frozen=True)
 class Failed:
+    """An effect failed ``during`` a step, with the error to show or retry on."""
+
     during: Step
     error: KioskError
     session_id: str | None = None
@@ -233,7 +252,7 @@ class Failed:
 
 @dataclass(frozen=True)
 class SignedOutDone:
-    pass
+    """The token was revoked (or forgotten) and the device is signed out."""
 
 
 @dataclass(frozen=True)
@@ -243,6 +262,8 @@ class Tick:
 
 @dataclass(frozen=True)
 class Action:
+    """The person pressed a button."""
+
     action: UserAction
 
 

@@ -38,6 +38,7 @@ from core.clock import REAL, Clock
 from core.config import DownloadConfig
 from core.download import (
     TEMP_SUFFIX,
+    Feed,
     Fetched,
     Job,
     MediaSource,
@@ -393,14 +394,19 @@ class Library:
     ) -> DownloadReport:
         """List the session, record its items as pending, fetch what is missing, and finish the session.
 
+        Fetching starts as soon as the first page is listed, while later pages are still being listed; each
+        page's items are recorded as pending (one transaction) before any of them is fetched, and the session
+        is marked listed only once the whole list is recorded. A cancel or a fatal error stops the fetching
+        but the listing is still recorded to its end, so what is left is pending (and listed) for a resume.
+
         Raises DiskFull, TransportError, ApiError (e.g. SessionExpired while listing, 401) — in every case
         no partial file is left and the items not yet fetched stay pending for ``resume_pending``.
-        ``on_progress(done, total, failed, skipped)`` is called on this thread; ``failed`` counts bad or gone
-        items, ``skipped`` the ones there was nothing to fetch for (videos not asked for or not READY).
+        ``on_progress(done, total, failed, skipped)`` is called on this thread; ``total`` grows as pages
+        arrive and ends at the number of unique items; ``failed`` counts bad or gone items, ``skipped`` the
+        ones there was nothing to fetch for (videos not asked for or not READY).
         """
         with self._busy:
-            items = _unique(source.list_media_items(session_id))
-            return _Run(self, source, session_id, replace, on_progress, cancel).go(items)
+            return _Run(self, source, session_id, replace, on_progress, cancel).go()
 
     def resume_pending(
         self,
@@ -461,10 +467,13 @@ class _Run:
         self.fetched = 0
         self.unsupported = 0
         self.bad: list[str] = []
+        self.request_id = ""
+        self.seen: set[str] = set()  # media ids listed so far: the same item twice is one item
+        self.stems: list[str] = []
 
-    def go(self, items: list[PickedMediaItem]) -> DownloadReport:
-        jobs = self._plan(items)
-        self._progress()
+    def go(self) -> DownloadReport:
+        known = self.store.session(self.session_id)
+        self.request_id = known.request_id if known is not None else ""
         pool = Pool(
             self.source,
             self.lib.library_dir,
@@ -473,10 +482,11 @@ class _Run:
             self.cancel,
             max_pixels=self.lib.max_pixels,
         )
+        feed = Feed(lambda: self.source.list_media_items(self.session_id), self._plan, self._listed)
+        result = pool.run([], self._fetched, self._failed, feed=feed)
         cancelled = False
         relisted_without_progress = False
-        while jobs:
-            result = pool.run(jobs, self._fetched, self._failed)
+        while True:
             if result.cancelled:
                 cancelled = True
                 break
@@ -489,7 +499,7 @@ class _Run:
                 break
             log.info("%d media URLs expired; listing the session again for fresh ones", len(result.expired))
             fresh = {i.id: i for i in _unique(self.source.list_media_items(self.session_id))}
-            jobs = []
+            jobs: list[Job] = []
             for job in result.expired:
                 item = fresh.get(job.item.id)
                 if item is None:
@@ -497,6 +507,9 @@ class _Run:
                 else:
                     jobs.append(dc_replace(job, item=item))
             relisted_without_progress = True
+            if not jobs:
+                break
+            result = pool.run(jobs, self._fetched, self._failed)
         pending = self.store.pending_count(self.session_id)
         if not cancelled and pending == 0:
             self._finish()
@@ -512,29 +525,40 @@ class _Run:
             cancelled=cancelled,
         )
 
-    def _plan(self, items: list[PickedMediaItem]) -> list[Job]:
-        known = self.store.session(self.session_id)
-        request_id = known.request_id if known is not None else ""
+    def _plan(self, listed: list[PickedMediaItem]) -> list[Job]:
+        """Record one batch of the listing (a page, in practice) and return what of it is to be fetched."""
+        items: list[PickedMediaItem] = []
+        for item in listed:
+            if item.id not in self.seen:
+                self.seen.add(item.id)
+                items.append(item)
+        if not items:
+            return []
         stems = [media_stem(i.id) for i in items]
         existing = self.store.get_media(stems)
-        records: list[tuple[str, str, str]] = []
+        records: list[tuple[int, str, str, str]] = []
         associate: list[MediaRow] = []
         candidates: dict[str, Job] = {}
         for item, stem in zip(items, stems, strict=True):
             spec = plan_fetch(item, self.lib.screen, self.lib.download_config)
+            position = self.total + len(records)
             if stem in existing:
                 associate.append(dc_replace(existing[stem], id=item.id, created=item.create_time))
-                records.append((stem, item.id, "done"))
+                records.append((position, stem, item.id, "done"))
             elif spec is None:
-                records.append((stem, item.id, "unsupported"))
+                records.append((position, stem, item.id, "unsupported"))
             else:
-                records.append((stem, item.id, "pending"))
+                records.append((position, stem, item.id, "pending"))
                 candidates[stem] = Job(item=item, stem=stem, spec=spec[0], kind=spec[1])
-        self.store.record_items(self.session_id, request_id, self.replace, datetime.now(UTC), records, associate)
+        recorded = self.store.record_items(
+            self.session_id, self.request_id, self.replace, datetime.now(UTC), records, associate
+        )
         if associate:
             self.lib._changed()
+        self.stems.extend(stems)
         jobs: list[Job] = []
-        for stem, mid, state in self.store.items(self.session_id):
+        for _, stem, mid, _ in records:
+            state = recorded[stem]
             if state == "done":
                 self.existing += 1
             elif state == "unsupported":
@@ -543,8 +567,15 @@ class _Run:
                 self.bad.append(mid)  # failed in an earlier run of this session; not tried again
             elif stem in candidates:
                 jobs.append(candidates[stem])
-        self.total = len(records)
+        self.total += len(records)
+        self._progress()
         return jobs
+
+    def _listed(self) -> None:
+        """The whole list is recorded: only now is the session marked listed."""
+        self.store.finish_listing(self.session_id, self.request_id, self.replace, datetime.now(UTC), self.stems)
+        if self.total == 0:
+            self._progress()
 
     def _fetched(self, f: Fetched) -> None:
         item = f.job.item

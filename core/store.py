@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     request_id TEXT NOT NULL,
     replace    INTEGER NOT NULL,
     created    TEXT NOT NULL,
-    listed     INTEGER NOT NULL DEFAULT 0,  -- its items have been recorded below
+    listed     INTEGER NOT NULL DEFAULT 0,  -- the whole list of its items is recorded below
     finished   INTEGER NOT NULL DEFAULT 0   -- nothing pending and (for replace) the swap is done
 );
 CREATE TABLE IF NOT EXISTS session_items (
@@ -308,37 +308,64 @@ class Store:
         request_id: str,
         replace: bool,
         now: datetime,
-        items: list[tuple[str, str, str]],
+        items: list[tuple[int, str, str, str]],
         associate: list[MediaRow],
-    ) -> None:
-        """Record a listing in one transaction: ``items`` as (stem, id, state) in order.
+    ) -> dict[str, str]:
+        """Record part of a listing in one transaction: ``items`` as (position, stem, id, state).
 
+        Called page by page while a session is listed, so each item is pending on disk before it is
+        fetched. This never marks the session listed (``finish_listing`` does, once the whole list is here).
         An item already 'failed' or 'unsupported' from an earlier run of this session keeps that state, so a
         resume does not fetch a known-bad file again. ``associate`` are existing files now also picked in
-        this session: they get the fresh id/date, and a merge shows them at once.
+        this session: they get the fresh id/date, and a merge shows them at once. Returns each stem's state
+        as recorded.
         """
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO sessions (id, request_id, replace, created) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET replace = excluded.replace",
+                (session_id, request_id, int(replace), time_text(now)),
+            )
+            recorded: dict[str, str] = {}
+            for position, stem, mid, state in items:
+                old = db.execute(
+                    "SELECT state FROM session_items WHERE session_id = ? AND stem = ?", (session_id, stem)
+                ).fetchone()
+                if old is not None and old[0] in ("failed", "unsupported") and state == "pending":
+                    state = str(old[0])
+                db.execute(
+                    "INSERT INTO session_items (session_id, stem, id, position, state) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT(session_id, stem) DO UPDATE SET id = excluded.id, position = excluded.position, "
+                    "state = excluded.state",
+                    (session_id, stem, mid, position, state),
+                )
+                recorded[stem] = state
+            for row in associate:
+                db.execute(
+                    "UPDATE media SET id = ?, created = COALESCE(?, created), shown = MAX(shown, ?) WHERE stem = ?",
+                    (row.id, time_text(row.created), 0 if replace else 1, row.stem),
+                )
+            return recorded
+
+    def finish_listing(
+        self, session_id: str, request_id: str, replace: bool, now: datetime, stems: Iterable[str]
+    ) -> None:
+        """The whole list is recorded: drop items of an earlier listing that this one no longer has, and
+        mark the session listed (only now may a restart trust its pending count)."""
+        keep = set(stems)
         with self._tx() as db:
             db.execute(
                 "INSERT INTO sessions (id, request_id, replace, created, listed) VALUES (?, ?, ?, ?, 1) "
                 "ON CONFLICT(id) DO UPDATE SET listed = 1, replace = excluded.replace",
                 (session_id, request_id, int(replace), time_text(now)),
             )
-            old = dict(
-                db.execute("SELECT stem, state FROM session_items WHERE session_id = ?", (session_id,)).fetchall()
-            )
-            db.execute("DELETE FROM session_items WHERE session_id = ?", (session_id,))
-            for position, (stem, mid, state) in enumerate(items):
-                if old.get(stem) in ("failed", "unsupported") and state == "pending":
-                    state = old[stem]
-                db.execute(
-                    "INSERT INTO session_items (session_id, stem, id, position, state) VALUES (?, ?, ?, ?, ?)",
-                    (session_id, stem, mid, position, state),
-                )
-            for row in associate:
-                db.execute(
-                    "UPDATE media SET id = ?, created = COALESCE(?, created), shown = MAX(shown, ?) WHERE stem = ?",
-                    (row.id, time_text(row.created), 0 if replace else 1, row.stem),
-                )
+            known = [
+                str(r[0])
+                for r in db.execute("SELECT stem FROM session_items WHERE session_id = ?", (session_id,)).fetchall()
+            ]
+            for stem in known:
+                if stem not in keep:
+                    db.execute("DELETE FROM session_items WHERE session_id = ? AND stem = ?", (session_id, stem))
 
     def items(self, session_id: str) -> list[tuple[str, str, str]]:
         """(stem, id, state) of a session's items, in listing order."""

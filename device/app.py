@@ -76,6 +76,8 @@ def load_config(path: Path) -> Config:
 
 @dataclass
 class Display:
+    """The open screen or terminal, its name for the log, and how to close it."""
+
     renderer: Renderer
     name: str
     close: Any

@@ -145,8 +145,8 @@ class Loop:
 
     def run(self, boot: flow.Boot | None = None) -> flow.Exit:
         """Run until the machine exits; ``boot`` is fed first unless the caller already stepped it."""
-        keep_heap_flat()
         started = self._clock.now()
+        heap_flat = False
         last_shown: State | None = None
         shown_at = started
         if boot is not None:
@@ -203,6 +203,10 @@ class Loop:
             wait = min(self._renderer.next_wake(now), INPUT_POLL)
             if throttled:
                 wait = min(wait, max(0.0, shown_at + PROGRESS_FRAME - now))
+            if not heap_flat:
+                # Once the first screen is up: setting it loads ctypes, which that screen need not wait for.
+                keep_heap_flat()
+                heap_flat = True
             incoming = self._next_event(wait)
             if incoming is not None:
                 self.feed(incoming)

@@ -31,6 +31,7 @@ from device.widgets import (
     ButtonRow,
     MenuItem,
     TextRects,
+    backdrop,
     draw_buttons,
     draw_column,
     layout_buttons,
@@ -148,8 +149,23 @@ class Context:
 
     fonts: Fonts
     layout: Layout
-    background: pygame.Surface
     qr_cache: dict[tuple[str, int], QrImage] = field(default_factory=dict)
+    _background: pygame.Surface | None = field(default=None, repr=False)
+
+    @property
+    def background(self) -> pygame.Surface:
+        """The plain backdrop, made on first use (the first screen paints its own base instead, see base())."""
+        if self._background is None:
+            self._background = backdrop((self.layout.width, self.layout.height))
+        return self._background
+
+    def base(self) -> pygame.Surface:
+        """A new opaque surface showing the backdrop, for a screen to draw its still part on."""
+        if self._background is None:
+            # One full-screen buffer instead of two (the backdrop and a copy of it): each new one costs
+            # milliseconds of page faults, on the way to the first screen.
+            return backdrop((self.layout.width, self.layout.height))
+        return self._background.copy()
 
     def qr(self, text: str, module: int) -> QrImage:
         key = (text, module)
@@ -208,7 +224,7 @@ def _draw_group(
 
 def _qr_screen(ctx: Context, url: str, items: Sequence[Item], menu: Sequence[MenuItem], focus: int) -> Frame:
     L = ctx.layout
-    base = ctx.background.copy()
+    base = ctx.base()
     module = L.qr_module(len(qr_matrix(url)))
     qr = ctx.qr(url, module)
     pad = max(2, module // 2)
@@ -225,7 +241,7 @@ def _centered_screen(
     ctx: Context, items: Sequence[Item], menu: Sequence[MenuItem], focus: int, mark: pygame.Color | None = None
 ) -> Frame:
     L = ctx.layout
-    base = ctx.background.copy()
+    base = ctx.base()
     frame = Frame(base=base)
     width = min(L.width - 2 * L.margin, round(L.width * 0.78))
     box = pygame.Rect((L.width - width) // 2, L.margin, width, L.height - 2 * L.margin)
@@ -306,7 +322,7 @@ def thumb_geometry(layout: Layout) -> tuple[int, int]:
 
 def build_downloading(ctx: Context, state: Downloading, thumbs: Sequence[pygame.Surface]) -> Frame:
     L = ctx.layout
-    base = ctx.background.copy()
+    base = ctx.base()
     frame = Frame(base=base)
     width = L.width - 2 * L.margin
     title = fit(ctx.fonts, "Getting your photos…", Style(L.title, bold=True, max_lines=2), width)

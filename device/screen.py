@@ -47,7 +47,7 @@ from device.scenes import (
     thumb_geometry,
 )
 from device.text import Fonts, fit, render_block
-from device.widgets import MenuItem, backdrop
+from device.widgets import MenuItem
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ class Screen:
         surface, driver = open_display(self._want_size)
         self._surface, self._driver = surface, driver
         size = surface.get_size()
-        self._ctx = Context(Fonts(self._fonts_dir), Layout(*size), backdrop(size))
+        self._ctx = Context(Fonts(self._fonts_dir), Layout(*size))
         self._wake_event = pygame.event.custom_type()
         self._closing = False
         self._worker = Worker(wake=self._post_wake)

@@ -11,9 +11,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
-from core.emulator import Emulator, Person
+from core.emulator import Emulator, Fault, Person
 from core.library import Library
 from tests.test_library import World, leftovers, photo_ids, pick
 
@@ -25,12 +26,14 @@ CHILD = """
 import os, sys
 from pathlib import Path
 import requests
+import core.picker
 from core.config import DownloadConfig
 from core.library import Library
 from core.picker import PickerClient
 from core.transport import Transport
 
-url, sid, state_dir, library_dir = sys.argv[1:5]
+url, sid, state_dir, library_dir, page_size = sys.argv[1:6]
+core.picker.PAGE_SIZE = int(page_size)
 http = requests.Session()
 http.headers["Authorization"] = "Bearer " + os.environ["KIOSK_TEST_TOKEN"]
 client = PickerClient(url, Transport(http, timeout=10))
@@ -43,9 +46,9 @@ lib.close()
 """
 
 
-def check_whole(world: World, old: set[str], new: set[str]) -> tuple[int, bool, set[str]]:
+def check_whole(world: World, old: set[str], new: set[str]) -> tuple[int, bool, set[str], bool]:
     """Open the library as a fresh start would: no temp files, every indexed file decodes, and it shows
-    exactly the old set or exactly the new one. Returns (pending, has_pending, shown ids)."""
+    exactly the old set or exactly the new one. Returns (pending, has_pending, shown ids, listed)."""
     lib = Library(world.state_dir, world.library_dir, screen=SCREEN)
     lib.open()
     try:
@@ -57,7 +60,7 @@ def check_whole(world: World, old: set[str], new: set[str]) -> tuple[int, bool, 
         ids = {p.id for p in shown}
         assert ids in (old, new), "a replace must never show a mix of the old and the new set"
         [session] = lib.open_sessions()
-        return session.pending, session.has_pending, ids
+        return session.pending, session.has_pending, ids, session.listed
     finally:
         lib.close()
 
@@ -76,10 +79,15 @@ def next_round(world: World, finished: str | None, count: int) -> tuple[str, set
     return sid, set(photo_ids(emu, sid))
 
 
+# 100: the whole pick is one page. 8: six pages answered slowly, so kills also land while it is still listed
+# (and fetched) page by page.
+@pytest.mark.parametrize("page_size", [100, 8])
 def test_sigkill_at_random_moments_never_breaks_the_library(
-    make_emulator: Callable[..., Emulator], tmp_path: Path
+    make_emulator: Callable[..., Emulator], tmp_path: Path, page_size: int
 ) -> None:
     emu = make_emulator(photos=60, latency=0.05, person=Person(pick_count=10, include_videos=False))
+    if page_size < 48:
+        emu.add_fault(Fault(endpoint="mediaItems.list", latency=0.05, times=None))
     world = World(emu, tmp_path)
 
     lib = world.library(screen=SCREEN)
@@ -93,9 +101,20 @@ def test_sigkill_at_random_moments_never_breaks_the_library(
     rng = random.Random(seed)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "KIOSK_TEST_TOKEN": world.token}
     history: list[tuple[float, int, bool]] = []
-    for _ in range(KILLS):
+    unlisted = 0  # kills that landed before the whole list was recorded
+    midway = 0  # kills that left part of the session still to fetch
+    for kill in range(KILLS):
         child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, emu.url, current, str(world.state_dir), str(world.library_dir)],
+            [
+                sys.executable,
+                "-c",
+                CHILD,
+                emu.url,
+                current,
+                str(world.state_dir),
+                str(world.library_dir),
+                str(page_size),
+            ],
             env=env,
             stdout=subprocess.PIPE,
             text=True,
@@ -103,20 +122,27 @@ def test_sigkill_at_random_moments_never_breaks_the_library(
         assert child.stdout is not None
         ready, _, _ = select.select([child.stdout], [], [], 30)
         assert ready and child.stdout.readline().strip() == "ready"
-        delay = rng.uniform(0.0, 0.3)
+        # Paged: every other kill comes later, past the ~0.6 s it takes to list 48 items, so kills land both
+        # while the list is still arriving (always the first) and after it is all recorded.
+        late = page_size < 48 and kill % 2 == 1
+        delay = rng.uniform(0.3, 0.8) if late else rng.uniform(0.0, 0.3)
         select.select([child.stdout], [], [], delay)
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
         child.stdout.close()
-        pending, has_pending, shown = check_whole(world, old, new)
+        pending, has_pending, shown, listed = check_whole(world, old, new)
+        unlisted += not listed
+        midway += 0 < pending < len(new)  # this session's size: a later round may be smaller
         history.append((round(delay, 3), pending, shown == new))
         if shown == new and not has_pending:  # this replace finished before the kill: start another
             old = new
             # Alternate small and large picks so each round has plenty left to fetch.
             current, new = next_round(world, current, 8 if len(new) > 20 else 48)
 
-    print(f"seed={seed} (delay, pending after kill, swapped): {history}")
-    assert any(0 < pending < len(new) for _, pending, _ in history), "no kill landed mid-download"
+    print(f"seed={seed} (delay, pending after kill, swapped): {history}; {unlisted} kills before listed")
+    assert midway > 0, "no kill landed mid-download"
+    if page_size < 48:
+        assert unlisted > 0, "no kill landed while the session was still being listed"
 
     lib = Library(world.state_dir, world.library_dir, screen=SCREEN)
     lib.open()
