@@ -150,6 +150,8 @@ class Context:
     fonts: Fonts
     layout: Layout
     qr_cache: dict[tuple[str, int], QrImage] = field(default_factory=dict)
+    # When set, the next base() is this surface (the screen itself): see base().
+    canvas: pygame.Surface | None = field(default=None, repr=False)
     _background: pygame.Surface | None = field(default=None, repr=False)
 
     @property
@@ -160,7 +162,15 @@ class Context:
         return self._background
 
     def base(self) -> pygame.Surface:
-        """A new opaque surface showing the backdrop, for a screen to draw its still part on."""
+        """An opaque surface showing the backdrop, for a screen to draw its still part on: ``canvas`` once
+        (the caller then owns telling that base from the screen), else a new one."""
+        canvas, self.canvas = self.canvas, None
+        if canvas is not None:
+            size = (self.layout.width, self.layout.height)
+            painted = self._background if self._background is not None else backdrop(size, into=canvas)
+            if painted is not canvas:
+                canvas.blit(painted, (0, 0))
+            return canvas
         if self._background is None:
             # One full-screen buffer instead of two (the backdrop and a copy of it): each new one costs
             # milliseconds of page faults, on the way to the first screen.

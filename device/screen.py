@@ -116,6 +116,7 @@ class Screen:
         self._texts: list[tuple[str, pygame.Rect]] = []
         self._dirty = True
         self._frames_drawn = 0
+        self._draw_direct = False
 
     # ------------------------------------------------------------ life cycle
 
@@ -125,6 +126,10 @@ class Screen:
         self._surface, self._driver = surface, driver
         size = surface.get_size()
         self._ctx = Context(Fonts(self._fonts_dir), Layout(*size))
+        # Still parts are drawn straight onto a screen of the backdrop's pixel format (the same pixels as
+        # drawing them apart and copying them over; another format would round differently).
+        like = pygame.Surface((1, 1), depth=32)
+        self._draw_direct = surface.get_bitsize() == like.get_bitsize() and surface.get_masks() == like.get_masks()
         self._wake_event = pygame.event.custom_type()
         self._closing = False
         self._worker = Worker(wake=self._post_wake)
@@ -286,11 +291,20 @@ class Screen:
         key = self._key_for(state, menu_visible, over_photos, thumbs.version)
         rebuilt = key != self._frame_key or self._frame is None
         if rebuilt:
-            self._frame = self._build(state, menu_visible, over_photos, photos)
+            # A new still part is drawn straight onto the screen: no full-screen buffer and copy on the way.
+            ctx.canvas = surface if self._draw_direct else None
+            try:
+                self._frame = self._build(state, menu_visible, over_photos, photos)
+            finally:
+                ctx.canvas = None
             self._frame_key = key
         slots = self._slot_texts(state, now)
         if not (rebuilt or picture_changed or slots != self._slot_values or self._dirty):
             return
+        assert self._frame is not None
+        if not rebuilt and self._frame.base is surface:
+            # That still part is under the last frame's changing texts now: build it again, on its own buffer.
+            self._frame = self._build(state, menu_visible, over_photos, photos)
         self._draw(surface, ctx, over_photos, slots)
         pygame.display.flip()
         self._slot_values = slots
@@ -443,7 +457,9 @@ class Screen:
         frame = self._frame
         assert frame is not None
         player = self._parts()[1]
-        if frame.base is not None:
+        if frame.base is surface:
+            pass  # built on the screen itself, just now (see show())
+        elif frame.base is not None:
             surface.blit(frame.base, (0, 0))
         elif over_photos and player.current is not None:
             player.draw(surface)

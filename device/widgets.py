@@ -34,14 +34,22 @@ class MenuItem:
     action: UserAction
 
 
-def backdrop(size: tuple[int, int]) -> pygame.Surface:
-    """A calm vertical gradient, dark enough to vanish in a dim room."""
+def backdrop(size: tuple[int, int], into: pygame.Surface | None = None) -> pygame.Surface:
+    """A calm vertical gradient, dark enough to vanish in a dim room; drawn ``into`` that surface when it has
+    this size and the gradient's pixel format (no new full-screen buffer), else on a new one."""
     # Two pixels, stretched smoothly: bilinear scaling is the gradient, in C; a row-by-row fill in Python
     # costs milliseconds on the way to the first screen.
     ends = pygame.Surface((1, 2), depth=32)
     ends.set_at((0, 0), BG_TOP)
     ends.set_at((0, 1), BG_BOTTOM)
     column = pygame.transform.smoothscale(ends, (1, size[1]))
+    if (
+        into is not None
+        and into.get_size() == size
+        and into.get_bitsize() == column.get_bitsize()
+        and into.get_masks() == column.get_masks()
+    ):
+        return pygame.transform.scale(column, size, into)
     return pygame.transform.scale(column, size)
 
 
