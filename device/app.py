@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from device import startup
+
+if __name__ == "__main__":  # `python -m device.app`: the same fast start as the console script
+    startup.pause()
+
 import argparse
 import logging
 import os
@@ -350,6 +355,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo" and args.photos < 0:
         parser.error("--photos must be 0 or more")
     logs.setup(verbose=args.verbose)
+    if args.command not in ("run", "demo"):
+        startup.finished()  # only the kiosk's loop turns collection back on by itself
     try:
         code: int = args.func(args)
     except KioskError as exc:
@@ -378,4 +385,8 @@ def leave_stuck_threads(code: int) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        code = main()
+    finally:
+        startup.finished()
+    sys.exit(code)

@@ -15,7 +15,7 @@ from core import flow
 from core.clock import REAL, Clock
 from core.records import Photo
 from core.states import Downloading, Starting, State, UserAction
-from device import notify
+from device import notify, startup
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +207,7 @@ class Loop:
                 # Once the first screen is up: setting it loads ctypes, which that screen need not wait for.
                 keep_heap_flat()
                 heap_flat = True
+                startup.finished()
             incoming = self._next_event(wait)
             if incoming is not None:
                 self.feed(incoming)
