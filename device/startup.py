@@ -9,6 +9,7 @@ so later collections do not walk it either.
 from __future__ import annotations
 
 import gc
+from collections.abc import Sequence
 
 _paused = False
 
@@ -30,12 +31,12 @@ def finished() -> None:
         gc.enable()
 
 
-def main() -> int:
-    """The `picker-kiosk` console script."""
+def main(argv: Sequence[str] | None = None) -> int:
+    """The `picker-kiosk` console script (``argv`` as device.app.main takes it)."""
     pause()
     try:
         from device.app import main as app_main
 
-        return app_main()
+        return app_main(argv)
     finally:
         finished()
