@@ -339,8 +339,9 @@ class Emulator:
         if fault is not None and fault.retry_after is not None:
             reply.headers["Retry-After"] = str(fault.retry_after)
         self._record(req, endpoint, bearer, reply.status, now, wall)
-        send(h, reply, fault is not None and fault.truncate)
+        # Logged before the answer goes out, so that whoever reads the log after the answer finds the line.
         log.info("%s %s -> %d", req.method, req.path, reply.status)
+        send(h, reply, fault is not None and fault.truncate)
 
     def _record(self, req: Request, endpoint: str, bearer: Bearer, status: int, now: float, wall: float) -> None:
         self._recorder.request(Recorded(now, wall, req.method, req.path, req.query, endpoint, bearer, status))
