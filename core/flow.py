@@ -310,7 +310,6 @@ class OpenSession:
     replace: bool = False
     poll_interval: float = 5.0
     expires_at: float = 0.0
-    downloading: bool = False
 
 
 @dataclass(frozen=True)
@@ -327,11 +326,10 @@ class Machine:
     to_delete: tuple[str, ...] = ()  # sessions being deleted (ours, or left open by a previous run)
     retry: tuple[Effect, ...] = ()  # what to do when a Problem's retry_at comes, or the person presses OK
     failures: int = 0  # consecutive failures, for backoff
-    finished: bool = False  # once mode: the download is done, waiting for the session delete
     stopping: bool = False
     exit: Exit | None = None
     failing: Exit | None = None  # once mode gave up: this is the exit, as soon as the open sessions are deleted
-    last_result: DownloadFinished | None = None
+    last_result: DownloadFinished | None = None  # the last download; in once mode, the run is done
     notes: tuple[str, ...] = ()  # things worth a log line that are not on screen
     notice_until: float | None = None  # when the slideshow's passing notice goes away
 
@@ -353,6 +351,14 @@ def step(m: Machine, event: Event, now: float) -> tuple[Machine, list[Effect]]:
 
 
 # ---- handlers -----------------------------------------------------------------------------------
+
+
+def _delete(m: Machine, sid: str | None) -> tuple[Machine, list[Effect]]:
+    """Have session ``sid`` deleted at Google, once: an id already being deleted, or none yet (a session still
+    being created has id ""), sends nothing."""
+    if not sid or sid in m.to_delete:
+        return m, []
+    return replace(m, to_delete=(*m.to_delete, sid)), [DeleteSession(sid)]
 
 
 def _idle(m: Machine, notice: str | None = None) -> Machine:
@@ -381,10 +387,10 @@ def _on_boot(m: Machine, e: Boot, now: float) -> tuple[Machine, list[Effect]]:
         resume = next((s for s in reversed(e.left_open) if not s.listed), None)
     for s in e.left_open:
         if s is not resume:
-            effects.append(DeleteSession(s.session_id))
-            m = replace(m, to_delete=(*m.to_delete, s.session_id))
+            m, more = _delete(m, s.session_id)
+            effects += more
     if resume is not None and e.signed_in:
-        session = OpenSession(id=resume.session_id, replace=resume.replace, downloading=True)
+        session = OpenSession(id=resume.session_id, replace=resume.replace)
         m = replace(m, session=session, state=Downloading(session_id=resume.session_id, replace=resume.replace))
         effects.append(Download(resume.session_id, resume.replace))
         return m, effects
@@ -430,7 +436,7 @@ def _on_signed_in(m: Machine, e: SignedIn, now: float) -> tuple[Machine, list[Ef
 def _on_created(m: Machine, e: SessionCreated, now: float) -> tuple[Machine, list[Effect]]:
     replacing = m.session.replace if m.session is not None else False
     if m.stopping:
-        return replace(m, to_delete=(*m.to_delete, e.session_id)), [DeleteSession(e.session_id)]
+        return _delete(m, e.session_id)
     interval = sane_interval(e.poll_interval)
     session = OpenSession(
         id=e.session_id,
@@ -461,7 +467,6 @@ def _on_polled(m: Machine, e: SessionPolled, now: float) -> tuple[Machine, list[
         return m, []
     m = replace(m, failures=0, retry=())
     if e.media_items_set:
-        s = replace(s, downloading=True)
         return replace(m, session=s, state=Downloading(session_id=s.id, replace=s.replace)), [Download(s.id, s.replace)]
     interval = sane_interval(e.poll_interval, s.poll_interval)
     expires_at = now + e.timeout_in if e.timeout_in is not None else s.expires_at
@@ -473,11 +478,7 @@ def _on_polled(m: Machine, e: SessionPolled, now: float) -> tuple[Machine, list[
 
 
 def _timed_out(m: Machine, now: float) -> tuple[Machine, list[Effect]]:
-    s = m.session
-    effects: list[Effect] = []
-    if s is not None:
-        effects.append(DeleteSession(s.id))
-        m = replace(m, session=None, to_delete=(*m.to_delete, s.id))
+    m, effects = _delete(replace(m, session=None), m.session.id if m.session else None)
     if m.once:
         m, more = _fail(m, "Nobody picked photos before the picking link expired.")
         return m, effects + more
@@ -502,16 +503,13 @@ def _on_progress(m: Machine, e: Progress, now: float) -> tuple[Machine, list[Eff
 
 def _on_finished(m: Machine, e: DownloadFinished, now: float) -> tuple[Machine, list[Effect]]:
     m = replace(m, photos=e.photos, failures=0, retry=(), last_result=e)
-    effects: list[Effect] = []
-    if e.session_id not in m.to_delete:
-        effects.append(DeleteSession(e.session_id))
-        m = replace(m, to_delete=(*m.to_delete, e.session_id))
+    m, effects = _delete(m, e.session_id)
     if m.session is not None and m.session.id == e.session_id:
         m = replace(m, session=None)
     if m.stopping:
         return m, effects
     if m.once:
-        return replace(m, finished=True, state=_done_state(m, e)), effects
+        return replace(m, state=_done_state(e)), effects
     if e.total == 0:
         return _idle(m, notice="No photos were picked."), effects
     notice = _result_note(e) or None
@@ -529,7 +527,7 @@ def _result_note(e: DownloadFinished) -> str:
     return " ".join(parts)
 
 
-def _done_state(m: Machine, e: DownloadFinished) -> State:
+def _done_state(e: DownloadFinished) -> State:
     return Downloading(session_id=e.session_id, done=e.done, total=e.total, failed=e.failed)
 
 
@@ -547,9 +545,8 @@ def _maybe_exit(m: Machine) -> tuple[Machine, list[Effect]]:
         return replace(m, exit=m.failing), []
     if m.stopping:
         return replace(m, exit=Exit(0)), []
-    if m.once and m.finished:
-        r = m.last_result
-        return replace(m, exit=Exit(0, _result_note(r) if r is not None else "")), []
+    if m.once and m.last_result is not None:
+        return replace(m, exit=Exit(0, _result_note(m.last_result))), []
     return m, []
 
 
@@ -732,7 +729,7 @@ def _on_failed(m: Machine, e: Failed, now: float) -> tuple[Machine, list[Effect]
         # The worker already retried. The id stays remembered on disk, so the next start deletes it; it must
         # not take over the screen (Google also ends sessions by itself).
         m = replace(m, to_delete=tuple(s for s in m.to_delete if s != e.session_id))
-        if m.once and m.finished and not m.stopping:
+        if m.once and m.last_result is not None and not m.stopping:
             return replace(
                 m, exit=Exit(1, "The photos were saved, but the picking session could not be deleted: " + err.message)
             ), []
@@ -744,26 +741,15 @@ def _on_failed(m: Machine, e: Failed, now: float) -> tuple[Machine, list[Effect]
         return replace(m, code=None), [StartSignIn()]
     if e.during == "poll" and isinstance(err, SessionExpired):
         return _timed_out(m, now)
-    if e.during == "download" and isinstance(err, NotReady):
-        # Resuming a session a previous run left before the person tapped Done: start afresh instead.
-        sid = m.session.id if m.session else e.session_id
-        m = replace(m, session=None)
-        effects: list[Effect] = []
-        if sid is not None:
-            effects.append(DeleteSession(sid))
-            m = replace(m, to_delete=(*m.to_delete, sid))
-        if m.photos > 0 and not m.once:
-            return replace(m, state=Slideshow(count=m.photos)), effects
-        m, more = _start_picking(m, False)
-        return m, effects + more
-    if e.during == "download" and isinstance(err, SessionExpired):
+    if e.during == "download" and isinstance(err, NotReady | SessionExpired):
+        m, effects = _delete(replace(m, session=None), m.session.id if m.session else e.session_id)
+        if isinstance(err, NotReady):
+            # Resuming a session a previous run left before the person tapped Done: start afresh instead.
+            if m.photos > 0 and not m.once:
+                return replace(m, state=Slideshow(count=m.photos)), effects
+            m, more = _start_picking(m, False)
+            return m, effects + more
         # The session died before its photos were all fetched; what is complete stays.
-        sid = m.session.id if m.session else e.session_id
-        m = replace(m, session=None)
-        effects = []
-        if sid is not None:
-            effects.append(DeleteSession(sid))
-            m = replace(m, to_delete=(*m.to_delete, sid))
         if m.once:
             m, more = _fail(m, "The picking session expired before every photo was downloaded.")
             return m, effects + more
@@ -786,11 +772,7 @@ def _on_failed(m: Machine, e: Failed, now: float) -> tuple[Machine, list[Effect]
 
 
 def _exit_failed(m: Machine, problem: Problem) -> tuple[Machine, list[Effect]]:
-    effects: list[Effect] = []
-    if m.session is not None and m.session.id:  # id "": still being created, nothing to delete yet
-        effects.append(DeleteSession(m.session.id))
-        m = replace(m, to_delete=(*m.to_delete, m.session.id))
-    m = replace(m, session=None)
+    m, effects = _delete(replace(m, session=None), m.session.id if m.session else None)
     m, more = _fail(replace(m, state=problem), f"{problem.title}: {problem.detail}")
     return m, effects + more
 
@@ -863,21 +845,17 @@ def _on_action(m: Machine, e: Action, now: float) -> tuple[Machine, list[Effect]
     # A session being created (id still "") or open, or a download running: one thing at a time.
     busy = isinstance(st, Downloading) or m.session is not None
     if a is UserAction.SIGN_OUT:
-        effects: list[Effect] = [CancelWork()]
-        if m.session is not None and m.session.id:
-            effects.append(DeleteSession(m.session.id))
-            m = replace(m, to_delete=(*m.to_delete, m.session.id))
-        return replace(m, session=None, state=Starting("Signing out…"), retry=()), [*effects, SignOut()]
+        m, effects = _delete(replace(m, session=None), m.session.id if m.session else None)
+        return replace(m, state=Starting("Signing out…"), retry=()), [CancelWork(), *effects, SignOut()]
     if a in (UserAction.ADD, UserAction.REPLACE):
         if busy:
             return m, []
         return _start_picking(m, a is UserAction.REPLACE)
     if a is UserAction.RETRY and isinstance(st, Choose) and not st.polling:
         # "New link": the old session is deleted and a fresh one (new requestId) takes its place.
-        old = st.session_id
-        m = replace(m, session=None, to_delete=(*m.to_delete, old))
+        m, effects = _delete(replace(m, session=None), st.session_id)
         m, more = _start_picking(m, st.replace)
-        return m, [DeleteSession(old), *more]
+        return m, effects + more
     if a is UserAction.RETRY:
         if isinstance(st, Problem | Slideshow) and m.retry:
             return _run_retry(m)
@@ -886,21 +864,17 @@ def _on_action(m: Machine, e: Action, now: float) -> tuple[Machine, list[Effect]
         return m, []
     if a is UserAction.CANCEL:
         if isinstance(st, Choose) and m.photos > 0:
-            m = replace(m, session=None, to_delete=(*m.to_delete, st.session_id))
-            return replace(m, state=Slideshow(m.photos)), [DeleteSession(st.session_id)]
+            m, effects = _delete(replace(m, session=None), st.session_id)
+            return replace(m, state=Slideshow(m.photos)), effects
         return m, []
     return m, []
 
 
 def _on_shutdown(m: Machine, e: Shutdown, now: float) -> tuple[Machine, list[Effect]]:
-    effects: list[Effect] = [CancelWork()]
-    m = replace(m, stopping=True, state=Starting("Stopping…"))
-    if m.session is not None and m.session.id and m.session.id not in m.to_delete:
-        effects.append(DeleteSession(m.session.id))
-        m = replace(m, to_delete=(*m.to_delete, m.session.id))
-    m = replace(m, session=None)
-    m2, more = _maybe_exit(m)
-    return m2, effects + more
+    sid = m.session.id if m.session else None
+    m, effects = _delete(replace(m, stopping=True, state=Starting("Stopping…"), session=None), sid)
+    m, more = _maybe_exit(m)
+    return m, [CancelWork(), *effects, *more]
 
 
 _Handler = Callable[[Machine, Any, float], tuple[Machine, list[Effect]]]
