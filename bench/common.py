@@ -227,14 +227,24 @@ class Watched:
         return self.proc.returncode
 
 
-def write_config(folder: Path, url: str, **sections: dict[str, Any]) -> Path:
-    """A config TOML for `picker-kiosk run` against the emulator at ``url``; state kept under ``folder``."""
+def write_config(
+    folder: Path,
+    url: str,
+    *,
+    client_id: str = CLIENT_ID,
+    client_secret: str = CLIENT_SECRET,
+    **sections: dict[str, Any],
+) -> Path:
+    """A config TOML for `picker-kiosk run` against the emulator at ``url``; state kept under ``folder``.
+
+    ``sections`` are further tables, e.g. ``download={"workers": 4}``. The tests write theirs with this too.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     state = folder / "state"
     lines = [
         "[google]",
-        f'client_id = "{CLIENT_ID}"',
-        f'client_secret = "{CLIENT_SECRET}"',
+        f'client_id = "{client_id}"',
+        f'client_secret = "{client_secret}"',
         f'auth_url = "{url}"',
         f'picker_url = "{url}"',
         "[storage]",

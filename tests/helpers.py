@@ -9,6 +9,7 @@ from pathlib import Path
 
 import requests
 
+from bench.common import write_config as bench_config
 from core.clock import FakeClock
 from core.config import GoogleConfig
 from core.emulator import Emulator, Person
@@ -20,26 +21,10 @@ CLIENT_ID = "journey-test.apps.googleusercontent.com"
 CLIENT_SECRET = "journey-test-secret-value"
 
 
-def write_config(tmp: Path, url: str, **extra: str) -> Path:
-    """A config TOML for `picker-kiosk run` against the emulator at ``url``, state under ``tmp / "state"``."""
-    state = tmp / "state"
-    lines = [
-        "[google]",
-        f'client_id = "{CLIENT_ID}"',
-        f'client_secret = "{CLIENT_SECRET}"',
-        f'auth_url = "{url}"',
-        f'picker_url = "{url}"',
-        "[storage]",
-        f'state_dir = "{state}"',
-        f'library_dir = "{state / "library"}"',
-        "[download]",
-        "workers = 4",
-    ]
-    for key, value in extra.items():
-        lines.append(f"{key} = {value}")
-    path = tmp / "config.toml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+def write_config(tmp: Path, url: str, **download: int) -> Path:
+    """A config TOML for `picker-kiosk run` against the emulator at ``url``, state under ``tmp / "state"``;
+    ``download`` adds keys to its [download] table (4 workers)."""
+    return bench_config(tmp, url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, download={"workers": 4, **download})
 
 
 def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 90) -> subprocess.CompletedProcess[str]:

@@ -230,7 +230,7 @@ def test_garbage_from_every_endpoint_never_crashes_the_cli(tmp_path: Path) -> No
 
 
 def test_disk_full_ends_once_mode_with_a_plain_line_and_no_partial_file(tmp_path: Path, emu: Emulator) -> None:
-    config = write_config(tmp_path, emu.url, min_free_bytes=str(1 << 62))
+    config = write_config(tmp_path, emu.url, min_free_bytes=1 << 62)
     result = run(config)
     last = fails_plainly(result)
     assert "full" in last
