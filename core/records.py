@@ -93,9 +93,15 @@ def _mapping(value: object, what: str) -> Mapping[str, Any]:
     return value
 
 
+# What a PickingSession's pollingConfig means when it says nothing (or, for the interval, nonsense):
+# Google's usual pollInterval, and the picking link's usual lifetime.
+DEFAULT_POLL_INTERVAL = 5.0
+DEFAULT_TIMEOUT_IN = 1800.0
+
+
 @dataclass(frozen=True)
 class PickingSession:
-    """A picking session: the link the person opens, and how to poll it."""
+    """A picking session: the link the person opens, and how to poll it (defaults just above)."""
 
     id: str
     picker_uri: str

@@ -6,7 +6,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Protocol
@@ -136,10 +136,6 @@ class Loop:
     def feed(self, event: flow.Event) -> None:
         now = self._clock.now()
         self.machine, effects = flow.step(self.machine, event, now)
-        for note in self.machine.notes:
-            log.info("%s", note)
-        if self.machine.notes:
-            self.machine = replace(self.machine, notes=())
         if effects:
             self._run_effects(effects)
 

@@ -9,13 +9,14 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
+from typing import assert_never
 
 import requests
 
 from core import flow
 from core.clock import REAL, Clock
 from core.config import Config
-from core.errors import KioskError, SignInRequired, TransportError
+from core.errors import KioskError, SignInRequired
 from core.library import Library
 from core.picker import PickerClient
 from core.records import new_request_id
@@ -25,21 +26,9 @@ from device.auth import DeviceAuth, DeviceFlow, Granted, StoredToken, TokenStore
 
 log = logging.getLogger(__name__)
 
-# sessions.delete is what keeps a person under Google's open-session limit: try it a few times.
-DELETE_TRIES = 3
-DELETE_RETRY_WAIT = 1.0
-
-
-def display_url(url: str) -> str:
-    """A URL as a person types it: the scheme and a trailing slash dropped."""
-    for prefix in ("https://", "http://"):
-        if url.startswith(prefix):
-            url = url[len(prefix) :]
-    return url.rstrip("/")
-
 
 @dataclass
-class Session:
+class SignInState:
     """What the runner holds between effects: never shown, never logged."""
 
     token: StoredToken | None = None
@@ -67,7 +56,7 @@ class Runner:
         self._clock = clock
         self._http = http or requests.Session()
         self._auth = DeviceAuth(config.google, self._http, clock=clock)
-        self._state = Session()
+        self._state = SignInState()
         self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="net")
         self._download_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="download")
         self._cancel = threading.Event()
@@ -109,42 +98,50 @@ class Runner:
         log.debug("effect %s", type(effect).__name__)
         match effect:
             case flow.StartSignIn():
-                self._submit("sign-in", self._start_sign_in)
+                self._submit(effect, self._start_sign_in)
             case flow.PollToken():
-                self._submit("token", self._poll_token)
+                self._submit(effect, self._poll_token)
             case flow.ForgetToken():
-                self._forget_token()
+                self._submit(effect, self._forget_token)
             case flow.CreateSession(replace=replacing):
-                self._submit("create", lambda: self._create_session(replacing))
+                self._submit(effect, lambda: self._create_session(replacing))
             case flow.PollSession(session_id=sid):
-                self._submit("poll", lambda: self._poll_session(sid), sid)
+                self._submit(effect, lambda: self._poll_session(sid))
             case flow.Download(session_id=sid, replace=replacing):
                 self._cancel.clear()
-                self._submit("download", lambda: self._download(sid, replacing), sid, pool=self._download_pool)
+                self._submit(effect, lambda: self._download(sid, replacing), pool=self._download_pool)
             case flow.DeleteSession(session_id=sid):
-                self._submit("delete", lambda: self._delete_session(sid), sid)
+                self._submit(effect, lambda: self._delete_session(sid))
             case flow.CancelWork():
                 self._cancel.set()
             case flow.SignOut():
-                self._submit("sign-out", self._sign_out)
+                self._submit(effect, self._sign_out)
+            case flow.Note(text=text):
+                log.info("%s", text)
+            case _:
+                assert_never(effect)
 
     def _submit(
         self,
-        during: flow.Step,
-        work: Callable[[], flow.Event],
-        session_id: str | None = None,
+        effect: flow.Effect,
+        work: Callable[[], flow.Event | None],
         pool: ThreadPoolExecutor | None = None,
     ) -> None:
+        """Run ``work`` on a worker; post its event, or ``Failed(effect, error)`` if it raised."""
+        name = type(effect).__name__
+
         def job() -> None:
+            event: flow.Event | None
             try:
                 event = work()
             except KioskError as exc:
-                log.warning("%s failed: %s", during, exc.message)
-                event = flow.Failed(during, exc, session_id)
+                log.warning("%s failed: %s", name, exc.message)
+                event = flow.Failed(effect, exc)
             except Exception as exc:  # a bug: log it fully, show plain words, keep running
-                log.exception("unexpected error during %s", during)
-                event = flow.Failed(during, KioskError(f"Unexpected error ({type(exc).__name__})."), session_id)
-            self._post(event)
+                log.exception("unexpected error during %s", name)
+                event = flow.Failed(effect, KioskError(f"Unexpected error ({type(exc).__name__})."))
+            if event is not None:
+                self._post(event)
 
         future = (pool or self._pool).submit(job)
         with self._lock:
@@ -164,7 +161,7 @@ class Runner:
             self._state.flow = device_flow
         return flow.CodeIssued(
             user_code=device_flow.user_code,
-            verification_url=display_url(device_flow.verification_url),
+            verification_url=device_flow.verification_url,
             qr_url=device_flow.qr_url,
             expires_in=max(0.0, device_flow.expires_at - self._clock.now()),
             interval=device_flow.interval,
@@ -188,6 +185,7 @@ class Runner:
         return flow.TokenPending(result.flow.interval)
 
     def _forget_token(self) -> None:
+        """Delete the token file (and fsync its folder): on a worker, never on the render thread."""
         self._store.clear()
         with self._lock:
             self._state.token = None
@@ -217,8 +215,8 @@ class Runner:
         return flow.SessionCreated(
             session_id=session.id,
             picker_uri=session.picker_uri,
-            poll_interval=session.poll_interval if session.poll_interval is not None else 5.0,
-            timeout_in=session.timeout_in if session.timeout_in is not None else 1800.0,
+            poll_interval=session.poll_interval,
+            timeout_in=session.timeout_in,
         )
 
     def _poll_session(self, session_id: str) -> flow.Event:
@@ -247,25 +245,10 @@ class Runner:
             report.unsupported,
             report.total,
         )
-        return flow.DownloadFinished(
-            session_id=session_id,
-            done=report.done,
-            total=report.total,
-            failed=report.failed - report.unsupported,
-            photos=self._library.count(),
-            skipped=report.unsupported,
-        )
+        return flow.DownloadFinished.of(session_id, report, photos=self._library.count())
 
     def _delete_session(self, session_id: str) -> flow.Event:
-        picker = self._picker()
-        for attempt in range(1, DELETE_TRIES + 1):
-            try:
-                picker.delete_session(session_id)
-                break
-            except TransportError:
-                if attempt == DELETE_TRIES:
-                    raise
-                self._clock.sleep(DELETE_RETRY_WAIT * attempt)
+        self._picker().delete_session(session_id)
         self._library.forget_session(session_id)
         log.info("picking session deleted")
         return flow.SessionDeleted(session_id)

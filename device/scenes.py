@@ -9,6 +9,7 @@ from datetime import datetime
 
 import pygame
 
+from core.flow.wording import display_url
 from core.states import (
     Choose,
     Connect,
@@ -68,15 +69,6 @@ def menu_for(state: State) -> tuple[MenuItem, ...]:
             items.append(MenuItem("Sign out", UserAction.SIGN_OUT))
         return tuple(items)
     return ()
-
-
-def display_url(url: str) -> str:
-    """A link as a person reads it: no scheme, no trailing slash."""
-    for scheme in ("https://", "http://"):
-        if url.lower().startswith(scheme):
-            url = url[len(scheme) :]
-            break
-    return url.rstrip("/")
 
 
 def countdown(seconds: float) -> str:

@@ -9,6 +9,7 @@ from core.errors import (
     CodeExpired,
     DiskFull,
     InvalidClient,
+    KioskError,
     NoPhotosAccount,
     ScopeRefused,
     SessionExpired,
@@ -98,7 +99,7 @@ def test_expired_code_is_replaced_without_a_problem_screen() -> None:
     assert w.tick(T0 + 60) == [flow.StartSignIn()]
     w.send(flow.CodeIssued("DEF", "u", "u", 60, 5))
     w.tick(T0 + 65)
-    assert w.send(flow.Failed("token", CodeExpired("expired"))) == [flow.StartSignIn()]
+    assert w.send(flow.Failed(flow.PollToken(), CodeExpired("expired"))) == [flow.StartSignIn()]
     assert not isinstance(w.m.state, Problem)
 
 
@@ -204,7 +205,7 @@ def test_left_open_sessions_are_deleted_or_resumed_at_boot() -> None:
 def test_network_failure_shows_offline_keeps_photos_and_retries_the_same_step() -> None:
     w = signed_in_choosing(photos=7)
     w.tick(T0 + 5)
-    w.send(flow.Failed("poll", TransportError("No connection to Google."), "s1"), at=T0 + 6)
+    w.send(flow.Failed(flow.PollSession("s1"), TransportError("No connection to Google.")), at=T0 + 6)
     st = w.m.state
     assert isinstance(st, Problem) and st.what == "offline" and st.photos_available
     assert st.retry_at is not None and st.retry_at > T0 + 6
@@ -224,26 +225,26 @@ def test_quota_error_waits_at_least_retry_after() -> None:
     w = signed_in_choosing()
     w.tick(T0 + 5)
     err = ApiError("busy", status=429, code="RESOURCE_EXHAUSTED", retryable=True, retry_after=45.0)
-    w.send(flow.Failed("poll", err, "s1"), at=T0 + 6)
+    w.send(flow.Failed(flow.PollSession("s1"), err), at=T0 + 6)
     st = w.m.state
     assert isinstance(st, Problem) and st.what == "busy" and st.retry_at == T0 + 51
 
 
 def test_each_error_has_plain_words() -> None:
-    cases = [
-        ("sign-in", ScopeRefused("Google refused the Photos Picker scope."), "scope-refused"),
-        ("token", AccessDenied("no"), "access-denied"),
-        ("sign-in", InvalidClient("bad client"), "invalid-client"),
-        ("create", NoPhotosAccount("none", status=400, code="FAILED_PRECONDITION"), "no-photos-account"),
-        ("download", DiskFull("The disk is full."), "disk-full"),
-        ("create", SignInRequired("Sign in again (7 days)"), "signin-expired"),
+    cases: list[tuple[flow.Effect, KioskError, str]] = [
+        (flow.StartSignIn(), ScopeRefused("Google refused the Photos Picker scope."), "scope-refused"),
+        (flow.PollToken(), AccessDenied("no"), "access-denied"),
+        (flow.StartSignIn(), InvalidClient("bad client"), "invalid-client"),
+        (flow.CreateSession(), NoPhotosAccount("none", status=400, code="FAILED_PRECONDITION"), "no-photos-account"),
+        (flow.Download("s1"), DiskFull("The disk is full."), "disk-full"),
+        (flow.CreateSession(), SignInRequired("Sign in again (7 days)"), "signin-expired"),
     ]
-    for during, err, what in cases:
+    for effect, err, what in cases:
         w = Walk()
         w.send(flow.Boot(signed_in=True, photos=1))
-        w.send(flow.Failed(during, err))  # type: ignore[arg-type]
+        w.send(flow.Failed(effect, err))
         st = w.m.state
-        assert isinstance(st, Problem), during
+        assert isinstance(st, Problem), effect
         assert st.what == what
         assert st.title and st.detail and st.next_step
 
@@ -251,7 +252,7 @@ def test_each_error_has_plain_words() -> None:
 def test_dead_refresh_token_forgets_it_and_signs_in_again() -> None:
     w = signed_in_choosing()
     w.tick(T0 + 5)
-    out = w.send(flow.Failed("poll", SignInRequired("expired after 7 days"), "s1"), at=T0 + 6)
+    out = w.send(flow.Failed(flow.PollSession("s1"), SignInRequired("expired after 7 days")), at=T0 + 6)
     assert out == [flow.ForgetToken()]
     assert not w.m.signed_in
     st = w.m.state
@@ -263,7 +264,7 @@ def test_session_expired_during_download_keeps_what_is_done() -> None:
     w = signed_in_choosing(photos=2)
     w.tick(T0 + 5)
     w.send(flow.SessionPolled("s1", True))
-    out = w.send(flow.Failed("download", SessionExpired("gone", status=404, code="NOT_FOUND"), "s1"))
+    out = w.send(flow.Failed(flow.Download("s1"), SessionExpired("gone", status=404, code="NOT_FOUND")))
     assert flow.DeleteSession("s1") in out
     assert isinstance(w.m.state, Slideshow)
 
@@ -271,7 +272,7 @@ def test_session_expired_during_download_keeps_what_is_done() -> None:
 def test_once_mode_gives_up_on_fatal_errors_with_one_line() -> None:
     w = Walk(once=True)
     w.send(flow.Boot(signed_in=False))
-    w.send(flow.Failed("sign-in", InvalidClient("The OAuth client is wrong.")))
+    w.send(flow.Failed(flow.StartSignIn(), InvalidClient("The OAuth client is wrong.")))
     assert w.m.exit is not None and w.m.exit.code == 1
     assert "OAuth client" in w.m.exit.message
 
@@ -280,12 +281,12 @@ def test_once_mode_retries_transient_errors_a_few_times() -> None:
     w = Walk(once=True)
     w.send(flow.Boot(signed_in=True))
     for _ in range(flow.ONCE_MAX_FAILURES - 1):
-        w.send(flow.Failed("create", TransportError("down")))
+        w.send(flow.Failed(flow.CreateSession(), TransportError("down")))
         assert w.m.exit is None
         st = w.m.state
         assert isinstance(st, Problem) and st.retry_at is not None
         assert w.tick(st.retry_at) == [flow.CreateSession()]
-    w.send(flow.Failed("create", TransportError("down")))
+    w.send(flow.Failed(flow.CreateSession(), TransportError("down")))
     assert w.m.exit is not None and w.m.exit.code == 1
 
 

@@ -380,7 +380,7 @@ def test_a_session_left_before_listing_is_listed_at_boot_and_replaced_if_not_pic
                                                           flow.LeftOpen("new", False, listed=False)))  # fmt: skip
     m, effects = flow.step(flow.Machine(once=True), boot, 0.0)
     assert effects == [flow.DeleteSession("old"), flow.Download("new", False)]
-    m, effects = flow.step(m, flow.Failed("download", NotReady("not yet", status=400), "new"), 1.0)
+    m, effects = flow.step(m, flow.Failed(flow.Download("new"), NotReady("not yet", status=400)), 1.0)
     assert effects == [flow.DeleteSession("new"), flow.CreateSession(False)]
     assert m.exit is None and m.session is not None and m.session.id == ""
     m, _ = flow.step(m, flow.SessionDeleted("new"), 2.0)
@@ -397,7 +397,7 @@ def test_a_session_with_pending_items_wins_over_an_unlisted_one() -> None:
 def test_once_mode_giving_up_exits_only_after_the_session_is_deleted() -> None:
     m, _ = flow.step(flow.Machine(once=True), flow.Boot(signed_in=True), 0.0)
     m, _ = flow.step(m, flow.SessionCreated("s1", "https://picker/s1", 5.0, 1800.0), 1.0)
-    m, effects = flow.step(m, flow.Failed("poll", ApiError("no", status=400), "s1"), 2.0)
+    m, effects = flow.step(m, flow.Failed(flow.PollSession("s1"), ApiError("no", status=400)), 2.0)
     assert effects == [flow.DeleteSession("s1")]
     assert m.exit is None
     m, effects = flow.step(m, flow.Tick(), 10_000.0)

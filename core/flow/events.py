@@ -1,0 +1,180 @@
+"""What happened: the events the device feeds to ``step`` (answers from workers, key presses, ticks of time)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from core.errors import KioskError
+from core.flow.effects import Effect
+from core.states import UserAction
+
+# Every class here has a docstring: without one, @dataclass builds __doc__ from inspect.signature at import.
+
+
+@dataclass(frozen=True)
+class LeftOpen:
+    """A picking session a previous run left open (crash, power cut), remembered on disk."""
+
+    session_id: str
+    has_pending: bool
+    replace: bool = False
+    listed: bool = True  # False: the run died before listing it; the person may have tapped Done already
+
+
+@dataclass(frozen=True)
+class Boot:
+    """The device started: what it found on disk."""
+
+    signed_in: bool
+    account: str | None = None
+    photos: int = 0
+    left_open: tuple[LeftOpen, ...] = ()
+
+
+@dataclass(frozen=True)
+class CodeIssued:
+    """A sign-in code to show: Google's device-code answer."""
+
+    user_code: str
+    verification_url: str
+    qr_url: str
+    expires_in: float
+    interval: float
+
+
+@dataclass(frozen=True)
+class TokenPending:
+    """The person has not approved the code yet; ask again after ``interval`` seconds."""
+
+    interval: float  # may have grown after slow_down
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The code was approved: a token is stored for ``account``."""
+
+    account: str | None
+
+
+@dataclass(frozen=True)
+class SessionCreated:
+    """A picking session is open; its link is ``picker_uri``. Google's pollingConfig as sent (None: absent)."""
+
+    session_id: str
+    picker_uri: str
+    poll_interval: float | None
+    timeout_in: float | None
+
+
+@dataclass(frozen=True)
+class SessionPolled:
+    """A session's state: ``media_items_set`` once the person tapped Done."""
+
+    session_id: str
+    media_items_set: bool
+    poll_interval: float | None = None
+    timeout_in: float | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Downloads of a session so far."""
+
+    session_id: str
+    done: int
+    total: int
+    failed: int = 0
+    skipped: int = 0
+
+
+class DownloadCounts(Protocol):
+    """What a download report counts (core.library's DownloadReport): ``failed`` includes ``unsupported``."""
+
+    @property
+    def total(self) -> int: ...
+    @property
+    def done(self) -> int: ...
+    @property
+    def failed(self) -> int: ...
+    @property
+    def unsupported(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class DownloadFinished:
+    """Every item of a session was tried; the counts say how it went."""
+
+    session_id: str
+    done: int  # items of the session now in the library (new or already there)
+    total: int
+    failed: int  # items that could not be downloaded (bad file, gone)
+    photos: int  # the library's count afterwards
+    skipped: int = 0  # items there was nothing to fetch for: videos when videos are off, or not processed yet
+
+    @classmethod
+    def of(cls, session_id: str, report: DownloadCounts, photos: int) -> DownloadFinished:
+        """The event for a download report: the items skipped for good are not counted as failed."""
+        return cls(
+            session_id=session_id,
+            done=report.done,
+            total=report.total,
+            failed=report.failed - report.unsupported,
+            photos=photos,
+            skipped=report.unsupported,
+        )
+
+
+@dataclass(frozen=True)
+class SessionDeleted:
+    """A picking session was deleted at Google."""
+
+    session_id: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    """``effect`` failed with ``error``; retrying it is issuing the same effect again."""
+
+    effect: Effect
+    error: KioskError
+
+
+@dataclass(frozen=True)
+class SignedOutDone:
+    """The token was revoked (or forgotten) and the device is signed out."""
+
+
+@dataclass(frozen=True)
+class Tick:
+    """Time passed (the main loop sends one every frame/second)."""
+
+
+@dataclass(frozen=True)
+class Action:
+    """The person pressed a button."""
+
+    action: UserAction
+
+
+@dataclass(frozen=True)
+class Shutdown:
+    """SIGTERM/SIGINT: delete the open session and stop."""
+
+
+Event = (
+    Boot
+    | CodeIssued
+    | TokenPending
+    | SignedIn
+    | SessionCreated
+    | SessionPolled
+    | Progress
+    | DownloadFinished
+    | SessionDeleted
+    | Failed
+    | SignedOutDone
+    | Tick
+    | Action
+    | Shutdown
+)

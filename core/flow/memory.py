@@ -1,0 +1,133 @@
+"""What the journey remembers between events (``Machine``), and the few moves every handler makes with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from core.flow.effects import CreateSession, DeleteSession, Effect, StartSignIn
+from core.flow.events import DownloadFinished
+from core.flow.problems import nothing_picked
+from core.flow.wording import result_note
+from core.records import DEFAULT_POLL_INTERVAL
+from core.states import Choose, Connect, Slideshow, Starting, State
+
+
+@dataclass(frozen=True)
+class Exit:
+    """The run is over (``run --once``, or a shutdown): exit code and one plain line for stderr."""
+
+    code: int
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    """The picking session this device has open right now (id "" while it is being created)."""
+
+    id: str
+    picker_uri: str = ""
+    replace: bool = False
+    poll_interval: float = DEFAULT_POLL_INTERVAL
+    expires_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class DeleteRetry:
+    """A sessions.delete that failed on the network ``failures`` times; sent again at ``at`` (None: in flight)."""
+
+    effect: DeleteSession
+    failures: int
+    at: float | None
+
+
+@dataclass(frozen=True)
+class Machine:
+    """Everything the journey knows. ``state`` is what the screen shows."""
+
+    state: State = Starting()  # noqa: RUF009 - frozen, so sharing the default is safe
+    once: bool = False
+    signed_in: bool = False
+    account: str | None = None
+    photos: int = 0
+    session: ActiveSession | None = None
+    # The sign-in code being polled (no secret: the device code stays in the worker). It outlives its Connect
+    # screen: under a Problem after a failed poll, retrying polls it again and brings its screen back.
+    sign_in_code: Connect | None = None
+    to_delete: tuple[str, ...] = ()  # sessions being deleted (ours, or left open by a previous run)
+    delete_retries: tuple[DeleteRetry, ...] = ()  # deletes that failed on the network and go out again
+    retry: tuple[Effect, ...] = ()  # what to do when a Problem's retry_at comes, or the person presses OK
+    failures: int = 0  # consecutive failures, for backoff
+    stopping: bool = False
+    exit: Exit | None = None
+    failing: Exit | None = None  # once mode gave up: this is the exit, as soon as the open sessions are deleted
+    last_result: DownloadFinished | None = None  # the last download; in once mode, the run is done
+    notice_until: float | None = None  # when the slideshow's passing notice goes away
+
+
+Outcome = tuple[Machine, list[Effect]]
+
+
+def delete(m: Machine, sid: str | None) -> Outcome:
+    """Have session ``sid`` deleted at Google, once: an id already being deleted, or none yet (a session still
+    being created has id ""), sends nothing."""
+    if not sid or sid in m.to_delete:
+        return m, []
+    return replace(m, to_delete=(*m.to_delete, sid)), [DeleteSession(sid)]
+
+
+def drop_session(m: Machine) -> Outcome:
+    """Let go of the open session (if any) and have it deleted."""
+    return delete(replace(m, session=None), m.session.id if m.session else None)
+
+
+def idle(m: Machine, notice: str | None = None) -> Machine:
+    """Where the device rests: the slideshow if there are photos, else a prompt to pick some."""
+    if m.photos > 0:
+        return replace(m, state=Slideshow(count=m.photos, notice=notice))
+    return replace(m, state=nothing_picked(notice), retry=(CreateSession(),) if m.signed_in else (StartSignIn(),))
+
+
+def choose(m: Machine, s: ActiveSession, next_poll_at: float, polling: bool = False) -> Choose:
+    """The "Scan to choose photos" screen for session ``s``."""
+    return Choose(
+        session_id=s.id,
+        picker_uri=s.picker_uri,
+        account=m.account,
+        expires_at=s.expires_at,
+        poll_interval=s.poll_interval,
+        next_poll_at=next_poll_at,
+        polling=polling,
+        replace=s.replace,
+    )
+
+
+def start_picking(m: Machine, replacing: bool) -> Outcome:
+    """Open a new picking session (signing in first if needed)."""
+    if not m.signed_in:
+        return replace(m, state=Starting("Getting a sign-in code…"), retry=()), [StartSignIn()]
+    # Remember whether the next session replaces the library; the id arrives with SessionCreated.
+    pending = ActiveSession(id="", replace=replacing)
+    return replace(m, session=pending, state=Starting("Opening the photo picker…"), retry=()), [
+        CreateSession(replacing)
+    ]
+
+
+def maybe_exit(m: Machine) -> Outcome:
+    """End the run if it is over and no session is left open at Google."""
+    if m.to_delete or m.session is not None:
+        return m, []
+    if m.failing is not None:
+        return replace(m, exit=m.failing), []
+    if m.stopping:
+        return replace(m, exit=Exit(0)), []
+    if m.once and m.last_result is not None:
+        return replace(m, exit=Exit(0, result_note(m.last_result))), []
+    return m, []
+
+
+def fail(m: Machine, line: str) -> Outcome:
+    """Once mode gives up with exit 1 and ``line``, as soon as the sessions being deleted are gone.
+
+    Exiting before would leave them open at Google, where they count against the open-session limit.
+    """
+    return maybe_exit(replace(m, retry=(), failing=Exit(1, line)))
