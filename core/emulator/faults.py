@@ -10,6 +10,8 @@ ENDPOINTS = frozenset(
         "device_code",
         "token",
         "refresh",
+        "authorize",
+        "exchange",
         "revoke",
         "sessions.create",
         "sessions.get",

@@ -220,7 +220,7 @@ def _encode(img: Image.Image, fmt: str, *, exif: bytes | None = None, quality: i
     return out.getvalue()
 
 
-class Library:
+class PhotoCatalog:
     """The person's library: item metadata is cheap and made up front; pixels are drawn on request."""
 
     def __init__(
