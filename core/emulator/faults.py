@@ -108,7 +108,8 @@ class FaultSet:
 FAULT_SYNTAX = f"""\
 ENDPOINT:ITEM[,ITEM...], ENDPOINT one of: {", ".join(sorted(ENDPOINTS))} (* = any);
 ITEM one of: NNN (answer this HTTP status), error=NAME (an OAuth error, e.g. invalid_grant),
-google=STATUS (a Google status, e.g. UNAVAILABLE), drop (close the connection unanswered), truncate (send half the body),
+google=STATUS (a Google status, e.g. UNAVAILABLE), drop (close the connection unanswered),
+truncate (send half the body),
 latency=SECONDS, retry-after=VALUE, times=N|forever (default 1), skip=N.
 Examples: sessions.get:503,times=3  media:drop,skip=2  token:latency=1.5,times=forever
 sessions.create:429,retry-after=30  refresh:error=invalid_grant,times=forever"""
