@@ -129,21 +129,10 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        print(f"Emulated Google listening on {emu.url}", flush=True)
-        url = emu.url
-        loopback = WILDCARD_HOSTS.get(args.host.strip("[]"))
-        if loopback is not None:
-            url = f"http://{f'[{loopback}]' if ':' in loopback else loopback}:{emu.port}"
-            print(
-                f"Warning: listening on {args.host or 'every address'}: anyone on your network can reach this "
-                "emulator, and it gives a token to whoever asks.\n"
-                f"The config below uses {loopback}, on this machine: `picker-kiosk run` refuses plain http to "
-                "anything but a loopback address.",
-                file=sys.stderr,
-                flush=True,
-            )
-        print("Use it from picker-kiosk with this in the config file:\n", flush=True)
-        print(_config_text(args, url), flush=True)
+        text, warning = announcement(args, emu.url, emu.port)
+        if warning:
+            print(warning, file=sys.stderr, flush=True)
+        print(text, flush=True)
         print("Stop with Ctrl+C.", flush=True)
         stop.wait()
     finally:
@@ -153,18 +142,34 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _config_text(args: argparse.Namespace, url: str) -> str:
-    """The config file lines that point picker-kiosk at this emulator."""
+def announcement(args: argparse.Namespace, url: str, port: int) -> tuple[str, str | None]:
+    """What ``run`` prints once listening: where, and the config lines to use it; and a warning, if any.
+
+    Listening on every address (``--host 0.0.0.0`` or ``::``) warns, and the config names the loopback
+    address instead: `picker-kiosk run` refuses plain http to anything but loopback.
+    """
+    warning = None
+    loopback = WILDCARD_HOSTS.get(args.host.strip("[]"))
+    config_url = url
+    if loopback is not None:
+        config_url = f"http://{f'[{loopback}]' if ':' in loopback else loopback}:{port}"
+        warning = (
+            f"Warning: listening on {args.host or 'every address'}: anyone on your network can reach this "
+            "emulator, and it gives a token to whoever asks.\n"
+            f"The config below uses {loopback}, this machine: `picker-kiosk run` refuses plain http to anything "
+            "but a loopback address."
+        )
     text = (
+        f"Emulated Google listening on {url}\n"
+        "Use it from picker-kiosk with this in the config file:\n\n"
         "[google]\n"
         f'client_id = "{args.client_id or "emulator.apps.googleusercontent.com"}"\n'
         f'client_secret = "{args.client_secret or "emulator-secret"}"\n'
-        f'auth_url = "{url}"\n'
-        f'picker_url = "{url}"\n'
-        f'authorize_url = "{url}/o/oauth2/v2/auth"\n'
-    )
-    return text + (
+        f'auth_url = "{config_url}"\n'
+        f'picker_url = "{config_url}"\n'
+        f'authorize_url = "{config_url}/o/oauth2/v2/auth"\n'
         "\n[google.desktop]\n"
         f'client_id = "{args.desktop_client_id or "emulator-desktop.apps.googleusercontent.com"}"\n'
         f'client_secret = "{args.desktop_client_secret or "emulator-desktop-secret"}"\n'
     )
+    return text, warning

@@ -125,7 +125,9 @@ class OAuth:
 
     def device_code(self, req: Request, now: float) -> Reply:
         form = req.form
-        client_id, refused = self.client(req, form, need_secret=False)
+        # A configured desktop client is known to Google, so it hears "Invalid client type", not "not found".
+        kinds: tuple[ClientKind, ...] = ("device", "desktop") if self._s.desktop_client_id else ("device",)
+        client_id, refused = self.client(req, form, need_secret=False, kinds=kinds)
         if refused:
             return refused
         if self._world.wrong_client_type or client_id == self._s.desktop_client_id:
