@@ -1,4 +1,4 @@
-"""The synthetic photo library: deterministic items from a seed, drawn with Pillow lazily, LRU-cached."""
+"""The synthetic photo catalog (PhotoCatalog): deterministic items from a seed, drawn with Pillow lazily, LRU-cached."""
 
 from __future__ import annotations
 
