@@ -261,3 +261,20 @@ def test_any_desktop_client_when_none_is_configured(emulator: Emulator) -> None:
     code = landed(consent(emulator, verifier, client_id="whoever"))["code"]
     assert exchange(emulator, code, verifier, client_id="whoever").status_code == 200
     assert exchange(emulator, code, verifier, client_id="someone-else").json()["error"] == "invalid_grant"
+
+
+def test_unconfigured_desktop_client_refreshes_its_own_token_while_strangers_stay_unknown(make_emulator: Any) -> None:
+    emu = make_emulator(client_id="tv.apps", client_secret="tv-secret")  # no desktop client configured
+    verifier = new_verifier()
+    code = landed(consent(emu, verifier, client_id="any.desk"))["code"]
+    tokens = exchange(emu, code, verifier, client_id="any.desk", client_secret="s").json()
+    device_tokens = emu.grant_token()
+
+    def refresh(token: str, client_id: str, secret: str) -> requests.Response:
+        form = {"grant_type": "refresh_token", "refresh_token": token, "client_id": client_id, "client_secret": secret}
+        return requests.post(f"{emu.url}/token", data=form, timeout=5)
+
+    assert refresh(tokens["refresh_token"], "any.desk", "s").status_code == 200
+    stranger = refresh(device_tokens["refresh_token"], "stranger", "x")
+    assert (stranger.status_code, stranger.json()["error"]) == (401, "invalid_client")
+    assert refresh(device_tokens["refresh_token"], "tv.apps", "tv-secret").status_code == 200

@@ -206,7 +206,7 @@ class Consent:
             expected = s256(verifier) if request.method == "S256" else verifier
             if not _PKCE_TEXT.fullmatch(verifier) or not secrets.compare_digest(expected, request.challenge):
                 return oauth_error("invalid_grant", "Invalid code verifier.")
-        return json_reply(self._oauth.grant(client_id, request.scope, found.email, now))
+        return json_reply(self._oauth.grant(client_id, request.scope, found.email, now, "desktop"))
 
 
 def _error_page(status: int, error: str, detail: str) -> Reply:

@@ -49,6 +49,7 @@ class Grant:
     scope: str
     email: str
     refresh_token: str = field(repr=False)
+    kind: ClientKind = "device"  # which flow made it: the device grant, or the desktop client's code exchange
     revoked: bool = False
     refresh_dead: bool = False
 
@@ -183,9 +184,10 @@ class OAuth:
         dc.used = True
         return json_reply(self.grant(client_id, dc.scope, person.email, now))
 
-    def grant(self, client_id: str, scope: str, email: str, now: float) -> dict[str, Any]:
+    def grant(self, client_id: str, scope: str, email: str, now: float, kind: ClientKind = "device") -> dict[str, Any]:
         """The person allowed access: a new grant, answered as Google's token endpoint does."""
-        grant = Grant(next(self._grant_ids), client_id, scope, email, "1//" + b64url(secrets.token_bytes(48)))
+        refresh_token = "1//" + b64url(secrets.token_bytes(48))
+        grant = Grant(next(self._grant_ids), client_id, scope, email, refresh_token, kind)
         self._grants.append(grant)
         self._by_refresh[grant.refresh_token] = grant
         self.issued.append(grant.refresh_token)
@@ -230,11 +232,13 @@ class OAuth:
 
     def refresh(self, req: Request, now: float) -> Reply:
         form = req.form
-        client_id, refused = self.client(req, form, need_secret=True, kinds=("device", "desktop"))
+        grant = self._by_refresh.get(form.get("refresh_token", ""))
+        desktop = self._s.desktop_client_id is not None or (grant is not None and grant.kind == "desktop")
+        kinds: tuple[ClientKind, ...] = ("device", "desktop") if desktop else ("device",)
+        client_id, refused = self.client(req, form, need_secret=True, kinds=kinds)
         if refused:
             return refused
-        # A token belongs to the client that made it: another client's refresh is invalid_grant here.
-        grant = self._by_refresh.get(form.get("refresh_token", ""))
+        # A token belongs to the client that made it: another known client's refresh is invalid_grant here.
         if grant is None or grant.revoked or grant.refresh_dead or grant.client_id != client_id:
             return oauth_error("invalid_grant", DEAD_REFRESH)
         self.tokens_refreshed += 1
