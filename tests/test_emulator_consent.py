@@ -7,6 +7,8 @@ import hashlib
 import json
 import re
 import secrets
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -278,3 +280,44 @@ def test_unconfigured_desktop_client_refreshes_its_own_token_while_strangers_sta
     stranger = refresh(device_tokens["refresh_token"], "stranger", "x")
     assert (stranger.status_code, stranger.json()["error"]) == (401, "invalid_client")
     assert refresh(device_tokens["refresh_token"], "tv.apps", "tv-secret").status_code == 200
+
+
+def test_a_browser_following_the_redirect_lands_on_the_loopback_listener(desk: Emulator) -> None:
+    """The computer path: a local server on 127.0.0.1 catches the redirect, as `picker-kiosk login` will."""
+    caught: list[str] = []
+
+    class Catch(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            caught.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    listener = HTTPServer(("127.0.0.1", 0), Catch)
+    thread = threading.Thread(target=listener.handle_request, daemon=True)
+    thread.start()
+    redirect = f"http://127.0.0.1:{listener.server_address[1]}/callback"
+    verifier = new_verifier()
+    try:
+        params = {
+            "client_id": "desk.apps",
+            "redirect_uri": redirect,
+            "response_type": "code",
+            "scope": SCOPES,
+            "state": "xyz",
+            "code_challenge": challenge_of(verifier),
+            "code_challenge_method": "S256",
+        }
+        page = requests.get(f"{desk.url}/o/oauth2/v2/auth", params=params, timeout=5)  # follows the 302
+        thread.join(timeout=5)
+    finally:
+        listener.server_close()
+    assert page.status_code == 200 and page.text == "ok"
+    assert len(caught) == 1 and caught[0].startswith("/callback?")
+    query = {k: v[0] for k, v in parse_qs(urlsplit(caught[0]).query).items()}
+    assert query["state"] == "xyz"
+    assert exchange(desk, query["code"], verifier, redirect_uri=redirect).status_code == 200
