@@ -46,6 +46,7 @@ from core.emulator.wire import Reply, Request, html_page, json_reply, oauth_erro
 AUTHORIZE_PATH = "/o/oauth2/v2/auth"
 CODE_GRANT = "authorization_code"
 _PKCE_TEXT = re.compile(r"[A-Za-z0-9._~-]{43,128}")  # RFC 7636 §4.1: verifier and S256 challenge alike
+_MAX_PENDING = 100
 _PROMPTS = frozenset({"none", "consent", "select_account"})
 
 
@@ -127,6 +128,8 @@ class Consent:
             return _error_page(refused.status, refused.error, refused.detail)
         if not self._world.person.consent_page:
             return self._answer(request, self._world.person.consent == "allow", now)
+        if len(self._pending) >= _MAX_PENDING:  # pages opened and never answered: forget the oldest
+            self._pending.pop(next(iter(self._pending)))
         key = secrets.token_urlsafe(16)
         self._pending[key] = request
         return _consent_page(key, request, self._world.person.email)
