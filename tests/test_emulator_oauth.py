@@ -269,3 +269,23 @@ def test_revoke_all_and_grant_token_hook(emulator: Emulator) -> None:
     emulator.revoke_all()
     assert list_sessions(emulator, tokens["access_token"]).status_code == 401
     assert refresh(emulator, tokens["refresh_token"], client_id="emulator-client").status_code == 400
+
+
+def test_device_code_refused_scope_uses_googles_exact_words(emulator: Emulator) -> None:
+    emulator.refuse_scope = True
+    r = ask_code(emulator)
+    assert (r.status_code, r.json()) == (
+        400,
+        {"error": "invalid_scope", "error_description": f"Invalid device flow scope: {PICKER_SCOPE}"},
+    )
+    assert emulator.device_codes_issued == 0
+    assert [(rec.endpoint, rec.status) for rec in emulator.requests] == [("device_code", 400)]
+
+
+def test_device_code_wrong_client_type_switch(emulator: Emulator) -> None:
+    emulator.wrong_client_type = True
+    r = ask_code(emulator)
+    assert (r.status_code, r.json()) == (401, {"error": "invalid_client", "error_description": "Invalid client type."})
+    emulator.wrong_client_type = False
+    assert ask_code(emulator).status_code == 200
+    assert [rec.status for rec in emulator.requests] == [401, 200]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 ENDPOINTS = frozenset(
     {
         "device_code",
         "token",
         "refresh",
+        "authorize",
+        "exchange",
         "revoke",
         "sessions.create",
         "sessions.get",
@@ -100,3 +103,45 @@ class FaultSet:
                     chosen = f
             self._armed = [a for a in self._armed if not a.exhausted()]
         return chosen
+
+
+FAULT_SYNTAX = f"""\
+ENDPOINT:ITEM[,ITEM...], ENDPOINT one of: {", ".join(sorted(ENDPOINTS))} (* = any);
+ITEM one of: NNN (answer this HTTP status), error=NAME (an OAuth error, e.g. invalid_grant),
+google=STATUS (a Google status, e.g. UNAVAILABLE), drop (close the connection unanswered),
+truncate (send half the body),
+latency=SECONDS, retry-after=VALUE, times=N|forever (default 1), skip=N.
+Examples: sessions.get:503,times=3  media:drop,skip=2  token:latency=1.5,times=forever
+sessions.create:429,retry-after=30  refresh:error=invalid_grant,times=forever"""
+
+
+def parse_fault(text: str) -> Fault:
+    """A Fault from the command line's compact syntax (FAULT_SYNTAX); ValueError names what is wrong."""
+    endpoint, colon, rest = text.partition(":")
+    if not colon or not rest:
+        raise ValueError(f"{text!r}: expected ENDPOINT:ITEM[,ITEM...]")
+    fault = Fault(endpoint)
+    for item in (part.strip() for part in rest.split(",")):
+        try:
+            fault = replace(fault, **_fault_item(item))
+        except ValueError:
+            raise ValueError(f"{text!r}: cannot read {item!r}") from None
+    return fault
+
+
+def _fault_item(item: str) -> dict[str, Any]:
+    """The Fault fields one ITEM of FAULT_SYNTAX sets; ValueError when it is not one."""
+    name, eq, value = item.partition("=")
+    if not eq and name.isdigit() and 100 <= int(name) <= 599:
+        return {"status": int(name)}
+    if not eq and name in ("drop", "truncate"):
+        return {name: True}
+    if eq and value and name in ("error", "google", "retry-after"):
+        return {{"error": "error", "google": "google_status", "retry-after": "retry_after"}[name]: value}
+    if eq and name == "latency" and 0 <= float(value) < float("inf"):
+        return {"latency": float(value)}
+    if eq and name == "times":
+        return {"times": None if value == "forever" else int(value)}
+    if eq and name == "skip":
+        return {"skip": int(value)}
+    raise ValueError(item)

@@ -12,7 +12,7 @@ from typing import Any
 from core.emulator.faults import Fault
 from core.emulator.wire import Reply, google_error, google_error_for_http, oauth_error
 
-OAUTH_ENDPOINTS = frozenset({"device_code", "token", "refresh", "revoke"})
+OAUTH_ENDPOINTS = frozenset({"device_code", "token", "refresh", "exchange", "revoke"})
 
 
 class Server(ThreadingHTTPServer):

@@ -1,4 +1,7 @@
-"""The OAuth side: device authorization grant, token polling, refresh, revoke, and Bearer checks."""
+"""The OAuth side: device authorization grant, token polling, refresh, revoke, and Bearer checks.
+
+The authorization-code flow's consent page and code exchange live in ``consent``; both make their grants here.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import count
-from typing import Any
+from typing import Any, Literal
 
 from core.emulator.record import Bearer, Recorder
 from core.emulator.state import PICKER_SCOPE, SLACK, Settings, World
@@ -18,6 +21,8 @@ from core.emulator.wire import Reply, Request, json_reply, oauth_error
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 DEAD_REFRESH = "Token has been expired or revoked."
+WRONG_CLIENT_TYPE = "Invalid client type."  # what /device/code says to a client not of type "TVs and Limited Input"
+ClientKind = Literal["device", "desktop"]
 _USER_CODE_LETTERS = "BCDFGHJKLMNPQRSTVWXZ"  # no vowels, so no words; what Google's codes look like
 
 
@@ -44,6 +49,7 @@ class Grant:
     scope: str
     email: str
     refresh_token: str = field(repr=False)
+    kind: ClientKind = "device"  # which flow made it: the device grant, or the desktop client's code exchange
     revoked: bool = False
     refresh_dead: bool = False
 
@@ -60,7 +66,7 @@ class AccessToken:
     forced_expired: bool = False
 
 
-def _b64(data: bytes) -> str:
+def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
@@ -84,7 +90,15 @@ class OAuth:
 
     # -- client authentication -------------------------------------------------------------------------
 
-    def _client(self, req: Request, form: dict[str, str], *, need_secret: bool) -> tuple[str, Reply | None]:
+    def client(
+        self, req: Request, form: dict[str, str], *, need_secret: bool, kinds: tuple[ClientKind, ...] = ("device",)
+    ) -> tuple[str, Reply | None]:
+        """The client a request names (form fields or HTTP Basic), or the refusal Google answers.
+
+        ``kinds`` are the clients that may use the endpoint: "device" (``client_id``/``client_secret``, type
+        "TVs and Limited Input devices") and "desktop" (``desktop_client_id``/``_secret``, type "Desktop
+        app"). A kind whose id is not configured accepts any id, and then any secret.
+        """
         client_id = form.get("client_id", "")
         secret = form.get("client_secret")
         auth = req.headers.get("authorization", "")
@@ -96,25 +110,35 @@ class OAuth:
                 pass
         if not client_id:
             return "", oauth_error("invalid_request", "Missing required parameter: client_id")
-        if self._s.client_id is not None and client_id != self._s.client_id:
-            return client_id, oauth_error("invalid_client", "The OAuth client was not found.")
-        if need_secret and self._s.client_secret is not None and secret != self._s.client_secret:
-            return client_id, oauth_error("invalid_client", "Unauthorized")
-        return client_id, None
+        pairs = {
+            "device": (self._s.client_id, self._s.client_secret),
+            "desktop": (self._s.desktop_client_id, self._s.desktop_client_secret),
+        }
+        for kind in kinds:
+            known_id, known_secret = pairs[kind]
+            if known_id is None or known_id == client_id:
+                if need_secret and known_secret is not None and secret != known_secret:
+                    return client_id, oauth_error("invalid_client", "Unauthorized")
+                return client_id, None
+        return client_id, oauth_error("invalid_client", "The OAuth client was not found.")
 
     # -- /device/code ----------------------------------------------------------------------------------
 
     def device_code(self, req: Request, now: float) -> Reply:
         form = req.form
-        client_id, refused = self._client(req, form, need_secret=False)
+        # A configured desktop client is known to Google, so it hears "Invalid client type", not "not found".
+        kinds: tuple[ClientKind, ...] = ("device", "desktop") if self._s.desktop_client_id else ("device",)
+        client_id, refused = self.client(req, form, need_secret=False, kinds=kinds)
         if refused:
             return refused
+        if self._world.wrong_client_type or client_id == self._s.desktop_client_id:
+            return oauth_error("invalid_client", WRONG_CLIENT_TYPE)
         scope = " ".join(form.get("scope", "").split())
         if not scope:
             return oauth_error("invalid_scope", "Missing required parameter: scope")
         if self._world.refuse_scope and PICKER_SCOPE in scope.split():
             return oauth_error("invalid_scope", f"Invalid device flow scope: {PICKER_SCOPE}")
-        code = "4/" + _b64(secrets.token_bytes(33))
+        code = "4/" + b64url(secrets.token_bytes(33))
         user_code = "-".join("".join(secrets.choice(_USER_CODE_LETTERS) for _ in range(4)) for _ in range(2))
         self._codes[code] = DeviceCode(code, user_code, client_id, scope, now, float(self._s.interval))
         self.device_codes_issued += 1
@@ -136,7 +160,7 @@ class OAuth:
 
     def poll(self, req: Request, now: float) -> Reply:
         form = req.form
-        client_id, refused = self._client(req, form, need_secret=True)
+        client_id, refused = self.client(req, form, need_secret=True)
         if refused:
             return refused
         dc = self._codes.get(form.get("device_code", ""))
@@ -160,9 +184,10 @@ class OAuth:
         dc.used = True
         return json_reply(self.grant(client_id, dc.scope, person.email, now))
 
-    def grant(self, client_id: str, scope: str, email: str, now: float) -> dict[str, Any]:
+    def grant(self, client_id: str, scope: str, email: str, now: float, kind: ClientKind = "device") -> dict[str, Any]:
         """The person allowed access: a new grant, answered as Google's token endpoint does."""
-        grant = Grant(next(self._grant_ids), client_id, scope, email, "1//" + _b64(secrets.token_bytes(48)))
+        refresh_token = "1//" + b64url(secrets.token_bytes(48))
+        grant = Grant(next(self._grant_ids), client_id, scope, email, refresh_token, kind)
         self._grants.append(grant)
         self._by_refresh[grant.refresh_token] = grant
         self.issued.append(grant.refresh_token)
@@ -171,7 +196,7 @@ class OAuth:
         return answer
 
     def _token_answer(self, grant: Grant, now: float) -> dict[str, Any]:
-        token = AccessToken("ya29." + _b64(secrets.token_bytes(60)), grant, now + self._s.access_token_lifetime)
+        token = AccessToken("ya29." + b64url(secrets.token_bytes(60)), grant, now + self._s.access_token_lifetime)
         self._access[token.token] = token
         self.issued.append(token.token)
         answer: dict[str, Any] = {
@@ -199,18 +224,21 @@ class OAuth:
             "iat": wall,
             "exp": wall + self._s.access_token_lifetime,
         }
-        signing_input = ".".join(_b64(json.dumps(part).encode()) for part in (header, payload))
+        signing_input = ".".join(b64url(json.dumps(part).encode()) for part in (header, payload))
         signature = hmac.new(self._jwt_key, signing_input.encode(), hashlib.sha256).digest()
-        return f"{signing_input}.{_b64(signature)}"
+        return f"{signing_input}.{b64url(signature)}"
 
     # -- /token, refresh_token grant -----------------------------------------------------------------------
 
     def refresh(self, req: Request, now: float) -> Reply:
         form = req.form
-        client_id, refused = self._client(req, form, need_secret=True)
+        grant = self._by_refresh.get(form.get("refresh_token", ""))
+        desktop = self._s.desktop_client_id is not None or (grant is not None and grant.kind == "desktop")
+        kinds: tuple[ClientKind, ...] = ("device", "desktop") if desktop else ("device",)
+        client_id, refused = self.client(req, form, need_secret=True, kinds=kinds)
         if refused:
             return refused
-        grant = self._by_refresh.get(form.get("refresh_token", ""))
+        # A token belongs to the client that made it: another known client's refresh is invalid_grant here.
         if grant is None or grant.revoked or grant.refresh_dead or grant.client_id != client_id:
             return oauth_error("invalid_grant", DEAD_REFRESH)
         self.tokens_refreshed += 1

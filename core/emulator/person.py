@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Answer = Literal["approve", "deny", "never"]
+Consent = Literal["allow", "cancel"]
 
 
 @dataclass
@@ -15,6 +16,12 @@ class Person:
     ``pick_after`` counts from the session's creation when the picking is streamlined (a ``requestId`` was
     sent and ``streamlined`` is true); otherwise from the first GET of the pickerUri (the phone scanned).
     A person who never finishes picking: set ``pick_after`` beyond the session timeout.
+
+    ``answer`` is their answer to the device grant (on google.com/device). ``consent`` is their answer on the
+    consent page of the authorization-code flow: "allow" redirects to ``redirect_uri?state&code&scope``,
+    "cancel" to ``redirect_uri?error=access_denied&state``. With ``consent_page`` false (the default, for
+    scripts) ``GET /o/oauth2/v2/auth`` answers that 302 at once; with it true the GET shows an HTML page whose
+    one form has an "Allow" and a "Cancel" button, and the button pressed decides (for a real browser).
     """
 
     answer: Answer = "approve"
@@ -24,3 +31,5 @@ class Person:
     streamlined: bool = True
     email: str = "frame.owner@example.com"
     include_videos: bool = True
+    consent: Consent = "allow"
+    consent_page: bool = False

@@ -1,4 +1,4 @@
-"""The synthetic photo library: deterministic items from a seed, drawn with Pillow lazily, LRU-cached."""
+"""The synthetic photo catalog (PhotoCatalog): deterministic items from a seed, drawn with Pillow lazily, LRU-cached."""
 
 from __future__ import annotations
 
@@ -220,7 +220,7 @@ def _encode(img: Image.Image, fmt: str, *, exif: bytes | None = None, quality: i
     return out.getvalue()
 
 
-class Library:
+class PhotoCatalog:
     """The person's library: item metadata is cheap and made up front; pixels are drawn on request."""
 
     def __init__(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from core.emulator.oauth import AccessToken, Grant
 from core.emulator.person import Person
-from core.emulator.photos import Library, LibraryItem
+from core.emulator.photos import LibraryItem, PhotoCatalog
 from core.emulator.record import Bearer, Recorder
 from core.emulator.state import PICKER_SCOPE, SLACK, Settings, World
 from core.emulator.wire import Reply, Request, error_info, google_error, json_reply, rfc3339
@@ -54,7 +54,7 @@ class MediaUrl:
     issued_at: float
 
 
-def choose_picks(library: Library, person: Person, count: int, ordinal: int) -> list[LibraryItem]:
+def choose_picks(library: PhotoCatalog, person: Person, count: int, ordinal: int) -> list[LibraryItem]:
     """Which items the person taps: a seeded shuffle; about a quarter videos, cycling through the statuses.
 
     The same library seed and session number (``ordinal``) give the same picks, run after run. Without
@@ -89,7 +89,7 @@ class Picker:
         settings: Settings,
         world: World,
         recorder: Recorder,
-        library: Library,
+        library: PhotoCatalog,
         base_url: Callable[[], str],
     ) -> None:
         self._s = settings
@@ -200,7 +200,7 @@ class Picker:
     def _max_items(body: bytes) -> int | Reply:
         try:
             data = json.loads(body.decode("utf-8")) if body.strip() else {}
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser's stack
             return google_error("INVALID_ARGUMENT", "Invalid JSON payload received.")
         if not isinstance(data, dict):
             return google_error("INVALID_ARGUMENT", "Invalid JSON payload received. Expected an object.")

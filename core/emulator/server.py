@@ -10,14 +10,17 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from core.emulator.consent import Consent
 from core.emulator.faults import ENDPOINTS, Fault, FaultSet
 from core.emulator.httpd import Handler, IPv6Server, Server, fault_reply, send
+from core.emulator.knobs import WorldKnobs
 from core.emulator.media import parse_spec
 from core.emulator.oauth import DEVICE_GRANT, AccessToken, OAuth
 from core.emulator.person import Person
-from core.emulator.photos import Library, LibraryItem
+from core.emulator.photos import LibraryItem, PhotoCatalog
 from core.emulator.picker import Picker
 from core.emulator.record import Bearer, Recorded, Recorder
+from core.emulator.routes import endpoint_of
 from core.emulator.state import PICKER_SCOPE, Settings, World
 from core.emulator.wire import (
     Reply,
@@ -33,8 +36,8 @@ log = logging.getLogger("core.emulator")
 MAX_BODY = 1 << 20  # requests to Google are small forms and JSON; refuse anything bigger
 
 
-class Emulator:
-    """A stand-in for Google on loopback: device grant, tokens, Picker API, media bytes. See the package doc."""
+class Emulator(WorldKnobs):
+    """A stand-in for Google on loopback: both sign-in flows, tokens, Picker API, media bytes. See the package doc."""
 
     fake_clock: FakeClock | None = None  # set by the test fixture that drives ``clock``
 
@@ -48,6 +51,9 @@ class Emulator:
         clock: Callable[[], float] = time.monotonic,
         client_id: str | None = None,
         client_secret: str | None = None,
+        desktop_client_id: str | None = None,
+        desktop_client_secret: str | None = None,
+        auth_code_lifetime: float = 600.0,
         interval: int = 5,
         code_expires_in: int = 1800,
         poll_interval: float = 5.0,
@@ -68,6 +74,9 @@ class Emulator:
             epoch_offset=time.time() - clock(),
             client_id=client_id,
             client_secret=client_secret,
+            desktop_client_id=desktop_client_id,
+            desktop_client_secret=desktop_client_secret,
+            auth_code_lifetime=auth_code_lifetime,
             interval=interval,
             code_expires_in=code_expires_in,
             poll_interval=poll_interval,
@@ -80,9 +89,10 @@ class Emulator:
         self._lock = threading.RLock()
         self._recorder = Recorder()
         self._faults = FaultSet()
-        self._library = Library(photos, seed, photo_kib=photo_kib)
+        self._catalog = PhotoCatalog(photos, seed, photo_kib=photo_kib)
         self._oauth = OAuth(self._settings, self._world, self._recorder, lambda: self.url)
-        self._picker = Picker(self._settings, self._world, self._recorder, self._library, lambda: self.url)
+        self._consent = Consent(self._settings, self._world, self._recorder, self._oauth)
+        self._picker = Picker(self._settings, self._world, self._recorder, self._catalog, lambda: self.url)
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -131,58 +141,6 @@ class Emulator:
         return f"http://{host}:{self._port}"
 
     # -- knobs a test turns ------------------------------------------------------------------------------
-
-    @property
-    def person(self) -> Person:
-        return self._world.person
-
-    @person.setter
-    def person(self, value: Person) -> None:
-        self._world.person = value
-
-    @property
-    def refuse_scope(self) -> bool:
-        return self._world.refuse_scope
-
-    @refuse_scope.setter
-    def refuse_scope(self, value: bool) -> None:
-        self._world.refuse_scope = value
-
-    @property
-    def no_photos_account(self) -> bool:
-        return self._world.no_photos_account
-
-    @no_photos_account.setter
-    def no_photos_account(self, value: bool) -> None:
-        self._world.no_photos_account = value
-
-    @property
-    def short_pages(self) -> bool:
-        """mediaItems.list answers short pages (the first one empty) that still carry a nextPageToken."""
-        return self._world.short_pages
-
-    @short_pages.setter
-    def short_pages(self, value: bool) -> None:
-        self._world.short_pages = value
-
-    @property
-    def max_open_sessions(self) -> int:
-        return self._world.max_open_sessions
-
-    @max_open_sessions.setter
-    def max_open_sessions(self, value: int) -> None:
-        self._world.max_open_sessions = value
-
-    @property
-    def fraction_digits(self) -> int:
-        """Fraction digits of expireTime (0, 3, 6 or 9)."""
-        return self._world.fraction_digits
-
-    @fraction_digits.setter
-    def fraction_digits(self, value: int) -> None:
-        if value not in (0, 3, 6, 9):
-            raise ValueError("fraction_digits is 0, 3, 6 or 9")
-        self._world.fraction_digits = value
 
     def add_fault(self, fault: Fault) -> None:
         self._faults.add(fault)
@@ -259,8 +217,14 @@ class Emulator:
             return self._oauth.device_codes_issued
 
     @property
+    def auth_codes_issued(self) -> int:
+        """Authorization codes handed out by the consent page (the authorization-code flow)."""
+        with self._lock:
+            return self._consent.codes_issued
+
+    @property
     def issued_secrets(self) -> list[str]:
-        """Every device code, access token, refresh token and id_token handed out so far, in order."""
+        """Every device code, authorization code, access token, refresh token and id_token handed out, in order."""
         with self._lock:
             return list(self._oauth.issued)
 
@@ -271,7 +235,7 @@ class Emulator:
 
     @property
     def items(self) -> list[LibraryItem]:
-        return list(self._library.items)
+        return list(self._catalog.items)
 
     def picked(self, session_id: str) -> list[LibraryItem]:
         """What the person picked in that session, in list order (empty until they tapped Done)."""
@@ -287,10 +251,10 @@ class Emulator:
         return self._bytes(item_id, spec.removeprefix("="))
 
     def _bytes(self, item_id: str, spec: str) -> bytes:
-        item = self._library.get(item_id)
+        item = self._catalog.get(item_id)
         if item is None:
             raise KeyError(item_id)
-        return self._library.bytes_for(item, parse_spec(spec))[0]
+        return self._catalog.bytes_for(item, parse_spec(spec))[0]
 
     # -- serving ----------------------------------------------------------------------------------------
 
@@ -316,7 +280,7 @@ class Emulator:
             return
         if length:
             req = Request(req.method, req.path, req.query, req.headers, h.rfile.read(length))
-        endpoint = self._endpoint(req)
+        endpoint = endpoint_of(req)
         with self._lock:
             bearer, token = self._oauth.bearer(req, now)
         fault = self._faults.take(endpoint) if endpoint in ENDPOINTS else None
@@ -346,33 +310,14 @@ class Emulator:
     def _record(self, req: Request, endpoint: str, bearer: Bearer, status: int, now: float, wall: float) -> None:
         self._recorder.request(Recorded(now, wall, req.method, req.path, req.query, endpoint, bearer, status))
 
-    @staticmethod
-    def _endpoint(req: Request) -> str:
-        method, path = req.method, req.path
-        if path == "/device/code" and method == "POST":
-            return "device_code"
-        if path == "/token" and method == "POST":
-            return "refresh" if req.form.get("grant_type") == "refresh_token" else "token"
-        if path == "/revoke" and method == "POST":
-            return "revoke"
-        if path == "/v1/sessions" and method == "POST":
-            return "sessions.create"
-        if path.startswith("/v1/sessions/") and path.count("/") == 3:
-            return {"GET": "sessions.get", "DELETE": "sessions.delete"}.get(method, "unknown")
-        if path == "/v1/mediaItems" and method == "GET":
-            return "mediaItems.list"
-        if path.startswith("/media/") and method == "GET":
-            return "media"
-        if path.startswith("/pick/") and method == "GET":
-            return "picker_page"
-        if path == "/device" and method == "GET":
-            return "device_page"
-        return "unknown"
-
     def _dispatch(self, req: Request, endpoint: str, now: float, bearer: Bearer, access: AccessToken | None) -> Reply:
         with self._lock:
             if endpoint == "device_code":
                 return self._oauth.device_code(req, now)
+            if endpoint == "authorize":
+                return self._consent.authorize(req, now)
+            if endpoint == "exchange":
+                return self._consent.exchange(req, now)
             if endpoint == "refresh":
                 return self._oauth.refresh(req, now)
             if endpoint == "token":
@@ -420,5 +365,5 @@ class Emulator:
             if item.video_status != "READY":
                 # [open] Google's answer for a video still processing (or failed) is undocumented: 404.
                 return google_error("NOT_FOUND", "The video is not ready.")
-        data, content_type = self._library.bytes_for(item, spec)
+        data, content_type = self._catalog.bytes_for(item, spec)
         return Reply(200, data, content_type, {"Cache-Control": "private, max-age=86400"})

@@ -19,6 +19,9 @@ class Settings:
     epoch_offset: float  # wall epoch seconds = clock() + epoch_offset
     client_id: str | None
     client_secret: str | None
+    desktop_client_id: str | None  # the "Desktop app" client of the authorization-code flow; None: any
+    desktop_client_secret: str | None
+    auth_code_lifetime: float  # seconds an authorization code can be exchanged
     interval: int
     code_expires_in: int
     poll_interval: float
@@ -36,7 +39,8 @@ class World:
     """Knobs a test may turn at run time; read at each request."""
 
     person: Person = field(default_factory=Person)
-    refuse_scope: bool = False
+    refuse_scope: bool = False  # /device/code refuses the Picker scope, as Google may (invalid_scope)
+    wrong_client_type: bool = False  # /device/code answers 401 invalid_client, as for a non-TV client
     no_photos_account: bool = False
     short_pages: bool = False  # mediaItems.list pages hold fewer items than asked (first page: none)
     max_open_sessions: int = 10

@@ -146,14 +146,18 @@ def oauth_error(error: str, description: str | None = None, *, http: int | None 
     return json_reply(body, status)
 
 
-def html_reply(title: str, text: str, status: int = 200) -> Reply:
+def html_page(title: str, body: str, status: int = 200) -> Reply:
+    """An HTML page with a heading; ``body`` is HTML its caller has already escaped."""
     page = (
         "<!doctype html><html><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{html.escape(title)}</title></head><body><h1>{html.escape(title)}</h1>"
-        f"<p>{html.escape(text)}</p></body></html>"
+        f"<title>{html.escape(title)}</title></head><body><h1>{html.escape(title)}</h1>{body}</body></html>"
     )
     return Reply(status, page.encode(), "text/html; charset=utf-8")
+
+
+def html_reply(title: str, text: str, status: int = 200) -> Reply:
+    return html_page(title, f"<p>{html.escape(text)}</p>", status)
 
 
 def rfc3339(epoch: float, digits: int = 6) -> str:
