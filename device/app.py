@@ -25,9 +25,9 @@ from core.config import Config, GoogleConfig, StorageConfig, parse_config
 from core.errors import ConfigError, KioskError
 from core.library import Library
 from device import logs
-from device.auth import TokenStore
 from device.loop import Loop, Renderer, ScreenshotPlan
 from device.runner import EventQueue, Runner
+from device.signin.token import TokenStore
 
 log = logging.getLogger("picker-kiosk")
 
@@ -117,7 +117,7 @@ def open_display(config: Config, *, headless: bool, size: tuple[int, int] | None
         size = size or (1920, 1080)
     elif driver:
         os.environ["SDL_VIDEODRIVER"] = driver
-    from device.screen import Screen
+    from device.ui.screen import Screen
 
     screen = Screen(size=size, slideshow=config.slideshow)
     try:
@@ -132,7 +132,7 @@ def open_display(config: Config, *, headless: bool, size: tuple[int, int] | None
 
 
 def _terminal() -> Display:
-    from device.terminal import Terminal  # a screen start does not need it
+    from device.ui.terminal import Terminal  # a screen start does not need it
 
     terminal = Terminal()
     return Display(renderer=terminal, name="terminal", close=terminal.close)
@@ -217,7 +217,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_signout(args: argparse.Namespace) -> int:
     import requests
 
-    from device.auth import DeviceAuth
+    from device.signin.grant import DeviceAuth
 
     config = load_config(config_path(args.config))
     store = TokenStore(config.storage.state_dir)

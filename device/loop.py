@@ -51,7 +51,7 @@ def keep_heap_flat() -> None:
 
 
 class Renderer(Protocol):
-    """What the loop needs of a screen: device.screen.Screen and device.terminal.Terminal both fit."""
+    """What the loop needs of a screen: device.ui.screen.Screen and device.ui.terminal.Terminal both fit."""
 
     def handle_events(self) -> list[UserAction]: ...
 

@@ -24,10 +24,10 @@ from core.errors import ApiError, NotReady
 from core.library import Library
 from core.records import Photo
 from core.states import Choose, Connect, Problem, Slideshow, State, UserAction
-from device.auth import TokenStore
 from device.loop import Loop
 from device.runner import EventQueue, Runner
-from device.terminal import Terminal
+from device.signin.token import TokenStore
+from device.ui.terminal import Terminal
 
 CLIENT_ID = "resilience.apps.googleusercontent.com"
 SECRET = "resilience-client-secret"

@@ -8,7 +8,7 @@ import zxingcpp
 from PIL import Image
 
 from core.states import Choose, Connect, Downloading, Problem, Slideshow
-from device.terminal import Terminal, progress_bar, qr_lines
+from device.ui.terminal import Terminal, progress_bar, qr_lines
 
 
 def _decode_text_qr(lines: list[str]) -> str:

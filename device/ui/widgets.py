@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import pygame
 
 from core.states import UserAction
-from device.layout import Layout, Placed
-from device.qr import QrImage
-from device.text import Fonts, render_block
+from device.ui.layout import Layout, Placed
+from device.ui.qr import QrImage
+from device.ui.text import Fonts, render_block
 
 Color = tuple[int, int, int]
 

@@ -27,9 +27,7 @@ from core.states import (
     UserAction,
 )
 from device.display import open_display
-from device.layout import Layout
-from device.photos import Player, Thumbs, Worker
-from device.scenes import (
+from device.ui.builders import (
     Context,
     Frame,
     QrPlacement,
@@ -46,8 +44,10 @@ from device.scenes import (
     menu_for,
     thumb_geometry,
 )
-from device.text import Fonts, fit, render_block
-from device.widgets import MenuItem
+from device.ui.layout import Layout
+from device.ui.photos import Player, Thumbs, Worker
+from device.ui.text import Fonts, fit, render_block
+from device.ui.widgets import MenuItem
 
 log = logging.getLogger(__name__)
 

@@ -21,10 +21,10 @@ from core.states import (
     State,
     UserAction,
 )
-from device.layout import Item, Layout, Placed, stack
-from device.qr import QrImage, qr_matrix, render_qr
-from device.text import Fonts, Style, fit, render_block
-from device.widgets import (
+from device.ui.layout import Item, Layout, Placed, stack
+from device.ui.qr import QrImage, qr_matrix, render_qr
+from device.ui.text import Fonts, Style, fit, render_block
+from device.ui.widgets import (
     ACCENT,
     ALERT,
     MUTED,
