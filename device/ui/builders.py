@@ -9,8 +9,8 @@ import pygame
 from core.states import Choose, Connect, Downloading, Problem, Slideshow, Starting
 from device.ui.frame import Context, Frame, QrPlacement, Slot
 from device.ui.layout import Item, Layout, Placed, stack
+from device.ui.menu import MenuItem
 from device.ui.qr import qr_matrix
-from device.ui.scenes import MenuItem
 from device.ui.text import Style, fit, render_block
 from device.ui.widgets import (
     ACCENT,

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 import pygame
 
 from core.states import UserAction
-from device.ui.scenes import MenuItem
+from device.ui.menu import MenuItem
 
 MENU_AWAKE = 10.0  # the slideshow's hint bar shows this long after the show starts or a key is pressed
 ESC_HOLD_QUIT = 3.0  # holding Esc (Back) this long leaves the program

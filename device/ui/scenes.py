@@ -19,6 +19,7 @@ from core.states import (
     State,
     UserAction,
 )
+from device.ui.menu import CHOOSE_MENU, SIGNED_OUT_MENU, SLIDESHOW_MENU, MenuItem
 from device.ui.qr import qr_lines
 from device.ui.wording import clock_time, countdown, download_notes, photo_count, progress_bar
 
@@ -29,23 +30,6 @@ if TYPE_CHECKING:
 
 S = TypeVar("S", bound=State)
 WRONG_ACCOUNT = {"no-photos-account"}  # problems that another Google account could solve
-
-
-@dataclass(frozen=True)
-class MenuItem:
-    """One button of a screen's menu or hint bar."""
-
-    label: str
-    action: UserAction
-
-
-SLIDESHOW_MENU = (
-    MenuItem("Add photos", UserAction.ADD),
-    MenuItem("Replace photos", UserAction.REPLACE),
-    MenuItem("Sign out", UserAction.SIGN_OUT),
-)
-CHOOSE_MENU = (MenuItem("New link", UserAction.RETRY), MenuItem("Cancel", UserAction.CANCEL))
-SIGNED_OUT_MENU = (MenuItem("Connect again", UserAction.RETRY),)
 
 
 @dataclass(frozen=True)

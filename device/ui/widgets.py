@@ -9,8 +9,8 @@ import pygame
 
 from core.states import UserAction
 from device.ui.layout import Layout, Placed
+from device.ui.menu import MenuItem
 from device.ui.qr import QUIET_MODULES, qr_matrix
-from device.ui.scenes import MenuItem
 from device.ui.text import Fonts, render_block
 
 Color = tuple[int, int, int]
