@@ -79,7 +79,7 @@ def load_config(path: Path) -> Config:
 
 
 @dataclass
-class Display:
+class OpenRenderer:
     """The open screen or terminal, its name for the log, and how to close it."""
 
     renderer: Renderer
@@ -100,7 +100,7 @@ def parse_size(text: str | None) -> tuple[int, int] | None:
     return w, h
 
 
-def open_display(config: Config, *, headless: bool, size: tuple[int, int] | None, screenshots: bool) -> Display:
+def open_renderer(config: Config, *, headless: bool, size: tuple[int, int] | None, screenshots: bool) -> OpenRenderer:
     """The pygame screen when there is a display (or screenshots are wanted), else the terminal."""
     if headless and not screenshots:
         return _terminal()
@@ -128,14 +128,14 @@ def open_display(config: Config, *, headless: bool, size: tuple[int, int] | None
         log.error("%s — showing the journey in the terminal instead", exc.message)
         return _terminal()
     log.info("display driver: %s", actual)
-    return Display(renderer=screen, name=actual, close=screen.close, size=screen.size)
+    return OpenRenderer(renderer=screen, name=actual, close=screen.close, size=screen.size)
 
 
-def _terminal() -> Display:
+def _terminal() -> OpenRenderer:
     from device.ui.terminal import Terminal  # a screen start does not need it
 
     terminal = Terminal()
-    return Display(renderer=terminal, name="terminal", close=terminal.close)
+    return OpenRenderer(renderer=terminal, name="terminal", close=terminal.close)
 
 
 # ---- running ----------------------------------------------------------------------------------------
@@ -157,13 +157,13 @@ def run_journey(
     if screenshots is not None:
         screenshots.mkdir(parents=True, exist_ok=True)
         plan = ScreenshotPlan(folder=screenshots, stop_after=JOURNEY_SCREENS if once else frozenset())
-    display: Display | None = None
+    display: OpenRenderer | None = None
     try:
         boot = kiosk.boot()
         # The first request (a sign-in code, a session) goes out now, while the display starts up.
         machine, effects = flow.step(flow.Machine(once=once and plan is None), boot, REAL.now())
         runner.run(effects)
-        display = open_display(config, headless=headless, size=size, screenshots=screenshots is not None)
+        display = open_renderer(config, headless=headless, size=size, screenshots=screenshots is not None)
         if size is None and display.size is not None:
             library.screen = display.size  # downloads are asked for at the size of the screen that shows them
         if plan is not None:

@@ -20,9 +20,9 @@ from device.ui.widgets import (
     ButtonRow,
     draw_buttons,
     draw_column,
+    draw_progress_bar,
     layout_buttons,
     panel,
-    progress_bar,
     qr_card,
 )
 from device.ui.wording import display_url
@@ -201,7 +201,7 @@ def build_downloading(
     frame.texts += render_block(ctx.fonts, count, base, L.margin, y, width, "center")
     y += count.height + gaps[1]
     bar.centerx, bar.top = L.width // 2, y
-    progress_bar(base, bar, state.done / state.total if state.total else 0.0)
+    draw_progress_bar(base, bar, state.done / state.total if state.total else 0.0)
     y += bar.h + gaps[2]
     if failed:
         frame.texts += render_block(ctx.fonts, failed, base, L.margin, y, width, "center")

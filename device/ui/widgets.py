@@ -113,7 +113,7 @@ def qr_card(surface: pygame.Surface, qr: QrImage, card: pygame.Rect, radius: int
     return pygame.Rect(top_left[0] + quiet, top_left[1] + quiet, qr.symbol_px, qr.symbol_px)
 
 
-def progress_bar(surface: pygame.Surface, rect: pygame.Rect, fraction: float) -> None:
+def draw_progress_bar(surface: pygame.Surface, rect: pygame.Rect, fraction: float) -> None:
     radius = rect.h // 2
     pygame.draw.rect(surface, (58, 66, 80), rect, border_radius=radius)
     filled = rect.copy()
