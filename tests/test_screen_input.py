@@ -13,7 +13,8 @@ from PIL import Image
 from core.clock import FakeClock
 from core.records import Photo
 from core.states import Choose, Connect, Problem, SignedOut, Slideshow, State, UserAction
-from device.ui.screen import ESC_HOLD_QUIT, MENU_AWAKE, Screen
+from device.ui.input import ESC_HOLD_QUIT, MENU_AWAKE
+from device.ui.screen import Screen
 from device.ui.widgets import ACCENT
 
 A = UserAction

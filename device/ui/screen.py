@@ -20,14 +20,12 @@ from core.states import State, UserAction
 from device.display import open_display
 from device.ui.builders import thumb_geometry
 from device.ui.frame import Context, Frame, QrPlacement
-from device.ui.input import ESC_HOLD_QUIT, MENU_AWAKE, Controls
+from device.ui.input import Controls
 from device.ui.layout import Layout
 from device.ui.photos import Player, Thumbs, Worker
 from device.ui.scenes import View, scene_for
 from device.ui.text import Fonts, fit, render_block
 from device.ui.wording import caption_for, countdown_changes_in
-
-__all__ = ["ESC_HOLD_QUIT", "MENU_AWAKE", "Screen"]
 
 log = logging.getLogger(__name__)
 
