@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import pygame
 
+from core.flow.wording import display_url
 from core.states import Choose, Connect, Downloading, Problem, Slideshow, Starting
 from device.ui.frame import Context, Frame, QrPlacement, Slot
 from device.ui.layout import Item, Layout, Placed, stack
@@ -25,7 +26,6 @@ from device.ui.widgets import (
     panel,
     qr_card,
 )
-from device.ui.wording import display_url
 
 NO_BUTTON = -1
 THUMBS_MAX = 8

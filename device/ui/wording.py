@@ -1,4 +1,5 @@
-"""The words both renderers put on screen that are computed, not fixed: countdowns, links, dates, counts."""
+"""The words both renderers put on screen that are computed, not fixed: countdowns, dates, counts (links as
+read are core.flow.wording.display_url, which the flow shares)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,6 @@ from datetime import datetime
 
 HOURS_FROM = 90 * 60  # countdowns longer than this show hours
 MINUTES_FROM = 120  # ... longer than this, minutes; below, minutes and seconds
-
-
-def display_url(url: str) -> str:
-    """A link as a person reads it: no scheme, no trailing slash."""
-    for scheme in ("https://", "http://"):
-        if url.lower().startswith(scheme):
-            url = url[len(scheme) :]
-            break
-    return url.rstrip("/")
 
 
 def countdown(seconds: float) -> str:
