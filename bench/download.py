@@ -62,7 +62,8 @@ def run(runs: int = RUNS) -> list[Figure]:
     from core.library import Library
     from core.picker import PickerClient
     from core.transport import Transport
-    from device.auth import StoredToken, authorized_session
+    from device.signin.credentials import authorized_session
+    from device.signin.token import StoredToken
 
     workers = DownloadConfig().workers
     settings = {

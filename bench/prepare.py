@@ -40,7 +40,7 @@ def make_photo(path: Path) -> int:
 def _project(path: str) -> tuple[int, int]:
     import pygame
 
-    from device.photos import compose_slide
+    from device.ui.photos import compose_slide
 
     data = compose_slide(path, SCREEN)  # draft() decoding, fitted, on its blurred backdrop
     surface = pygame.image.frombytes(data, SCREEN, "RGB")
@@ -64,7 +64,7 @@ def child(which: str, path: str, repeats: int) -> dict[str, Any]:
     import pygame  # noqa: F401  (both paths' imports are done before the "before" reading)
     from PIL import Image  # noqa: F401
 
-    import device.photos  # noqa: F401
+    import device.ui.photos  # noqa: F401
 
     if which != "time":
         prepare = _project if which == "project" else _baseline

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from device import startup
 
-if __name__ == "__main__":  # `python -m device.app`: the same fast start as the console script
+if __name__ == "__main__":  # `python -m device.app`: the same fast start as `python -m device`
     startup.pause()
 
 import argparse
@@ -23,18 +23,17 @@ from core import flow
 from core.clock import REAL
 from core.config import Config, GoogleConfig, StorageConfig, parse_config
 from core.errors import ConfigError, KioskError
-from core.library import Library
 from device import logs
-from device.auth import TokenStore
-from device.loop import Loop, Renderer, ScreenshotPlan
-from device.runner import EventQueue, Runner
+from device.loop import FrameHook, Renderer
+from device.screenshots import JOURNEY_SCREENS, ScreenshotPlan, Screenshots
+from device.signin.token import TokenStore
+from device.wiring import build_kiosk
 
 log = logging.getLogger("picker-kiosk")
 
 DEFAULT_CONFIG = Path("/etc/picker-kiosk/config.toml")
 DEMO_CLIENT_ID = "picker-kiosk-demo.apps.googleusercontent.com"
 DEMO_CLIENT_SECRET = "demo-client-secret"  # the emulator's; not a Google secret
-JOURNEY_SCREENS = frozenset({"connect", "choose", "downloading", "slideshow"})
 # After the loop ends, workers get this long to notice the cancel; a request stalled longer is abandoned.
 WORKER_GRACE = 0.5
 
@@ -80,12 +79,13 @@ def load_config(path: Path) -> Config:
 
 
 @dataclass
-class Display:
+class OpenRenderer:
     """The open screen or terminal, its name for the log, and how to close it."""
 
     renderer: Renderer
     name: str
     close: Any
+    size: tuple[int, int] | None = None  # the pygame screen's pixels; None in a terminal
 
 
 def parse_size(text: str | None) -> tuple[int, int] | None:
@@ -100,7 +100,7 @@ def parse_size(text: str | None) -> tuple[int, int] | None:
     return w, h
 
 
-def open_display(config: Config, *, headless: bool, size: tuple[int, int] | None, screenshots: bool) -> Display:
+def open_renderer(config: Config, *, headless: bool, size: tuple[int, int] | None, screenshots: bool) -> OpenRenderer:
     """The pygame screen when there is a display (or screenshots are wanted), else the terminal."""
     if headless and not screenshots:
         return _terminal()
@@ -117,7 +117,7 @@ def open_display(config: Config, *, headless: bool, size: tuple[int, int] | None
         size = size or (1920, 1080)
     elif driver:
         os.environ["SDL_VIDEODRIVER"] = driver
-    from device.screen import Screen
+    from device.ui.screen import Screen
 
     screen = Screen(size=size, slideshow=config.slideshow)
     try:
@@ -128,14 +128,14 @@ def open_display(config: Config, *, headless: bool, size: tuple[int, int] | None
         log.error("%s — showing the journey in the terminal instead", exc.message)
         return _terminal()
     log.info("display driver: %s", actual)
-    return Display(renderer=screen, name=actual, close=screen.close)
+    return OpenRenderer(renderer=screen, name=actual, close=screen.close, size=screen.size)
 
 
-def _terminal() -> Display:
-    from device.terminal import Terminal  # a screen start does not need it
+def _terminal() -> OpenRenderer:
+    from device.ui.terminal import Terminal  # a screen start does not need it
 
     terminal = Terminal()
-    return Display(renderer=terminal, name="terminal", close=terminal.close)
+    return OpenRenderer(renderer=terminal, name="terminal", close=terminal.close)
 
 
 # ---- running ----------------------------------------------------------------------------------------
@@ -150,39 +150,25 @@ def run_journey(
     screenshots: Path | None = None,
 ) -> int:
     """Sign in if needed, pick, download, show. Returns the exit code."""
-    library = Library(
-        config.storage.state_dir, config.storage.library_dir, download=config.download, screen=size or (1920, 1080)
-    )
-    try:
-        config.storage.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        report = library.open()
-    except OSError as exc:
-        raise ConfigError(f"Cannot use the state folder {config.storage.state_dir}: {exc.strerror}.") from exc
-    log.info("library: %d photos (%s)", library.count(), report)
-    events = EventQueue()
-    runner = Runner(config, library, TokenStore(config.storage.state_dir), events.post)
+    kiosk = build_kiosk(config, screen=size or (1920, 1080))
+    library, runner = kiosk.library, kiosk.runner
+    after_frame: list[FrameHook] = []
     plan = None
     if screenshots is not None:
         screenshots.mkdir(parents=True, exist_ok=True)
         plan = ScreenshotPlan(folder=screenshots, stop_after=JOURNEY_SCREENS if once else frozenset())
-    display: Display | None = None
+    display: OpenRenderer | None = None
     try:
-        token = runner.load_token()
-        left = tuple(flow.LeftOpen(s.id, s.has_pending, s.replace, s.listed) for s in library.open_sessions())
-        boot = flow.Boot(
-            signed_in=token is not None,
-            account=token.account if token else None,
-            photos=library.count(),
-            left_open=left,
-        )
+        boot = kiosk.boot()
         # The first request (a sign-in code, a session) goes out now, while the display starts up.
         machine, effects = flow.step(flow.Machine(once=once and plan is None), boot, REAL.now())
         runner.run(effects)
-        display = open_display(config, headless=headless, size=size, screenshots=screenshots is not None)
-        shown = getattr(display.renderer, "size", None)
-        if size is None and shown is not None:
-            library.screen = shown  # downloads are asked for at the size of the screen that shows them
-        loop = Loop(machine, display.renderer, runner.run, events.get, events.drain, library.photos, screenshots=plan)
+        display = open_renderer(config, headless=headless, size=size, screenshots=screenshots is not None)
+        if size is None and display.size is not None:
+            library.screen = display.size  # downloads are asked for at the size of the screen that shows them
+        if plan is not None:
+            after_frame.append(Screenshots(plan, display.renderer))
+        loop = kiosk.loop(machine, display.renderer, on_first_frame=startup.first_frame, after_frame=after_frame)
         loop.install_signal_handlers()
         result = loop.run()
         photos = library.count()
@@ -217,7 +203,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_signout(args: argparse.Namespace) -> int:
     import requests
 
-    from device.auth import DeviceAuth
+    from device.signin.grant import DeviceAuth
 
     config = load_config(config_path(args.config))
     store = TokenStore(config.storage.state_dir)

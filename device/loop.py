@@ -6,16 +6,14 @@ import logging
 import signal
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from types import FrameType
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from core import flow
 from core.clock import REAL, Clock
 from core.records import Photo
 from core.states import Downloading, Starting, State, UserAction
-from device import notify, startup
+from device import notify
 
 log = logging.getLogger(__name__)
 
@@ -29,29 +27,10 @@ QUIET_START = 0.5
 PROGRESS_FRAME = 0.25
 # After SIGTERM the open session is deleted and the state saved within this time (systemd waits 10 s).
 SHUTDOWN_GRACE = 4.0
-# Buffers at least this big (full-screen frames, decoded photos) get their own mapping, returned when freed.
-MMAP_THRESHOLD = 128 * 1024
-_M_MMAP_THRESHOLD = -3  # glibc's mallopt() parameter number
-
-
-def keep_heap_flat() -> None:
-    """Make glibc give full-screen buffers back to the system when they are freed (a no-op on other libcs).
-
-    By default glibc raises its mmap threshold each time such a buffer is freed, so later 8 MB frames come
-    from the heap, which fragments and never shrinks: a slideshow over a big library grew the process by
-    ~60 MB (bench/memory.py). Setting the threshold once also turns that adjustment off.
-    """
-    import ctypes  # only here: it is not worth its import time before the first screen
-
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (AttributeError, OSError):
-        return
-    mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
 
 
 class Renderer(Protocol):
-    """What the loop needs of a screen: device.screen.Screen and device.terminal.Terminal both fit."""
+    """What the loop needs of a screen: device.ui.screen.Screen and device.ui.terminal.Terminal both fit."""
 
     def handle_events(self) -> list[UserAction]: ...
 
@@ -60,38 +39,16 @@ class Renderer(Protocol):
     def next_wake(self, now: float) -> float: ...
 
 
-class Screenshots(Protocol):
-    def save_screenshot(self, path: Path) -> None: ...
-
-
-@dataclass
-class ScreenshotPlan:
-    """Save one PNG the first time each screen appears; optionally stop once the journey's last one is saved."""
-
-    folder: Path
-    stop_after: frozenset[str] = frozenset()  # the journey's screens; the run ends once the last is saved
-    last: str = "slideshow"
-    settle: float = 1.5  # seconds a photo screen is shown before it is saved (photos decode, fades finish)
-    saved: set[str] = field(default_factory=set)
-    _first_seen: dict[str, float] = field(default_factory=dict)
-
-    def due(self, state: State, now: float) -> str | None:
-        name = state.screen_name
-        if name in self.saved:
-            return None
-        if isinstance(state, Downloading) and state.done == 0:
-            return None  # a progress bar with something on it says more
-        first = self._first_seen.setdefault(name, now)
-        wait = {"slideshow": self.settle, "downloading": 0.3}.get(name, 0.2)
-        return name if now - first >= wait else None
+@runtime_checkable
+class ShowsPhotos(Protocol):
+    """A renderer that shows photos (device.ui.screen.Screen): which one is on screen now."""
 
     @property
-    def complete(self) -> bool:
-        return bool(self.stop_after) and self.last in self.saved
+    def showing(self) -> Photo | None: ...
 
-    @property
-    def missing(self) -> frozenset[str]:
-        return self.stop_after - self.saved
+
+# Called after each frame with the state on screen and the time; True asks the loop to end.
+FrameHook = Callable[[State, float], bool]
 
 
 class Loop:
@@ -107,7 +64,8 @@ class Loop:
         photos: Callable[[], Sequence[Photo]],
         *,
         clock: Clock = REAL,
-        screenshots: ScreenshotPlan | None = None,
+        on_first_frame: Callable[[], None] | None = None,
+        after_frame: Sequence[FrameHook] = (),
     ) -> None:
         self.machine = machine
         self._renderer = renderer
@@ -116,7 +74,9 @@ class Loop:
         self._drain = drain
         self._photos = photos
         self._clock = clock
-        self._screenshots = screenshots
+        self._on_first_frame = on_first_frame
+        self._after_frame = tuple(after_frame)
+        self._shows_photos = renderer if isinstance(renderer, ShowsPhotos) else None
         self._stop_requested = threading.Event()
         self._stop_deadline: float | None = None
         self._last_state: State | None = None
@@ -142,14 +102,13 @@ class Loop:
     def run(self, boot: flow.Boot | None = None) -> flow.Exit:
         """Run until the machine exits; ``boot`` is fed first unless the caller already stepped it."""
         started = self._clock.now()
-        heap_flat = False
+        first_frame = True
         last_shown: State | None = None
         shown_at = started
         if boot is not None:
             self.feed(boot)
         notify.ready()
-        watchdog = notify.watchdog_interval()
-        last_ping = 0.0
+        watchdog = notify.Watchdog(notify.notifier(), now=self._clock.now)
         while self.machine.exit is None:
             now = self._clock.now()
             if self._stop_requested.is_set() and not self.machine.stopping:
@@ -185,25 +144,18 @@ class Loop:
                 self._renderer.show(state, now, self._photos())
                 last_shown, shown_at = state, now
                 self._note_first_draw(state)
-            self._maybe_screenshot(state, now)
-            if self._screenshots is not None and self._screenshots.complete:
-                if self._screenshots.missing:
-                    log.warning(
-                        "these screens went by too fast to be saved: %s", ", ".join(sorted(self._screenshots.missing))
-                    )
-                log.info("the journey's screens are saved in %s", self._screenshots.folder)
-                self.request_stop()
-            if watchdog is not None and now - last_ping >= watchdog / 2:
-                notify.watchdog()
-                last_ping = now
+            for hook in self._after_frame:
+                if hook(state, now):
+                    self.request_stop()
+            watchdog.tick()
             wait = min(self._renderer.next_wake(now), INPUT_POLL)
             if throttled:
                 wait = min(wait, max(0.0, shown_at + PROGRESS_FRAME - now))
-            if not heap_flat:
-                # Once the first screen is up: setting it loads ctypes, which that screen need not wait for.
-                keep_heap_flat()
-                heap_flat = True
-                startup.finished()
+            if first_frame:
+                # Once the first screen is up: what start-up put off (see device.startup) need not delay it.
+                first_frame = False
+                if self._on_first_frame is not None:
+                    self._on_first_frame()
             incoming = self._next_event(wait)
             if incoming is not None:
                 self.feed(incoming)
@@ -217,22 +169,7 @@ class Loop:
         if name not in self._drawn:
             self._drawn.add(name)
             log.info("drawn: %s", name)
-        if "first photo" not in self._drawn and getattr(self._renderer, "showing", None) is not None:
+        photos = self._shows_photos
+        if "first photo" not in self._drawn and photos is not None and photos.showing is not None:
             self._drawn.add("first photo")
             log.info("drawn: first photo")
-
-    def _maybe_screenshot(self, state: State, now: float) -> None:
-        plan = self._screenshots
-        if plan is None or not hasattr(self._renderer, "save_screenshot"):
-            return
-        name = plan.due(state, now)
-        if name is None:
-            return
-        path = plan.folder / f"{name}.png"
-        try:
-            self._renderer.save_screenshot(path)
-        except OSError as exc:
-            log.warning("could not save the screenshot %s: %s", path, exc)
-            return
-        plan.saved.add(name)
-        log.info("saved %s", path)

@@ -22,7 +22,9 @@ from core.picker import PickerClient
 from core.records import new_request_id
 from core.transport import Transport
 from device import logs
-from device.auth import DeviceAuth, DeviceFlow, Granted, StoredToken, TokenStore, authorized_session
+from device.signin.credentials import authorized_session
+from device.signin.grant import DeviceAuth, DeviceFlow, Granted
+from device.signin.token import StoredToken, TokenStore
 
 log = logging.getLogger(__name__)
 

@@ -1,15 +1,19 @@
-"""Start-up without the garbage collector: paused until the first screen is up, then back on for good.
+"""What start-up puts off until the first screen is up: garbage collection, and the heap's tuning.
 
 Importing pygame, requests, google-auth and our modules allocates hundreds of thousands of objects, and the
 collector walks them again and again on the way (about 10 ms of a 170 ms start). Nothing started then is
 garbage, so the pause costs no memory; ``finished`` turns collection back on and freezes what start-up made,
-so later collections do not walk it either.
+so later collections do not walk it either. ``first_frame`` is the loop's ``on_first_frame`` hook.
+This module imports nothing of the program's, so the entry point (device/__main__.py) can pause first.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Sequence
+
+# Buffers at least this big (full-screen frames, decoded photos) get their own mapping, returned when freed.
+MMAP_THRESHOLD = 128 * 1024
+_M_MMAP_THRESHOLD = -3  # glibc's mallopt() parameter number
 
 _paused = False
 
@@ -31,12 +35,24 @@ def finished() -> None:
         gc.enable()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """The `picker-kiosk` console script (``argv`` as device.app.main takes it)."""
-    pause()
-    try:
-        from device.app import main as app_main
+def keep_heap_flat() -> None:
+    """Make glibc give full-screen buffers back to the system when they are freed (a no-op on other libcs).
 
-        return app_main(argv)
-    finally:
-        finished()
+    By default glibc raises its mmap threshold each time such a buffer is freed, so later 8 MB frames come
+    from the heap, which fragments and never shrinks: a slideshow over a big library grew the process by
+    ~60 MB (bench/memory.py). Setting the threshold once also turns that adjustment off.
+    """
+    import ctypes  # only here: it is not worth its import time before the first screen
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (AttributeError, OSError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+
+
+def first_frame() -> None:
+    """The first screen is up: tune the heap (it loads ctypes, which that screen need not wait for), then
+    let the collector run again."""
+    keep_heap_flat()
+    finished()

@@ -13,7 +13,8 @@ from bench.common import write_config as bench_config
 from core.clock import FakeClock
 from core.config import GoogleConfig
 from core.emulator import Emulator, Person
-from device.auth import DeviceAuth, authorized_session
+from device.signin.credentials import authorized_session
+from device.signin.grant import DeviceAuth
 
 ROOT = Path(__file__).resolve().parents[1]
 KIOSK = [sys.executable, "-m", "device.app"]  # the installed `picker-kiosk` command, from this tree

@@ -39,19 +39,10 @@ from core.errors import (
 )
 from core.picker import PickerClient
 from core.transport import Transport
-from device.auth import (
-    PICKER_SCOPE,
-    SCOPES,
-    DeviceAuth,
-    DeviceFlow,
-    Granted,
-    Pending,
-    StoredToken,
-    TokenStore,
-    account_from_id_token,
-    authorized_session,
-    credentials,
-)
+from device.signin.credentials import authorized_session, credentials
+from device.signin.grant import DeviceAuth, DeviceFlow, Granted, Pending
+from device.signin.oauth import PICKER_SCOPE, SCOPES
+from device.signin.token import StoredToken, TokenStore, account_from_id_token
 
 MakeEmu = Callable[..., Emulator]
 CLIENT_ID = "kiosk.apps.googleusercontent.com"

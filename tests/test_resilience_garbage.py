@@ -16,7 +16,9 @@ from core.emulator import Emulator, Fault
 from core.errors import KioskError
 from core.picker import PickerClient
 from core.transport import Transport
-from device.auth import DeviceAuth, StoredToken, authorized_session
+from device.signin.credentials import authorized_session
+from device.signin.grant import DeviceAuth
+from device.signin.token import StoredToken
 from tests.test_picker_client import json_values
 
 STATUSES = st.sampled_from([200, 400, 401, 403, 404, 429, 500, 503])

@@ -21,13 +21,10 @@ from core.clock import FakeClock
 from core.config import Config, DownloadConfig, GoogleConfig, StorageConfig
 from core.emulator import Emulator, Fault, Person
 from core.errors import ApiError, NotReady
-from core.library import Library
 from core.records import Photo
 from core.states import Choose, Connect, Problem, Slideshow, State, UserAction
-from device.auth import TokenStore
-from device.loop import Loop
-from device.runner import EventQueue, Runner
-from device.terminal import Terminal
+from device.ui.terminal import Terminal
+from device.wiring import build_kiosk
 
 CLIENT_ID = "resilience.apps.googleusercontent.com"
 SECRET = "resilience-client-secret"
@@ -69,7 +66,8 @@ class Recorder:
 
 
 class Device:
-    """One picker-kiosk, wired as device.app wires it, on a FakeClock that moves while the loop is idle."""
+    """One picker-kiosk, wired by the factory device.app uses (device.wiring), on a FakeClock that moves while
+    the loop is idle."""
 
     STEP = 0.5  # fake seconds per idle turn of the loop
 
@@ -82,21 +80,13 @@ class Device:
             storage=StorageConfig(state_dir=state, library_dir=state / "library"),
             download=download,
         )
-        self.store = TokenStore(state)
-        self.library = Library(state, state / "library", download=download, screen=(640, 480), clock=clock.clock())
-        self.library.open()
-        self.events = EventQueue()
-        self.runner = Runner(self.config, self.library, self.store, self.events.post, clock=clock.clock())
+        self.kiosk = build_kiosk(self.config, screen=(640, 480), clock=clock.clock())
+        self.store = self.kiosk.store
+        self.library = self.kiosk.library
+        self.events = self.kiosk.events
+        self.runner = self.kiosk.runner
         self.screen = Recorder(clock)
-        self.loop = Loop(
-            flow.Machine(once=once),
-            self.screen,
-            self.runner.run,
-            self._next_event,
-            self.events.drain,
-            self.library.photos,
-            clock=clock.clock(),
-        )
+        self.loop = self.kiosk.loop(flow.Machine(once=once), self.screen, next_event=self._next_event)
         self.result: flow.Exit | None = None
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -110,14 +100,7 @@ class Device:
 
     def _run(self) -> None:
         try:
-            token = self.runner.load_token()
-            left = tuple(flow.LeftOpen(s.id, s.has_pending, s.replace, s.listed) for s in self.library.open_sessions())
-            boot = flow.Boot(
-                signed_in=token is not None,
-                account=token.account if token else None,
-                photos=self.library.count(),
-                left_open=left,
-            )
+            boot = self.kiosk.boot()
             self.result = self.loop.run(boot)
         except BaseException as exc:  # reported by the test
             self.error = exc

@@ -16,8 +16,9 @@ from core.config import Config, DownloadConfig, GoogleConfig, StorageConfig
 from core.emulator import Emulator, Fault
 from core.errors import SignInRequired, TransportError
 from core.library import Library
-from device.auth import DeviceAuth, TokenStore
 from device.runner import EventQueue, Runner
+from device.signin.grant import DeviceAuth
+from device.signin.token import TokenStore
 
 GOOGLE_CLIENT = ("client.apps.googleusercontent.com", "s3cret-client")  # the emulator's default client
 

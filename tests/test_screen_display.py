@@ -11,7 +11,7 @@ import pytest
 
 from core.errors import KioskError
 from device.display import DisplayError, check_driver, choose_driver, open_display
-from device.screen import Screen
+from device.ui.screen import Screen
 
 
 @pytest.fixture

@@ -13,8 +13,9 @@ from PIL import Image
 from core.clock import FakeClock
 from core.records import Photo
 from core.states import Choose, Connect, Problem, SignedOut, Slideshow, State, UserAction
-from device.screen import ESC_HOLD_QUIT, MENU_AWAKE, Screen
-from device.widgets import ACCENT
+from device.ui.input import ESC_HOLD_QUIT, MENU_AWAKE
+from device.ui.screen import Screen
+from device.ui.widgets import ACCENT
 
 A = UserAction
 T0 = 1000.0

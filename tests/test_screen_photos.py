@@ -18,7 +18,7 @@ from core.clock import FakeClock
 from core.config import SlideshowConfig
 from core.records import Photo
 from core.states import Connect, Downloading, Problem, Slideshow, State
-from device.screen import Screen
+from device.ui.screen import Screen
 
 SIZE = (800, 480)
 T0 = 1000.0

@@ -31,8 +31,8 @@ from core.states import (
     Starting,
     State,
 )
-from device.scenes import countdown, countdown_changes_in
-from device.screen import Screen
+from device.ui.screen import Screen
+from device.ui.wording import countdown, countdown_changes_in
 
 SIZES = [(3840, 2160), (1920, 1080), (1280, 720), (800, 480)]
 T0 = 0.0  # deadlines below are relative: shifted() moves them to the clock's now

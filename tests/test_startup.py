@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from device import startup
+from device.__main__ import main as console_script
 
 
 @pytest.fixture(autouse=True)
@@ -32,6 +33,6 @@ def test_finished_without_pause_leaves_an_app_choice_alone() -> None:
 
 
 def test_console_script_returns_with_collection_on_even_on_error(tmp_path: Path) -> None:
-    code = startup.main(["signout", "--config", str(tmp_path / "missing.toml")])
+    code = console_script(["signout", "--config", str(tmp_path / "missing.toml")])
     assert code == 2
     assert gc.isenabled()

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import pygame
 
-from device.qr import QUIET_MODULES
-from device.text import Block, Fonts, Style, fit
+from device.ui.qr import QUIET_MODULES
+from device.ui.text import Block, Fonts, Style, fit
 
 BIG_SCREEN_QR_SHARE = 0.80  # on a TV the QR card takes 80 % of the height: scannable from a sofa, not shouting
 SMALL_SCREEN_UNIT = 5.4  # px per layout unit at least (800×480 would otherwise get 4.8)

@@ -1,181 +1,34 @@
-"""What each state of the journey looks like: one builder per state, producing the still part of a frame."""
+"""What each state of the journey looks like in pygame: one builder per scene, producing the still part of a frame."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
 
 import pygame
 
 from core.flow.wording import display_url
-from core.states import (
-    Choose,
-    Connect,
-    Downloading,
-    Problem,
-    SignedOut,
-    Slideshow,
-    Starting,
-    State,
-    UserAction,
-)
-from device.layout import Item, Layout, Placed, stack
-from device.qr import QrImage, qr_matrix, render_qr
-from device.text import Fonts, Style, fit, render_block
-from device.widgets import (
+from core.states import Choose, Connect, Downloading, Problem, Slideshow, Starting
+from device.ui.frame import Context, Frame, QrPlacement, Slot
+from device.ui.layout import Item, Layout, Placed, stack
+from device.ui.menu import MenuItem
+from device.ui.qr import qr_matrix
+from device.ui.text import Style, fit, render_block
+from device.ui.widgets import (
     ACCENT,
     ALERT,
     MUTED,
     TEXT,
     ButtonRow,
-    MenuItem,
-    TextRects,
-    backdrop,
     draw_buttons,
     draw_column,
+    draw_progress_bar,
     layout_buttons,
     panel,
-    progress_bar,
     qr_card,
 )
 
 NO_BUTTON = -1
-SLIDESHOW_MENU = (
-    MenuItem("Add photos", UserAction.ADD),
-    MenuItem("Replace photos", UserAction.REPLACE),
-    MenuItem("Sign out", UserAction.SIGN_OUT),
-)
-CHOOSE_MENU = (MenuItem("New link", UserAction.RETRY), MenuItem("Cancel", UserAction.CANCEL))
-SIGNED_OUT_MENU = (MenuItem("Connect again", UserAction.RETRY),)
-WRONG_ACCOUNT = {"no-photos-account"}  # problems that another Google account could solve
 THUMBS_MAX = 8
-HOURS_FROM = 90 * 60  # countdowns longer than this show hours
-MINUTES_FROM = 120  # ... longer than this, minutes; below, minutes and seconds
-
-
-def menu_for(state: State) -> tuple[MenuItem, ...]:
-    """The buttons a state offers, in focus order; the first one has the focus when the state appears."""
-    if isinstance(state, Slideshow):
-        return SLIDESHOW_MENU
-    if isinstance(state, Choose):
-        return CHOOSE_MENU
-    if isinstance(state, SignedOut):
-        return SIGNED_OUT_MENU
-    if isinstance(state, Problem):
-        items = [MenuItem("Try again now" if state.retry_at is not None else "Try again", UserAction.RETRY)]
-        if state.what in WRONG_ACCOUNT:
-            items.append(MenuItem("Sign out", UserAction.SIGN_OUT))
-        return tuple(items)
-    return ()
-
-
-def countdown(seconds: float) -> str:
-    """'2 h', then '29 min' while minutes matter, then '1:45', then '12 s': calm from afar, exact near the end."""
-    s = math.ceil(max(0.0, seconds))
-    if s > HOURS_FROM:
-        return f"{math.ceil(s / 3600)} h"
-    if s > MINUTES_FROM:
-        return f"{math.ceil(s / 60)} min"
-    if s >= 60:
-        return f"{s // 60}:{s % 60:02d}"
-    return f"{s} s"
-
-
-def countdown_changes_in(seconds: float) -> float | None:
-    """How long until countdown(seconds) shows something else; None once it shows 0."""
-    if seconds <= 0:
-        return None
-    if seconds > HOURS_FROM:
-        boundary = max(float(HOURS_FROM), 3600.0 * (math.ceil(seconds / 3600) - 1))
-    elif seconds > MINUTES_FROM:
-        boundary = max(float(MINUTES_FROM), 60.0 * (math.ceil(seconds / 60) - 1))
-    else:
-        boundary = math.ceil(seconds) - 1.0
-    return seconds - boundary
-
-
-def caption_for(created: datetime | None) -> str | None:
-    if created is None:
-        return None
-    local = created.astimezone()
-    return f"{local.day} {local:%B %Y}"
-
-
-@dataclass(frozen=True)
-class Slot:
-    """Where a text that changes with time (a countdown) is drawn, and how."""
-
-    rect: pygame.Rect
-    style: Style
-    align: str = "left"
-
-
-@dataclass(frozen=True)
-class QrPlacement:
-    """Where the QR symbol is (quiet zone excluded), and its whole-pixel module size."""
-
-    rect: pygame.Rect
-    module: int
-    modules: int
-    text: str
-
-
-@dataclass
-class Frame:
-    """The still part of a screen: an opaque ``base`` (None over the slideshow), translucent ``overlays``
-    drawn on top, and what a test or a tap needs to know about it."""
-
-    base: pygame.Surface | None = None
-    overlays: list[tuple[pygame.Surface, tuple[int, int]]] = field(default_factory=list)
-    texts: TextRects = field(default_factory=list)
-    slots: dict[str, Slot] = field(default_factory=dict)
-    buttons: list[tuple[pygame.Rect, UserAction]] = field(default_factory=list)
-    qr: QrPlacement | None = None
-
-
-@dataclass
-class Context:
-    """Everything the builders draw with; one per screen size."""
-
-    fonts: Fonts
-    layout: Layout
-    qr_cache: dict[tuple[str, int], QrImage] = field(default_factory=dict)
-    # When set, the next base() is this surface (the screen itself): see base().
-    canvas: pygame.Surface | None = field(default=None, repr=False)
-    _background: pygame.Surface | None = field(default=None, repr=False)
-
-    @property
-    def background(self) -> pygame.Surface:
-        """The plain backdrop, made on first use (the first screen paints its own base instead, see base())."""
-        if self._background is None:
-            self._background = backdrop((self.layout.width, self.layout.height))
-        return self._background
-
-    def base(self) -> pygame.Surface:
-        """An opaque surface showing the backdrop, for a screen to draw its still part on: ``canvas`` once
-        (the caller then owns telling that base from the screen), else a new one."""
-        canvas, self.canvas = self.canvas, None
-        if canvas is not None:
-            size = (self.layout.width, self.layout.height)
-            painted = self._background if self._background is not None else backdrop(size, into=canvas)
-            if painted is not canvas:
-                canvas.blit(painted, (0, 0))
-            return canvas
-        if self._background is None:
-            # One full-screen buffer instead of two (the backdrop and a copy of it): each new one costs
-            # milliseconds of page faults, on the way to the first screen.
-            return backdrop((self.layout.width, self.layout.height))
-        return self._background.copy()
-
-    def qr(self, text: str, module: int) -> QrImage:
-        key = (text, module)
-        if key not in self.qr_cache:
-            if len(self.qr_cache) > 4:
-                self.qr_cache.clear()
-            self.qr_cache[key] = render_qr(text, module)
-        return self.qr_cache[key]
 
 
 # ---------------------------------------------------------------- shared pieces
@@ -266,10 +119,10 @@ def build_starting(ctx: Context, state: Starting) -> Frame:
     return _centered_screen(ctx, [Item(state.message, Style(L.big, color=TEXT, max_lines=3))], (), NO_BUTTON)
 
 
-def build_signed_out(ctx: Context, state: SignedOut, focus: int) -> Frame:
+def build_signed_out(ctx: Context, menu: Sequence[MenuItem], focus: int) -> Frame:
     L = ctx.layout
     line = "Signed out of Google Photos."
-    return _centered_screen(ctx, [Item(line, Style(L.body, color=TEXT, max_lines=3))], menu_for(state), focus)
+    return _centered_screen(ctx, [Item(line, Style(L.body, color=TEXT, max_lines=3))], menu, focus)
 
 
 def build_connect(ctx: Context, state: Connect) -> Frame:
@@ -289,7 +142,7 @@ def build_connect(ctx: Context, state: Connect) -> Frame:
     return _qr_screen(ctx, state.qr_url, items, (), NO_BUTTON)
 
 
-def build_choose(ctx: Context, state: Choose, focus: int) -> Frame:
+def build_choose(ctx: Context, state: Choose, menu: Sequence[MenuItem], focus: int) -> Frame:
     L = ctx.layout
     title = "Scan to choose new photos" if state.replace else "Scan to choose photos"
     account = state.account or "your Google account"
@@ -311,7 +164,7 @@ def build_choose(ctx: Context, state: Choose, focus: int) -> Frame:
         Item("The link expires in 00 min", Style(L.small, max_lines=1), gap=3.5, slot="countdown"),
         Item("If the time runs out, press OK for a new link.", Style(L.small, color=MUTED, max_lines=2), gap=0.8),
     ]
-    return _qr_screen(ctx, state.picker_uri, items, menu_for(state), focus)
+    return _qr_screen(ctx, state.picker_uri, items, menu, focus)
 
 
 def thumb_geometry(layout: Layout) -> tuple[int, int]:
@@ -322,7 +175,9 @@ def thumb_geometry(layout: Layout) -> tuple[int, int]:
     return side, count
 
 
-def build_downloading(ctx: Context, state: Downloading, thumbs: Sequence[pygame.Surface]) -> Frame:
+def build_downloading(
+    ctx: Context, state: Downloading, thumbs: Sequence[pygame.Surface], notes: Sequence[str]
+) -> Frame:
     L = ctx.layout
     base = ctx.base()
     frame = Frame(base=base)
@@ -331,13 +186,6 @@ def build_downloading(ctx: Context, state: Downloading, thumbs: Sequence[pygame.
     count_text = f"{state.done} of {state.total}" if state.total else "Looking at what you picked…"
     count = fit(ctx.fonts, count_text, Style(L.big, bold=True, color=ACCENT, max_lines=2), width)
     failed = None
-    notes = []
-    if state.failed:
-        noun = "photo" if state.failed == 1 else "photos"
-        notes.append(f"{state.failed} {noun} could not be downloaded and will be skipped.")
-    if state.skipped:
-        noun = "video" if state.skipped == 1 else "videos"
-        notes.append(f"{state.skipped} {noun} skipped: only photos are shown.")
     if notes:
         failed = fit(ctx.fonts, " ".join(notes), Style(L.small, color=MUTED, max_lines=2), width)
     bar = pygame.Rect(0, 0, min(width, L.px(105)), L.px(1.7, 8))
@@ -353,7 +201,7 @@ def build_downloading(ctx: Context, state: Downloading, thumbs: Sequence[pygame.
     frame.texts += render_block(ctx.fonts, count, base, L.margin, y, width, "center")
     y += count.height + gaps[1]
     bar.centerx, bar.top = L.width // 2, y
-    progress_bar(base, bar, state.done / state.total if state.total else 0.0)
+    draw_progress_bar(base, bar, state.done / state.total if state.total else 0.0)
     y += bar.h + gaps[2]
     if failed:
         frame.texts += render_block(ctx.fonts, failed, base, L.margin, y, width, "center")
@@ -377,6 +225,7 @@ def build_downloading(ctx: Context, state: Downloading, thumbs: Sequence[pygame.
 def build_slideshow(
     ctx: Context,
     state: Slideshow,
+    menu: Sequence[MenuItem],
     *,
     caption: str | None,
     menu_visible: bool,
@@ -393,10 +242,10 @@ def build_slideshow(
     if state.notice:
         _banner(ctx, frame, state.notice, top=L.margin // 2, pad=pad)
     if menu_visible:
-        row = layout_buttons(ctx.fonts, L, SLIDESHOW_MENU, L.width - 2 * L.margin - 2 * pad, L.small)
+        row = layout_buttons(ctx.fonts, L, menu, L.width - 2 * L.margin - 2 * pad, L.small)
         surface = panel((row.bounds.w + 2 * pad, row.bounds.h + 2 * pad), row.bounds.h // 2 + pad)
         at = ((L.width - surface.get_width()) // 2, L.height - L.margin // 2 - surface.get_height())
-        texts, targets = draw_buttons(ctx.fonts, surface, SLIDESHOW_MENU, row, (pad, pad), focus, at)
+        texts, targets = draw_buttons(ctx.fonts, surface, menu, row, (pad, pad), focus, at)
         frame.overlays.append((surface, at))
         frame.texts += texts
         frame.buttons += targets
@@ -413,9 +262,8 @@ def build_slideshow(
     return frame
 
 
-def build_problem(ctx: Context, state: Problem, focus: int, *, over_photos: bool) -> Frame:
+def build_problem(ctx: Context, state: Problem, menu: Sequence[MenuItem], focus: int, *, over_photos: bool) -> Frame:
     L = ctx.layout
-    menu = menu_for(state)
     if not over_photos:
         items = [
             Item(state.title, Style(L.title, bold=True, max_lines=2)),

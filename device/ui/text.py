@@ -10,7 +10,7 @@ import pygame
 
 log = logging.getLogger(__name__)
 
-ASSETS_DIR = Path(__file__).resolve().parents[1] / "assets"
+ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
 REGULAR = "DejaVuSans.ttf"
 BOLD = "DejaVuSans-Bold.ttf"
 SHRINK = 0.93  # each step down is 7 % smaller: fine enough to use the width, few enough steps to be fast

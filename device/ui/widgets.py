@@ -1,4 +1,4 @@
-"""The few things every screen is drawn from: theme colours, backdrop, panels, buttons, bar, QR card."""
+"""The few things every screen is drawn from: theme colours, backdrop, panels, buttons, bar, QR code and card."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import pygame
 
 from core.states import UserAction
-from device.layout import Layout, Placed
-from device.qr import QrImage
-from device.text import Fonts, render_block
+from device.ui.layout import Layout, Placed
+from device.ui.menu import MenuItem
+from device.ui.qr import QUIET_MODULES, qr_matrix
+from device.ui.text import Fonts, render_block
 
 Color = tuple[int, int, int]
 
@@ -22,16 +23,10 @@ ACCENT: Color = (246, 196, 110)  # warm amber: the code to type, the link, the f
 ALERT: Color = (240, 128, 112)  # soft coral: marks a problem without shouting
 ON_ACCENT: Color = (24, 22, 18)
 CARD: Color = (255, 255, 255)
+QR_DARK: Color = (0, 0, 0)
+QR_LIGHT: Color = (255, 255, 255)
 
 TextRects = list[tuple[str, pygame.Rect]]
-
-
-@dataclass(frozen=True)
-class MenuItem:
-    """One button of a screen's menu or hint bar."""
-
-    label: str
-    action: UserAction
 
 
 def backdrop(size: tuple[int, int], into: pygame.Surface | None = None) -> pygame.Surface:
@@ -69,6 +64,45 @@ def draw_column(fonts: Fonts, placed: Placed, surface: pygame.Surface, offset: t
     return drawn
 
 
+@dataclass(frozen=True)
+class QrImage:
+    """A drawn QR code: ``surface`` includes the quiet zone; ``module`` is the whole-pixel module size."""
+
+    surface: pygame.Surface
+    module: int
+    modules: int  # modules across the symbol, quiet zone excluded
+
+    @property
+    def symbol_px(self) -> int:
+        return self.module * self.modules
+
+    @property
+    def total_px(self) -> int:
+        return self.surface.get_width()
+
+
+def render_qr(text: str, module: int) -> QrImage:
+    """Draw ``text`` as a QR code with square ``module``-pixel modules, each a filled rect: no scaling."""
+    matrix = qr_matrix(text)
+    n = len(matrix)
+    side = (n + 2 * QUIET_MODULES) * module
+    surface = pygame.Surface((side, side))
+    surface.fill(QR_LIGHT)
+    origin = QUIET_MODULES * module
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < n:
+            if not row[x]:
+                x += 1
+                continue
+            # Runs of dark modules as one rect: fewer fill calls, same pixels.
+            start = x
+            while x < n and row[x]:
+                x += 1
+            surface.fill(QR_DARK, (origin + start * module, origin + y * module, (x - start) * module, module))
+    return QrImage(surface=surface, module=module, modules=n)
+
+
 def qr_card(surface: pygame.Surface, qr: QrImage, card: pygame.Rect, radius: int) -> pygame.Rect:
     """The QR on a white rounded card; the rounding stays outside the 4-module quiet zone. Returns the
     symbol's rect (quiet zone excluded)."""
@@ -79,7 +113,7 @@ def qr_card(surface: pygame.Surface, qr: QrImage, card: pygame.Rect, radius: int
     return pygame.Rect(top_left[0] + quiet, top_left[1] + quiet, qr.symbol_px, qr.symbol_px)
 
 
-def progress_bar(surface: pygame.Surface, rect: pygame.Rect, fraction: float) -> None:
+def draw_progress_bar(surface: pygame.Surface, rect: pygame.Rect, fraction: float) -> None:
     radius = rect.h // 2
     pygame.draw.rect(surface, (58, 66, 80), rect, border_radius=radius)
     filled = rect.copy()

@@ -1,78 +1,37 @@
-"""The pygame renderer: draws each state of the journey, redraws only when something changed, and turns
-keys, clicks and taps into UserActions."""
+"""The pygame renderer: draws each state of the journey through its scene, redraws only when something
+changed, and hands keys, clicks and taps to ui.input."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import os
 import random
 import time
 from collections.abc import Callable, Hashable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pygame
 
 from core.config import SlideshowConfig
 from core.records import Photo
-from core.states import (
-    Choose,
-    Connect,
-    Downloading,
-    Problem,
-    SignedOut,
-    Slideshow,
-    State,
-    UserAction,
-)
+from core.states import State, UserAction
 from device.display import open_display
-from device.layout import Layout
-from device.photos import Player, Thumbs, Worker
-from device.scenes import (
-    Context,
-    Frame,
-    QrPlacement,
-    build_choose,
-    build_connect,
-    build_downloading,
-    build_problem,
-    build_signed_out,
-    build_slideshow,
-    build_starting,
-    caption_for,
-    countdown,
-    countdown_changes_in,
-    menu_for,
-    thumb_geometry,
-)
-from device.text import Fonts, fit, render_block
-from device.widgets import MenuItem
+from device.ui.builders import thumb_geometry
+from device.ui.frame import Context, Frame, QrPlacement
+from device.ui.input import Controls
+from device.ui.layout import Layout
+from device.ui.photos import Player, Thumbs, Worker
+from device.ui.scenes import View, scene_for
+from device.ui.text import Fonts, fit, render_block
+from device.ui.wording import caption_for, countdown_changes_in
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SLIDESHOW = SlideshowConfig()
-MENU_AWAKE = 10.0  # the slideshow's hint bar shows this long after the show starts or a key is pressed
-ESC_HOLD_QUIT = 3.0  # holding Esc (Back) this long leaves the program
 LONGEST_SLEEP = 30.0  # nothing on screen changes by itself: the loop still wakes now and then
 TICK_MARGIN = 0.02  # wake just after a countdown changes, never just before it
-
-# SDLK_SELECT (what some remotes send for OK through HDMI-CEC) has no pygame name.
-K_SELECT = getattr(pygame, "K_SELECT", (1 << 30) | 119)
-ACTIVATE_KEYS = {pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE, K_SELECT}
-BACK_KEYS = {pygame.K_ESCAPE, pygame.K_AC_BACK, pygame.K_BACKSPACE}
-PREVIOUS_KEYS = {pygame.K_LEFT, pygame.K_UP}
-NEXT_KEYS = {pygame.K_RIGHT, pygame.K_DOWN}
-SHORTCUTS = {pygame.K_r: UserAction.RETRY, pygame.K_a: UserAction.ADD, pygame.K_s: UserAction.SIGN_OUT}
-REDRAW_EVENTS = {
-    getattr(pygame, name)
-    for name in ("VIDEOEXPOSE", "WINDOWEXPOSED", "WINDOWSHOWN", "WINDOWRESTORED", "WINDOWSIZECHANGED")
-    if hasattr(pygame, name)
-}
-
-
-def _over_photos(state: State) -> bool:
-    return isinstance(state, Slideshow) or (isinstance(state, Problem) and state.photos_available)
 
 
 class Screen:
@@ -105,11 +64,7 @@ class Screen:
         self._wake_event = 0
         self._closing = False
         self._state: State | None = None
-        self._menu: tuple[MenuItem, ...] = ()
-        self._focus = 0
-        self._awake_until = -math.inf
-        self._esc_down_at: float | None = None
-        self._esc_quit_sent = False
+        self._controls = Controls()
         self._frame: Frame | None = None
         self._frame_key: Hashable = None
         self._slot_values: dict[str, str] = {}
@@ -192,73 +147,19 @@ class Screen:
 
     @property
     def menu_visible(self) -> bool:
-        return bool(self._menu) and (not isinstance(self._state, Slideshow) or self._now() < self._awake_until)
+        return self._controls.menu_visible(self._now())
 
     # ------------------------------------------------------------ input
 
     def handle_events(self) -> list[UserAction]:
         """Take every pending SDL event (never waits) and return what the person asked for."""
         self._require()
-        now = self._now()
-        actions: list[UserAction] = []
-        for event in pygame.event.get():
-            kind = event.type
-            if kind == pygame.QUIT:
-                actions.append(UserAction.QUIT)
-            elif kind == pygame.KEYDOWN:
-                self._key(event.key, now, actions)
-            elif kind == pygame.KEYUP and event.key == pygame.K_ESCAPE:
-                self._esc_down_at = None
-            elif kind == pygame.MOUSEBUTTONUP and event.button == 1:
-                self._tap(event.pos, now, actions)
-            elif kind in REDRAW_EVENTS:
-                self._dirty = True
-        if self._esc_down_at is not None and not self._esc_quit_sent and now - self._esc_down_at >= ESC_HOLD_QUIT:
-            self._esc_quit_sent = True
-            actions.append(UserAction.QUIT)
-        return actions
-
-    def _key(self, key: int, now: float, actions: list[UserAction]) -> None:
-        hidden = isinstance(self._state, Slideshow) and now >= self._awake_until
-        if isinstance(self._state, Slideshow):
-            self._wake_menu(now)
-        if key in ACTIVATE_KEYS:
-            if self._menu:
-                actions.append(self._menu[min(self._focus, len(self._menu) - 1)].action)
-        elif key in PREVIOUS_KEYS or key in NEXT_KEYS:
-            # On a sleeping hint bar the first arrow only shows where the focus is.
-            if self._menu and not hidden:
-                step = -1 if key in PREVIOUS_KEYS else 1
-                focus = max(0, min(len(self._menu) - 1, self._focus + step))
-                if focus != self._focus:
-                    self._focus = focus
-                    self._dirty = True
-        elif key in BACK_KEYS:
-            actions.append(UserAction.CANCEL)
-            if key == pygame.K_ESCAPE and self._esc_down_at is None:
-                self._esc_down_at = now
-                self._esc_quit_sent = False
-        elif key in SHORTCUTS:
-            actions.append(SHORTCUTS[key])
-
-    def _tap(self, pos: tuple[int, int], now: float, actions: list[UserAction]) -> None:
-        if self._frame is not None:
-            for i, (rect, action) in enumerate(self._frame.buttons):
-                if rect.collidepoint(pos):
-                    if self._focus != i:
-                        self._focus = i
-                        self._dirty = True
-                    actions.append(action)
-                    return
-        if isinstance(self._state, Slideshow) and self._menu:
-            # The design's one button: a tap anywhere on the photos adds more (the hint bar says so).
-            self._wake_menu(now)
-            actions.append(self._menu[self._focus].action)
-
-    def _wake_menu(self, now: float) -> None:
-        if now >= self._awake_until:
+        buttons = self._frame.buttons if self._frame is not None else []
+        actions = self._controls.handle(pygame.event.get(), self._now(), buttons)
+        if self._controls.redraw:
+            self._controls.redraw = False
             self._dirty = True
-        self._awake_until = now + MENU_AWAKE
+        return actions
 
     def _post_wake(self) -> None:
         # Runs in the decode thread: a queued event ends the main loop's wait for events early.
@@ -274,27 +175,30 @@ class Screen:
         surface = self._require()
         ctx, player, thumbs = self._parts()
         self._enter(state, now)
-        over_photos = _over_photos(state)
+        scene = scene_for(state)
+        over_photos = scene.over_photos(state)
         picture_changed = False
         if over_photos:
             picture_changed = player.update(now, photos)
         else:
             player.suspend()
         side, per_row = thumb_geometry(ctx.layout)
-        if isinstance(state, Downloading):
+        if scene.thumbnails:
             thumbs.update(photos, per_row, side)
         elif thumbs.active:
             thumbs.clear()
-        menu_visible = isinstance(state, Slideshow) and now < self._awake_until
-        if isinstance(state, Slideshow) and not menu_visible:
-            self._focus = 0  # a sleeping bar wakes on "Add photos": the design's one-button use
-        key = self._key_for(state, menu_visible, over_photos, thumbs.version)
+        controls = self._controls
+        menu_visible = controls.bar_awake(now)
+        if controls.sleeps and not menu_visible:
+            controls.focus = 0  # a sleeping bar wakes on "Add photos": the design's one-button use
+        view = self._view(state, menu_visible, over_photos, thumbs.version)
+        key = scene.key(state, view)
         rebuilt = key != self._frame_key or self._frame is None
         if rebuilt:
             # A new still part is drawn straight onto the screen: no full-screen buffer and copy on the way.
             ctx.canvas = surface if self._draw_direct else None
             try:
-                self._frame = self._build(state, menu_visible, over_photos, photos)
+                self._frame = self._build(state, view, photos)
             finally:
                 ctx.canvas = None
             self._frame_key = key
@@ -304,7 +208,7 @@ class Screen:
         assert self._frame is not None
         if not rebuilt and self._frame.base is surface:
             # That still part is under the last frame's changing texts now: build it again, on its own buffer.
-            self._frame = self._build(state, menu_visible, over_photos, photos)
+            self._frame = self._build(state, view, photos)
         self._draw(surface, ctx, over_photos, slots)
         pygame.display.flip()
         self._slot_values = slots
@@ -316,22 +220,25 @@ class Screen:
         if self._surface is None or self._state is None or self._dirty:
             return 0.0
         state = self._state
+        scene = scene_for(state)
         waits = [LONGEST_SLEEP]
-        deadline = self._deadline(state)
+        deadline = scene.deadline(state)
         if deadline is not None:
             change = countdown_changes_in(deadline - now)
             if change is not None:
                 waits.append(change + TICK_MARGIN)
-        if _over_photos(state) and self._player is not None:
+        if scene.over_photos(state) and self._player is not None:
             waits.append(self._player.next_wake(now))
-        if isinstance(state, Slideshow) and now < self._awake_until:
-            waits.append(self._awake_until - now + TICK_MARGIN)
-        if isinstance(state, Downloading) and self._thumbs is not None:
+        bar = self._controls.bar_sleeps_in(now)
+        if bar is not None:
+            waits.append(bar + TICK_MARGIN)
+        if scene.thumbnails and self._thumbs is not None:
             thumb_wake = self._thumbs.next_wake(now)
             if thumb_wake is not None:
                 waits.append(thumb_wake)
-        if self._esc_down_at is not None and not self._esc_quit_sent:
-            waits.append(max(0.05, self._esc_down_at + ESC_HOLD_QUIT - now))
+        esc = self._controls.esc_quits_in(now)
+        if esc is not None:
+            waits.append(esc)
         return max(0.0, min(waits))
 
     def save_screenshot(self, path: Path) -> None:
@@ -362,13 +269,12 @@ class Screen:
     def _enter(self, state: State, now: float) -> None:
         previous = self._state
         self._state = state
-        if previous is not None and type(previous) is type(state) and menu_for(previous) == menu_for(state):
+        scene = scene_for(state)
+        menu = scene.menu(state)
+        if previous is not None and type(previous) is type(state) and scene.menu(previous) == menu:
             return
-        self._menu = menu_for(state)
-        self._focus = 0
-        self._esc_down_at = None
-        if isinstance(state, Slideshow) and not isinstance(previous, Slideshow):
-            self._awake_until = now + MENU_AWAKE
+        was_sleeping = previous is not None and scene_for(previous).menu_sleeps
+        self._controls.enter(menu, sleeps=scene.menu_sleeps, was_sleeping=was_sleeping, now=now)
 
     def _placeholder(self, photos: Sequence[Photo]) -> str | None:
         player = self._parts()[1]
@@ -378,80 +284,29 @@ class Screen:
             return "No photos here yet. Press OK to choose some."
         return "Getting the photos ready…"
 
-    def _key_for(self, state: State, menu_visible: bool, over_photos: bool, thumbs_version: int) -> Hashable:
+    def _view(self, state: State, menu_visible: bool, over_photos: bool, thumbs_version: int) -> View:
         player = self._parts()[1]
-        waiting = player.current is None if over_photos else False
-        empty = not player.has_photos if over_photos else False
-        if isinstance(state, Connect):
-            return ("connect", state.verification_url, state.qr_url, state.user_code)
-        if isinstance(state, Choose):
-            return ("choose", state.picker_uri, state.account, state.replace, self._focus)
-        if isinstance(state, Downloading):
-            return ("downloading", state.done, state.total, state.failed, thumbs_version)
-        if isinstance(state, Slideshow):
-            caption = caption_for(player.current.created) if player.current and self._config.captions else None
-            return ("slideshow", state.notice, menu_visible, self._focus, caption, waiting, empty)
-        if isinstance(state, Problem):
-            return (
-                "problem",
-                state.what,
-                state.title,
-                state.detail,
-                state.next_step,
-                state.retry_at is None,
-                state.photos_available,
-                self._focus,
-                waiting,
-            )
-        if isinstance(state, SignedOut):
-            return ("signed-out", self._focus)
-        return ("starting", state.message)
+        current = player.current
+        return View(
+            focus=self._controls.focus,
+            menu_visible=menu_visible,
+            caption=caption_for(current.created) if over_photos and current and self._config.captions else None,
+            waiting=current is None if over_photos else False,
+            empty=not player.has_photos if over_photos else False,
+            thumbs_version=thumbs_version,
+        )
 
-    def _build(self, state: State, menu_visible: bool, over_photos: bool, photos: Sequence[Photo]) -> Frame:
-        ctx, player, thumbs = self._parts()
-        if isinstance(state, Connect):
-            return build_connect(ctx, state)
-        if isinstance(state, Choose):
-            return build_choose(ctx, state, self._focus)
-        if isinstance(state, Downloading):
-            return build_downloading(ctx, state, thumbs.shown())
-        if isinstance(state, Slideshow):
-            current = player.current
-            caption = caption_for(current.created) if current is not None and self._config.captions else None
-            return build_slideshow(
-                ctx,
-                state,
-                caption=caption,
-                menu_visible=menu_visible,
-                focus=self._focus,
-                placeholder=self._placeholder(photos),
-            )
-        if isinstance(state, Problem):
-            return build_problem(ctx, state, self._focus, over_photos=over_photos)
-        if isinstance(state, SignedOut):
-            return build_signed_out(ctx, state, self._focus)
-        return build_starting(ctx, state)
-
-    @staticmethod
-    def _deadline(state: State) -> float | None:
-        if isinstance(state, Connect | Choose):
-            return state.expires_at
-        if isinstance(state, Problem):
-            return state.retry_at
-        return None
+    def _build(self, state: State, view: View, photos: Sequence[Photo]) -> Frame:
+        ctx, _player, thumbs = self._parts()
+        scene = scene_for(state)
+        if scene.over_photos(state):
+            view = replace(view, placeholder=self._placeholder(photos))
+        return scene.build(ctx, state, view, thumbs.shown() if scene.thumbnails else ())
 
     def _slot_texts(self, state: State, now: float) -> dict[str, str]:
-        deadline = self._deadline(state)
-        if deadline is None:
-            return {}
-        left = deadline - now
-        if isinstance(state, Connect):
-            text = f"This code expires in {countdown(left)}" if left > 0 else "This code has expired."
-            return {"countdown": text}
-        if isinstance(state, Choose):
-            text = f"The link expires in {countdown(left)}" if left > 0 else "The link has expired."
-            return {"countdown": text}
-        return {"retry": f"Trying again in {countdown(left)}" if left > 0 else "Trying again now…"}
+        scene = scene_for(state)
+        deadline = scene.deadline(state)
+        return {} if deadline is None else scene.slot_texts(state, deadline - now)
 
     def _draw(self, surface: pygame.Surface, ctx: Context, over_photos: bool, slots: dict[str, str]) -> None:
         frame = self._frame

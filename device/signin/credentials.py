@@ -1,0 +1,132 @@
+"""google-auth credentials on a StoredToken: shared by the download threads, refreshed once, saved."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from google.auth.exceptions import GoogleAuthError, RefreshError
+
+from core.config import GoogleConfig
+from device.signin.token import StoredToken, TokenStore, account_from_id_token
+
+if TYPE_CHECKING:
+    from google.auth.transport.requests import AuthorizedSession
+    from google.oauth2.credentials import Credentials
+
+log = logging.getLogger(__name__)
+
+
+def _naive_utc(when: datetime | None) -> datetime | None:
+    if when is None:
+        return None
+    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+
+
+def _aware_utc(when: datetime | None) -> datetime | None:
+    if when is None:
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+@functools.cache
+def _shared_credentials() -> Callable[..., Credentials]:
+    """The SharedCredentials class, made on first use.
+
+    google-auth's credentials module pulls in cryptography, a noticeable part of a Pi's start-up, and the
+    sign-in screen needs none of it: importing it lazily keeps the first QR code quick.
+    """
+    from google.oauth2.credentials import Credentials
+
+    class SharedCredentials(Credentials):
+        """Credentials that several download threads share: one refresh at a time, the result saved.
+
+        google-auth has no lock around refresh; without one, N threads with an expired token make N refresh calls.
+        Garbled token-endpoint answers, which google-auth lets escape as TypeError/KeyError, become RefreshError.
+        """
+
+        def __init__(self, *args: Any, on_refresh: Callable[[Credentials], None] | None = None, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
+            self._refresh_lock = threading.RLock()
+            self._on_refresh = on_refresh
+
+        def _blocking_refresh(self, request: Any) -> None:
+            with self._refresh_lock:
+                if not self.valid:
+                    self.refresh(request)
+
+        def refresh(self, request: Any) -> None:
+            seen = self.token
+            with self._refresh_lock:
+                if self.token != seen and self.valid:
+                    return  # another thread refreshed while this one waited for the lock
+                try:
+                    super().refresh(request)  # type: ignore[no-untyped-call]
+                except GoogleAuthError:
+                    raise
+                except (TypeError, KeyError, ValueError, AttributeError, OverflowError) as exc:
+                    raise RefreshError("garbled token answer", retryable=True) from exc  # type: ignore[no-untyped-call]
+                log.debug("access token refreshed")
+                if self._on_refresh is not None:
+                    self._on_refresh(self)
+
+    return SharedCredentials
+
+
+def credentials(
+    token: StoredToken,
+    google: GoogleConfig,
+    *,
+    on_refresh: Callable[[Credentials], None] | None = None,
+) -> Credentials:
+    """google-auth Credentials for ``token``, refreshing at ``{auth_url}/token``.
+
+    Built directly: ``from_authorized_user_info`` would reset token_uri to Google's and bypass the emulator.
+    """
+    return _shared_credentials()(
+        token.access_token,
+        refresh_token=token.refresh_token,
+        token_uri=f"{google.auth_url}/token",
+        client_id=google.client_id,
+        client_secret=google.client_secret,
+        scopes=list(token.scopes),
+        expiry=_naive_utc(token.expiry),
+        on_refresh=on_refresh,
+    )
+
+
+def token_from_credentials(creds: Credentials, previous: StoredToken) -> StoredToken:
+    """The StoredToken after a refresh: new access token and expiry, the rest kept unless Google sent new."""
+    access = creds.token
+    if not isinstance(access, str):
+        raise RefreshError("no access token after refresh", retryable=True)  # type: ignore[no-untyped-call]
+    return StoredToken(
+        access_token=access,
+        refresh_token=creds.refresh_token or previous.refresh_token,
+        expiry=_aware_utc(creds.expiry),
+        scopes=previous.scopes,
+        account=account_from_id_token(creds.id_token) or previous.account,
+    )
+
+
+def authorized_session(token: StoredToken, google: GoogleConfig, store: TokenStore | None) -> AuthorizedSession:
+    """A requests Session that adds the Bearer and refreshes it (once, whatever the thread count), saving it."""
+    current = [token]
+
+    def saved(creds: Credentials) -> None:
+        current[0] = token_from_credentials(creds, current[0])
+        if store is None:
+            return
+        try:
+            store.save(current[0])
+        except OSError as exc:
+            # The new access token still works for this run; the next start refreshes again.
+            log.warning("could not save the refreshed sign-in (%s)", type(exc).__name__)
+
+    from google.auth.transport.requests import AuthorizedSession
+
+    return AuthorizedSession(credentials(token, google, on_refresh=saved))  # type: ignore[no-untyped-call]

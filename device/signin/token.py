@@ -1,0 +1,137 @@
+"""The sign-in the device keeps: ``StoredToken`` and its file, 0600 from the start and replaced atomically."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StoredToken:
+    """What the device keeps of a sign-in. ``expiry`` is aware UTC; ``account`` the email, when known."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    expiry: datetime | None
+    scopes: tuple[str, ...]
+    account: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "version": 1,
+                "access_token": self.access_token,
+                "refresh_token": self.refresh_token,
+                "expiry": self.expiry.isoformat() if self.expiry else None,
+                "scopes": list(self.scopes),
+                "account": self.account,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> StoredToken:
+        """Parse what ``to_json`` wrote; ValueError if it is not that."""
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        access, refresh = data.get("access_token"), data.get("refresh_token")
+        scopes, account, raw_expiry = data.get("scopes", []), data.get("account"), data.get("expiry")
+        if not isinstance(access, str) or not isinstance(refresh, str) or not refresh:
+            raise ValueError("tokens missing")
+        if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+            raise ValueError("scopes")
+        if account is not None and not isinstance(account, str):
+            raise ValueError("account")
+        expiry = None
+        if raw_expiry is not None:
+            if not isinstance(raw_expiry, str):
+                raise ValueError("expiry")
+            expiry = datetime.fromisoformat(raw_expiry)
+            expiry = expiry.replace(tzinfo=UTC) if expiry.tzinfo is None else expiry.astimezone(UTC)
+        return cls(access, refresh, expiry, tuple(scopes), account)
+
+
+def account_from_id_token(id_token: object) -> str | None:
+    """The email in an OpenID id_token, or None if there is none or it is garbled.
+
+    The signature is not verified: the token came straight from Google's token endpoint over TLS (RFC 8628's
+    direct back channel), and the email is only shown on screen, never used to decide anything.
+    """
+    if not isinstance(id_token, str) or id_token.count(".") != 2:
+        return None
+    payload = id_token.split(".")[1]
+    try:
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (ValueError, binascii.Error, RecursionError):
+        return None
+    email = data.get("email") if isinstance(data, dict) else None
+    if not isinstance(email, str) or not 0 < len(email) <= 320 or not email.isprintable():
+        return None
+    return email
+
+
+class TokenStore:
+    """``state_dir/token.json``: mode 0600 from the moment it exists, replaced atomically."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.state_dir = Path(state_dir)
+        self.path = self.state_dir / "token.json"
+
+    def load(self) -> StoredToken | None:
+        """The stored token; None if there is none or the file is unreadable (then a warning is logged)."""
+        try:
+            text = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            log.warning("cannot read the stored sign-in (%s); signing in again", type(exc).__name__)
+            return None
+        try:
+            return StoredToken.from_json(text)
+        except (ValueError, RecursionError):
+            log.warning("the stored sign-in file is damaged; signing in again")
+            return None
+
+    def save(self, token: StoredToken) -> None:
+        """Write the token: temp file (0600) in the same folder, fsync, rename over, fsync the folder."""
+        self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # mkstemp creates the file 0600 and exclusively, so it is never readable by others, not even briefly.
+        fd, tmp = tempfile.mkstemp(prefix=".token.", suffix=".tmp", dir=self.state_dir)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                os.fchmod(f.fileno(), 0o600)
+                f.write(token.to_json().encode())
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        _fsync_dir(self.state_dir)
+
+    def clear(self) -> None:
+        """Forget the token."""
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            return
+        _fsync_dir(self.state_dir)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,140 @@
+"""Input for the pygame screen: keys, clicks and taps become UserActions; the focus and the hint bar's wake."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import pygame
+
+from core.states import UserAction
+from device.ui.menu import MenuItem
+
+MENU_AWAKE = 10.0  # the slideshow's hint bar shows this long after the show starts or a key is pressed
+ESC_HOLD_QUIT = 3.0  # holding Esc (Back) this long leaves the program
+
+# SDLK_SELECT (what some remotes send for OK through HDMI-CEC) has no pygame name.
+K_SELECT = getattr(pygame, "K_SELECT", (1 << 30) | 119)
+ACTIVATE_KEYS = {pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE, K_SELECT}
+BACK_KEYS = {pygame.K_ESCAPE, pygame.K_AC_BACK, pygame.K_BACKSPACE}
+PREVIOUS_KEYS = {pygame.K_LEFT, pygame.K_UP}
+NEXT_KEYS = {pygame.K_RIGHT, pygame.K_DOWN}
+SHORTCUTS = {pygame.K_r: UserAction.RETRY, pygame.K_a: UserAction.ADD, pygame.K_s: UserAction.SIGN_OUT}
+REDRAW_EVENTS = {
+    getattr(pygame, name)
+    for name in ("VIDEOEXPOSE", "WINDOWEXPOSED", "WINDOWSHOWN", "WINDOWRESTORED", "WINDOWSIZECHANGED")
+    if hasattr(pygame, name)
+}
+
+
+class Controls:
+    """The menu of the screen on show, which button has the focus, and whether a sleeping hint bar is awake.
+
+    ``sleeps`` (the scene's ``menu_sleeps``) says the menu is a hint bar that hides until a key is pressed.
+    ``redraw`` is set when what the person did changes what is on screen; the screen clears it once drawn.
+    """
+
+    def __init__(self) -> None:
+        self.menu: tuple[MenuItem, ...] = ()
+        self.focus = 0
+        self.sleeps = False
+        self.awake_until = -math.inf
+        self.redraw = False
+        self._esc_down_at: float | None = None
+        self._esc_quit_sent = False
+
+    def enter(self, menu: tuple[MenuItem, ...], *, sleeps: bool, was_sleeping: bool, now: float) -> None:
+        """A new screen (or the same screen with other buttons): focus on the first button."""
+        self.menu = menu
+        self.sleeps = sleeps
+        self.focus = 0
+        self._esc_down_at = None
+        if sleeps and not was_sleeping:
+            self.awake_until = now + MENU_AWAKE
+
+    def menu_visible(self, now: float) -> bool:
+        """The buttons are on screen: always, unless they are a hint bar that is asleep."""
+        return bool(self.menu) and (not self.sleeps or now < self.awake_until)
+
+    def bar_awake(self, now: float) -> bool:
+        """The hint bar is up (False when the menu is not a hint bar)."""
+        return self.sleeps and now < self.awake_until
+
+    def handle(
+        self, events: Iterable[pygame.event.Event], now: float, buttons: Sequence[tuple[pygame.Rect, UserAction]]
+    ) -> list[UserAction]:
+        """What the person asked for with ``events``; ``buttons`` are the tap targets on screen now."""
+        actions: list[UserAction] = []
+        for event in events:
+            kind = event.type
+            if kind == pygame.QUIT:
+                actions.append(UserAction.QUIT)
+            elif kind == pygame.KEYDOWN:
+                self._key(event.key, now, actions)
+            elif kind == pygame.KEYUP and event.key == pygame.K_ESCAPE:
+                self._esc_down_at = None
+            elif kind == pygame.MOUSEBUTTONUP and event.button == 1:
+                self._tap(event.pos, now, buttons, actions)
+            elif kind in REDRAW_EVENTS:
+                self.redraw = True
+        if self._esc_down_at is not None and not self._esc_quit_sent and now - self._esc_down_at >= ESC_HOLD_QUIT:
+            self._esc_quit_sent = True
+            actions.append(UserAction.QUIT)
+        return actions
+
+    def bar_sleeps_in(self, now: float) -> float | None:
+        """Seconds until the awake hint bar falls asleep; None when none is up."""
+        return self.awake_until - now if self.bar_awake(now) else None
+
+    def esc_quits_in(self, now: float) -> float | None:
+        """Seconds until a held Esc leaves the program; None when Esc is not held."""
+        if self._esc_down_at is None or self._esc_quit_sent:
+            return None
+        return max(0.05, self._esc_down_at + ESC_HOLD_QUIT - now)
+
+    def _key(self, key: int, now: float, actions: list[UserAction]) -> None:
+        hidden = self.sleeps and now >= self.awake_until
+        if self.sleeps:
+            self._wake(now)
+        if key in ACTIVATE_KEYS:
+            if self.menu:
+                actions.append(self.menu[min(self.focus, len(self.menu) - 1)].action)
+        elif key in PREVIOUS_KEYS or key in NEXT_KEYS:
+            # On a sleeping hint bar the first arrow only shows where the focus is.
+            if self.menu and not hidden:
+                step = -1 if key in PREVIOUS_KEYS else 1
+                focus = max(0, min(len(self.menu) - 1, self.focus + step))
+                if focus != self.focus:
+                    self.focus = focus
+                    self.redraw = True
+        elif key in BACK_KEYS:
+            actions.append(UserAction.CANCEL)
+            if key == pygame.K_ESCAPE and self._esc_down_at is None:
+                self._esc_down_at = now
+                self._esc_quit_sent = False
+        elif key in SHORTCUTS:
+            actions.append(SHORTCUTS[key])
+
+    def _tap(
+        self,
+        pos: tuple[int, int],
+        now: float,
+        buttons: Sequence[tuple[pygame.Rect, UserAction]],
+        actions: list[UserAction],
+    ) -> None:
+        for i, (rect, action) in enumerate(buttons):
+            if rect.collidepoint(pos):
+                if self.focus != i:
+                    self.focus = i
+                    self.redraw = True
+                actions.append(action)
+                return
+        if self.sleeps and self.menu:
+            # The design's one button: a tap anywhere on the photos adds more (the hint bar says so).
+            self._wake(now)
+            actions.append(self.menu[self.focus].action)
+
+    def _wake(self, now: float) -> None:
+        if now >= self.awake_until:
+            self.redraw = True
+        self.awake_until = now + MENU_AWAKE

@@ -1,0 +1,315 @@
+"""One scene per state of the journey: its menu, its deadline and countdown, what makes it a new frame, how it
+is drawn (pygame, by the builders) and how it reads in a terminal. ``scene_for`` is the one table both
+renderers look a state up in; this module imports no pygame."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from core.states import (
+    Choose,
+    Connect,
+    Downloading,
+    Problem,
+    SignedOut,
+    Slideshow,
+    Starting,
+    State,
+    UserAction,
+)
+from device.ui.menu import CHOOSE_MENU, SIGNED_OUT_MENU, SLIDESHOW_MENU, MenuItem
+from device.ui.qr import qr_lines
+from device.ui.wording import clock_time, countdown, download_notes, photo_count, progress_bar
+
+if TYPE_CHECKING:
+    import pygame
+
+    from device.ui.frame import Context, Frame
+
+S = TypeVar("S", bound=State)
+WRONG_ACCOUNT = {"no-photos-account"}  # problems that another Google account could solve
+
+
+@dataclass(frozen=True)
+class View:
+    """What the pygame screen adds to a state when it draws it: the focus, the hint bar, the photo under it."""
+
+    focus: int = 0
+    menu_visible: bool = False
+    caption: str | None = None  # the date of the photo on show, when captions are on
+    waiting: bool = False  # over photos: none is decoded yet
+    empty: bool = False  # over photos: the library has none
+    thumbs_version: int = 0
+    placeholder: str | None = None  # over photos, in place of one: what to say instead
+
+
+class Scene(Generic[S]):
+    """How one type of state looks; the defaults are a still screen without buttons or countdown."""
+
+    name: ClassVar[str]
+    menu_sleeps: ClassVar[bool] = False  # the menu is a hint bar that hides until a key is pressed
+    thumbnails: ClassVar[bool] = False  # the newest downloads are shown as thumbnails
+
+    def menu(self, state: S) -> tuple[MenuItem, ...]:
+        """The buttons the state offers, in focus order; the first one has the focus when it appears."""
+        return ()
+
+    def over_photos(self, state: S) -> bool:
+        """Drawn over the slideshow (which keeps going) rather than on the plain backdrop."""
+        return False
+
+    def deadline(self, state: S) -> float | None:
+        """When the countdown on screen reaches zero (on the loop's clock); None without one."""
+        return None
+
+    def slot_texts(self, state: S, left: float) -> dict[str, str]:
+        """The texts that change with time, by slot name, ``left`` seconds before the deadline."""
+        return {}
+
+    def key(self, state: S, view: View) -> Hashable:
+        """What the still part of the frame is drawn from: a new key is a new frame."""
+        return (self.name,)
+
+    def build(self, ctx: Context, state: S, view: View, thumbs: Sequence[pygame.Surface]) -> Frame:
+        raise NotImplementedError
+
+    def terminal_key(self, state: S) -> object:
+        """What makes a state a new terminal screen (rather than the same screen with a new count)."""
+        return state
+
+    def terminal_lines(self, state: S, colour: bool) -> list[str]:
+        """The lines printed once when the screen appears."""
+        return []
+
+    def terminal_status(self, state: S, now: float) -> str | None:
+        """The live status line under it, as of ``now``."""
+        return None
+
+
+class StartingScene(Scene[Starting]):
+    name = "starting"
+
+    def key(self, state: Starting, view: View) -> Hashable:
+        return ("starting", state.message)
+
+    def build(self, ctx: Context, state: Starting, view: View, thumbs: Sequence[pygame.Surface]) -> Frame:
+        from device.ui.builders import build_starting
+
+        return build_starting(ctx, state)
+
+    def terminal_lines(self, state: Starting, colour: bool) -> list[str]:
+        return [state.message]
+
+
+class ConnectScene(Scene[Connect]):
+    name = "connect"
+
+    def deadline(self, state: Connect) -> float | None:
+        return state.expires_at
+
+    def slot_texts(self, state: Connect, left: float) -> dict[str, str]:
+        return {"countdown": f"This code expires in {countdown(left)}" if left > 0 else "This code has expired."}
+
+    def key(self, state: Connect, view: View) -> Hashable:
+        return ("connect", state.verification_url, state.qr_url, state.user_code)
+
+    def build(self, ctx: Context, state: Connect, view: View, thumbs: Sequence[pygame.Surface]) -> Frame:
+        from device.ui.builders import build_connect
+
+        return build_connect(ctx, state)
+
+    def terminal_key(self, state: Connect) -> object:
+        return ("connect", state.user_code, state.qr_url)
+
+    def terminal_lines(self, state: Connect, colour: bool) -> list[str]:
+        return [
+            "",
+            "Scan to connect",
+            *("  " + line for line in qr_lines(state.qr_url, colour=colour)),
+            f"On your phone, go to {state.verification_url} and enter the code:",
+            "",
+            f"    {state.user_code}",
+            "",
+        ]
+
+    def terminal_status(self, state: Connect, now: float) -> str | None:
+        return f"Waiting for you to sign in… code expires in {clock_time(state.expires_at - now)}"
+
+
+class ChooseScene(Scene[Choose]):
+    name = "choose"
+
+    def menu(self, state: Choose) -> tuple[MenuItem, ...]:
+        return CHOOSE_MENU
+
+    def deadline(self, state: Choose) -> float | None:
+        return state.expires_at
+
+    def slot_texts(self, state: Choose, left: float) -> dict[str, str]:
+        return {"countdown": f"The link expires in {countdown(left)}" if left > 0 else "The link has expired."}
+
+    def key(self, state: Choose, view: View) -> Hashable:
+        return ("choose", state.picker_uri, state.account, state.replace, view.focus)
+
+    def build(self, ctx: Context, state: Choose, view: View, thumbs: Sequence[pygame.Surface]) -> Frame:
+        from device.ui.builders import build_choose
+
+        return build_choose(ctx, state, self.menu(state), view.focus)
+
+    def terminal_key(self, state: Choose) -> object:
+        return ("choose", state.session_id)
+
+    def terminal_lines(self, state: Choose, colour: bool) -> list[str]:
+        who = f" signed in to {state.account}" if state.account else " signed in to the same Google account"
+        return [
+            "",
+            "Scan to choose photos",
+            *("  " + line for line in qr_lines(state.picker_uri, colour=colour)),
+            f"Open this link on a phone{who}:",
+            f"  {state.picker_uri}",
+            "Pick your photos, then tap Done.",
+            "",
+        ]
+
+    def terminal_status(self, state: Choose, now: float) -> str | None:
+        return f"Waiting for your picks… link expires in {clock_time(state.expires_at - now)}"
+
+
+class DownloadingScene(Scene[Downloading]):
+    name = "downloading"
+    thumbnails = True
+
+    def key(self, state: Downloading, view: View) -> Hashable:
+        return ("downloading", state.done, state.total, state.failed, view.thumbs_version)
+
+    def build(self, ctx: Context, state: Downloading, view: View, thumbs: Sequence[pygame.Surface]) -> Frame:
+        from device.ui.builders import build_downloading
+
+        return build_downloading(ctx, state, thumbs, download_notes(state.failed, state.skipped))
+
+    def terminal_key(self, state: Downloading) -> object:
+        return ("downloading", state.session_id)
+
+    def terminal_lines(self, state: Downloading, colour: bool) -> list[str]:
+        return ["Getting your photos…"]
+
+    def terminal_status(self, state: Downloading, now: float) -> str | None:
+        failed = f", {state.failed} failed" if state.failed else ""
+        skipped = f", {state.skipped} videos skipped" if state.skipped else ""
+        return progress_bar(state.done, state.total) + failed + skipped
+
+
+class SlideshowScene(Scene[Slideshow]):
+    name = "slideshow"
+    menu_sleeps = True
+
+    def menu(self, state: Slideshow) -> tuple[MenuItem, ...]:
+        return SLIDESHOW_MENU
+
+    def over_photos(self, state: Slideshow) -> bool:
+        return True
+
+    def key(self, state: Slideshow, view: View) -> Hashable:
+        return ("slideshow", state.notice, view.menu_visible, view.focus, view.caption, view.waiting, view.empty)
+
+    def build(self, ctx: Context, state: Slideshow, view: View, thumbs: Sequence[pygame.Surface]) -> Frame:
+        from device.ui.builders import build_slideshow
+
+        return build_slideshow(
+            ctx,
+            state,
+            self.menu(state),
+            caption=view.caption,
+            menu_visible=view.menu_visible,
+            focus=view.focus,
+            placeholder=view.placeholder,
+        )
+
+    def terminal_key(self, state: Slideshow) -> object:
+        return ("slideshow", state.count, state.notice)
+
+    def terminal_lines(self, state: Slideshow, colour: bool) -> list[str]:
+        line = f"{photo_count(state.count)} in the library."
+        return [line + (f" {state.notice}" if state.notice else "")]
+
+
+class ProblemScene(Scene[Problem]):
+    name = "problem"
+
+    def menu(self, state: Problem) -> tuple[MenuItem, ...]:
+        items = [MenuItem("Try again now" if state.retry_at is not None else "Try again", UserAction.RETRY)]
+        if state.what in WRONG_ACCOUNT:
+            items.append(MenuItem("Sign out", UserAction.SIGN_OUT))
+        return tuple(items)
+
+    def over_photos(self, state: Problem) -> bool:
+        return state.photos_available
+
+    def deadline(self, state: Problem) -> float | None:
+        return state.retry_at
+
+    def slot_texts(self, state: Problem, left: float) -> dict[str, str]:
+        return {"retry": f"Trying again in {countdown(left)}" if left > 0 else "Trying again now…"}
+
+    def key(self, state: Problem, view: View) -> Hashable:
+        return (
+            "problem",
+            state.what,
+            state.title,
+            state.detail,
+            state.next_step,
+            state.retry_at is None,
+            state.photos_available,
+            view.focus,
+            view.waiting,
+        )
+
+    def build(self, ctx: Context, state: Problem, view: View, thumbs: Sequence[pygame.Surface]) -> Frame:
+        from device.ui.builders import build_problem
+
+        return build_problem(ctx, state, self.menu(state), view.focus, over_photos=self.over_photos(state))
+
+    def terminal_key(self, state: Problem) -> object:
+        return ("problem", state.what, state.detail)
+
+    def terminal_lines(self, state: Problem, colour: bool) -> list[str]:
+        return [f"! {state.title}: {state.detail}", f"  {state.next_step}"]
+
+    def terminal_status(self, state: Problem, now: float) -> str | None:
+        return None if state.retry_at is None else f"Trying again in {clock_time(state.retry_at - now)}"
+
+
+class SignedOutScene(Scene[SignedOut]):
+    name = "signed-out"
+
+    def menu(self, state: SignedOut) -> tuple[MenuItem, ...]:
+        return SIGNED_OUT_MENU
+
+    def key(self, state: SignedOut, view: View) -> Hashable:
+        return ("signed-out", view.focus)
+
+    def build(self, ctx: Context, state: SignedOut, view: View, thumbs: Sequence[pygame.Surface]) -> Frame:
+        from device.ui.builders import build_signed_out
+
+        return build_signed_out(ctx, self.menu(state), view.focus)
+
+    def terminal_lines(self, state: SignedOut, colour: bool) -> list[str]:
+        return ["Signed out."]
+
+
+SCENES: dict[type, Scene[Any]] = {
+    Starting: StartingScene(),
+    Connect: ConnectScene(),
+    Choose: ChooseScene(),
+    Downloading: DownloadingScene(),
+    Slideshow: SlideshowScene(),
+    Problem: ProblemScene(),
+    SignedOut: SignedOutScene(),
+}
+
+
+def scene_for(state: State) -> Scene[Any]:
+    """The scene that shows ``state``."""
+    return SCENES[type(state)]

@@ -1,0 +1,82 @@
+"""The one place core and device are wired together: library, token store, runner, events and the loop.
+
+device.app builds a kiosk with it, and so do the tests that run the real wiring on a fake clock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from core import flow
+from core.clock import REAL, Clock
+from core.config import Config
+from core.errors import ConfigError
+from core.library import Library
+from device.loop import FrameHook, Loop, Renderer
+from device.runner import EventQueue, Runner
+from device.signin.token import TokenStore
+
+log = logging.getLogger("picker-kiosk")
+
+
+@dataclass
+class Kiosk:
+    """The parts of one running picker-kiosk, wired; ``close`` is the caller's (see device.app.run_journey)."""
+
+    config: Config
+    clock: Clock
+    library: Library
+    store: TokenStore
+    events: EventQueue
+    runner: Runner
+
+    def boot(self) -> flow.Boot:
+        """The machine's first event: what the device knows at start (sign-in, photos, sessions left open)."""
+        token = self.runner.load_token()
+        left = tuple(flow.LeftOpen(s.id, s.has_pending, s.replace, s.listed) for s in self.library.open_sessions())
+        return flow.Boot(
+            signed_in=token is not None,
+            account=token.account if token else None,
+            photos=self.library.count(),
+            left_open=left,
+        )
+
+    def loop(
+        self,
+        machine: flow.Machine,
+        renderer: Renderer,
+        *,
+        next_event: Callable[[float], flow.Event | None] | None = None,
+        on_first_frame: Callable[[], None] | None = None,
+        after_frame: Sequence[FrameHook] = (),
+    ) -> Loop:
+        """The main loop over these parts; ``next_event`` waits for the next event (the queue's by default)."""
+        return Loop(
+            machine,
+            renderer,
+            self.runner.run,
+            next_event or self.events.get,
+            self.events.drain,
+            self.library.photos,
+            clock=self.clock,
+            on_first_frame=on_first_frame,
+            after_frame=after_frame,
+        )
+
+
+def build_kiosk(config: Config, *, screen: tuple[int, int] = (1920, 1080), clock: Clock = REAL) -> Kiosk:
+    """Open the library (ConfigError when its folder cannot be used) and wire the runner to it."""
+    state_dir = config.storage.state_dir
+    library = Library(state_dir, config.storage.library_dir, download=config.download, screen=screen, clock=clock)
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        report = library.open()
+    except OSError as exc:
+        raise ConfigError(f"Cannot use the state folder {state_dir}: {exc.strerror}.") from exc
+    log.info("library: %d photos (%s)", library.count(), report)
+    store = TokenStore(state_dir)
+    events = EventQueue()
+    runner = Runner(config, library, store, events.post, clock=clock)
+    return Kiosk(config=config, clock=clock, library=library, store=store, events=events, runner=runner)
