@@ -13,7 +13,7 @@ from typing import Protocol
 
 from core import flow
 from core.clock import REAL, Clock
-from core.records import Photo
+from core.library import Photo
 from core.states import Downloading, Starting, State, UserAction
 from device import notify, startup
 

@@ -9,7 +9,7 @@ from typing import TextIO
 
 import qrcode
 
-from core.records import Photo
+from core.library import Photo
 from core.states import (
     Choose,
     Connect,

@@ -21,8 +21,7 @@ from core.clock import FakeClock
 from core.config import Config, DownloadConfig, GoogleConfig, StorageConfig
 from core.emulator import Emulator, Fault, Person
 from core.errors import ApiError, NotReady
-from core.library import Library
-from core.records import Photo
+from core.library import Library, Photo
 from core.states import Choose, Connect, Problem, Slideshow, State, UserAction
 from device.auth import TokenStore
 from device.loop import Loop

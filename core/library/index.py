@@ -5,19 +5,27 @@ One connection shared by every thread behind a lock; transactions are short and 
 commit is on disk when it returns: the library's promise is that once a photo was reported complete (or a
 replace swap happened, or a session was remembered) a power cut cannot take it back. The price is one
 fsync per commit, small next to the fsyncs each downloaded file needs anyway.
+
+A new index is told from a damaged one by ``PRAGMA user_version``: it is set in the same transaction that
+creates the schema and the index's identity, so an index without it (0 bytes, or never finished) is *fresh*
+and the library adopts the files it finds instead of trusting an empty list.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from core.errors import DiskFull, LibraryError
+from core.library.files import PRIVATE_FILE, private_file
+from core.library.records import MediaRow, RememberedSession, time_text
+from core.records import parse_time
 
 SCHEMA_VERSION = 1
 
@@ -51,6 +59,13 @@ CREATE TABLE IF NOT EXISTS session_items (
     state      TEXT NOT NULL,           -- 'pending' | 'done' | 'failed' | 'unsupported'
     PRIMARY KEY (session_id, stem)
 );
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,             -- 'identity': this index's id, also written in the library folder
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS trash (
+    file TEXT PRIMARY KEY               -- left the library in a committed change; its file is to be removed
+);
 """
 
 
@@ -58,49 +73,8 @@ class CorruptIndex(Exception):
     """The database file cannot be used; the library moves it aside and rebuilds from the files."""
 
 
-@dataclass(frozen=True)
-class MediaRow:
-    """One complete file in the library directory."""
-
-    stem: str
-    id: str | None
-    file: str
-    kind: str
-    mime: str
-    width: int | None
-    height: int | None
-    created: datetime | None
-    size: int
-    mtime_ns: int
-    shown: bool
-
-
-@dataclass(frozen=True)
-class SessionRow:
-    """A picking session remembered on disk."""
-
-    id: str
-    request_id: str
-    replace: bool
-    created: datetime
-    listed: bool
-    finished: bool
-    pending: int
-
-
-def time_text(value: datetime | None) -> str | None:
-    """A datetime as fixed-width UTC text (sortable), or None."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def _parse_time_text(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return parse_time(text) if text else None
 
 
 _MEDIA_COLS = "stem, id, file, kind, mime, width, height, created, size, mtime_ns, shown"
@@ -123,7 +97,7 @@ def _media(row: tuple[object, ...]) -> MediaRow:
     )
 
 
-class Store:
+class Index:
     """The index. Every method is thread-safe; ``sqlite3`` errors become LibraryError (or CorruptIndex)."""
 
     def __init__(self, path: Path) -> None:
@@ -133,12 +107,18 @@ class Store:
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
-    def open(self) -> None:
-        """Open or create the database; raise CorruptIndex if it is not a usable index."""
+    def open(self) -> bool:
+        """Open or create the database (0600); True if it is fresh (no schema yet: new, or 0 bytes).
+
+        Raise CorruptIndex if it is not a usable index.
+        """
         try:
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), PRIVATE_FILE))
+            for suffix in ("", "-wal", "-shm"):
+                private_file(self.path.with_name(self.path.name + suffix))
             db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
-        except sqlite3.Error as exc:
-            raise LibraryError("The photo library's index could not be opened.") from exc
+        except (OSError, sqlite3.Error) as exc:
+            raise LibraryError(f"The photo library's index {self.path} could not be opened.") from exc
         try:
             mode = db.execute("PRAGMA journal_mode=WAL").fetchone()
             if not mode or str(mode[0]).lower() != "wal":
@@ -150,16 +130,32 @@ class Store:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version not in (0, SCHEMA_VERSION):
                 raise CorruptIndex(f"unknown schema version {version}")
-            db.executescript(_SCHEMA)
-            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            # One transaction: schema, identity and the version marker are durable together or not at all.
+            db.executescript(
+                f"BEGIN IMMEDIATE; {_SCHEMA}; INSERT OR IGNORE INTO meta (key, value) "
+                f"VALUES ('identity', '{uuid.uuid4().hex}'); PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
+            )
         except sqlite3.OperationalError as exc:
             # Cannot open, locked, I/O error: not proof of corruption, so the file is left alone.
             db.close()
-            raise LibraryError("The photo library's index could not be opened.") from exc
+            raise LibraryError(f"The photo library's index {self.path} could not be opened.") from exc
         except (sqlite3.Error, CorruptIndex) as exc:
             db.close()
             raise CorruptIndex(str(exc)) from exc
         self._db = db
+        for suffix in ("-wal", "-shm"):
+            private_file(self.path.with_name(self.path.name + suffix))
+        return bool(version == 0)
+
+    def identity(self) -> str:
+        """This index's id (written in the library folder it owns)."""
+        with self._read() as db:
+            return str(db.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone()[0])
+
+    def set_identity(self, value: str) -> None:
+        """Take over the identity of the index this one replaces (same state folder, rebuilt)."""
+        with self._tx() as db:
+            db.execute("UPDATE meta SET value = ? WHERE key = 'identity'", (value,))
 
     def close(self) -> None:
         with self._lock:
@@ -254,15 +250,29 @@ class Store:
                     (stem,),
                 )
 
-    def orphan_staged(self) -> list[MediaRow]:
-        """Staged rows (shown = 0) that no remembered session will ever swap in."""
-        with self._read() as db:
+    def trash_orphans(self) -> list[str]:
+        """Staged rows (shown = 0) that no remembered session will ever swap in go to the trash."""
+        with self._tx() as db:
             rows = db.execute(
-                f"SELECT {_MEDIA_COLS} FROM media WHERE shown = 0 AND stem NOT IN "
+                "SELECT stem, file FROM media WHERE shown = 0 AND stem NOT IN "
                 "(SELECT i.stem FROM session_items i JOIN sessions s ON s.id = i.session_id "
                 "WHERE s.replace = 1 AND s.finished = 0)"
-            )
-            return [_media(r) for r in rows]
+            ).fetchall()
+            for stem, file in rows:
+                _to_trash(db, str(stem), str(file))
+            return [str(file) for _, file in rows]
+
+    def trash(self) -> list[str]:
+        """Files that left the library in a committed change and may still be on disk."""
+        with self._read() as db:
+            return [str(r[0]) for r in db.execute("SELECT file FROM trash")]
+
+    def empty_trash(self, files: Iterable[str]) -> None:
+        """The files are removed: forget them."""
+        files = list(files)
+        if files:
+            with self._tx() as db:
+                db.executemany("DELETE FROM trash WHERE file = ?", [(f,) for f in files])
 
     # ---- sessions --------------------------------------------------------------------------------
 
@@ -279,7 +289,7 @@ class Store:
             db.execute("DELETE FROM session_items WHERE session_id = ?", (session_id,))
             db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
 
-    def sessions(self) -> list[SessionRow]:
+    def sessions(self) -> list[RememberedSession]:
         with self._read() as db:
             rows = db.execute(
                 "SELECT s.id, s.request_id, s.replace, s.created, s.listed, s.finished, "
@@ -287,7 +297,7 @@ class Store:
                 "FROM sessions s ORDER BY s.created, s.id"
             ).fetchall()
         return [
-            SessionRow(
+            RememberedSession(
                 id=str(r[0]),
                 request_id=str(r[1]),
                 replace=bool(r[2]),
@@ -299,7 +309,7 @@ class Store:
             for r in rows
         ]
 
-    def session(self, session_id: str) -> SessionRow | None:
+    def session(self, session_id: str) -> RememberedSession | None:
         return next((s for s in self.sessions() if s.id == session_id), None)
 
     def record_items(
@@ -392,8 +402,8 @@ class Store:
     def finish(self, session_id: str, *, swap: bool) -> list[MediaRow]:
         """Mark a session finished; with ``swap`` its done items become the whole library, atomically.
 
-        Returns the rows that left the library (their files are deleted by the caller after this commit;
-        a crash before that leaves unindexed files, which the next start removes).
+        Returns the rows that left the library: they are in the trash, so their files are removed by the
+        caller after this commit, or by the next start if it crashes before that.
         """
         with self._tx() as db:
             removed: list[MediaRow] = []
@@ -406,13 +416,19 @@ class Store:
                 # Staged files of other unfinished replace sessions stay staged; everything else goes.
                 removed = [r for r in removed if r.shown]
                 for r in removed:
-                    db.execute("DELETE FROM media WHERE stem = ?", (r.stem,))
+                    _to_trash(db, r.stem, r.file)
                 db.execute(f"UPDATE media SET shown = 1 WHERE stem IN ({keep})", (session_id,))
             db.execute("UPDATE sessions SET finished = 1 WHERE id = ?", (session_id,))
             return removed
 
 
+def _to_trash(db: sqlite3.Connection, stem: str, file: str) -> None:
+    db.execute("DELETE FROM media WHERE stem = ?", (stem,))
+    db.execute("INSERT OR IGNORE INTO trash (file) VALUES (?)", (file,))
+
+
 def _upsert_media(db: sqlite3.Connection, row: MediaRow) -> None:
+    db.execute("DELETE FROM trash WHERE file = ?", (row.file,))
     db.execute(
         f"INSERT INTO media ({_MEDIA_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT(stem) DO UPDATE SET id = COALESCE(excluded.id, id), file = excluded.file, "
