@@ -129,3 +129,18 @@ def test_the_change_counter_moves_only_when_the_photos_change(world: World) -> N
     lib.photos()
     assert lib.version == after
     lib.close()
+
+
+def test_a_rebuilt_index_knows_each_photos_media_id_again(world: World) -> None:
+    lib = world.library()
+    sid = pick(world.emu, world.client, count=5)
+    lib.download_session(world.client, sid)
+    before = {p.path: p.id for p in lib.photos()}
+    lib.close()
+    (world.state_dir / "library.sqlite3").write_bytes(b"")
+    for extra in ("library.sqlite3-wal", "library.sqlite3-shm"):
+        (world.state_dir / extra).unlink(missing_ok=True)
+    lib = Library(world.state_dir, world.library_dir, screen=SCREEN)
+    lib.open()
+    assert {p.path: p.id for p in lib.photos()} == before
+    lib.close()

@@ -21,9 +21,10 @@ from core.config import DownloadConfig
 from core.errors import LibraryError
 from core.images import MAX_PIXELS
 from core.library.claim import LOCK_NAME, OWNER_ATTR, Claim
-from core.library.fetch import MediaSource, is_temp_name, media_stem
+from core.library.fetch import MediaSource
 from core.library.files import fsync_dir, private_dir, safe_unlink
 from core.library.index import CorruptIndex, Index
+from core.library.names import is_temp_name, media_stem
 from core.library.records import Photo, RememberedSession
 from core.library.repair import CheckReport, Repair
 from core.library.sync import DownloadReport, ProgressCallback, Sync, SyncSetup, remove_trashed

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import logging
 import os
 import queue
@@ -22,11 +21,11 @@ from core.config import DownloadConfig
 from core.errors import ApiError, BadMedia, Cancelled, DiskFull, KioskError, LibraryError, TransportError
 from core.images import MAX_PIXELS, MediaInfo, check_media
 from core.library.files import PRIVATE_FILE, fsync_dir, safe_unlink
+from core.library.names import tag_media_id, temp_name
 from core.records import MediaType, PickedMediaItem
 
 log = logging.getLogger(__name__)
 
-TEMP_SUFFIX = ".part"
 SPACE_CHECK_BYTES = 1024 * 1024  # re-check free space after every MiB written, not only per file
 ITEM_RETRIES = 2  # a flaky network gets two more tries per item before the whole download gives up
 RETRY_FIRST = 1.0  # seconds before the first item retry; doubled each time
@@ -40,20 +39,6 @@ class MediaSource(Protocol):
     def open_media(
         self, item: PickedMediaItem, spec: str, *, max_bytes: int
     ) -> AbstractContextManager[Iterator[bytes]]: ...
-
-
-def media_stem(media_id: str) -> str:
-    """The file name stem for a media id: never the untrusted filename, and safe for any id."""
-    return hashlib.sha256(media_id.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
-def temp_name(stem: str) -> str:
-    return f".{stem}{TEMP_SUFFIX}"
-
-
-def is_temp_name(name: str) -> bool:
-    """A temp file this library writes while a download runs (the only strays it ever removes)."""
-    return name.startswith(".") and name.endswith(TEMP_SUFFIX)
 
 
 def plan_fetch(item: PickedMediaItem, screen: tuple[int, int], cfg: DownloadConfig) -> tuple[str, str] | None:
@@ -177,6 +162,7 @@ def fetch_one(
                 # The file's mtime carries the photo's date, so a rebuilt index keeps the slideshow order.
                 ns = int(job.item.create_time.timestamp() * 1_000_000_000)
                 os.utime(out.fileno(), ns=(ns, ns))
+            tag_media_id(out.fileno(), job.item.id)
             os.fsync(out.fileno())
         info = check_media(tmp, job.kind, max_pixels=max_pixels)
         final = f"{job.stem}{info.ext}"

@@ -25,76 +25,11 @@ from pathlib import Path
 from core.errors import DiskFull, LibraryError
 from core.library.files import PRIVATE_FILE, private_file
 from core.library.records import MediaRow, RememberedSession, time_text
-from core.records import parse_time
-
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS media (
-    stem     TEXT PRIMARY KEY,      -- sha256(media id)[:32]: the file name without extension
-    id       TEXT,                  -- Google's media id; NULL for files adopted when the index was rebuilt
-    file     TEXT NOT NULL UNIQUE,  -- name inside library_dir
-    kind     TEXT NOT NULL,         -- 'photo' | 'video'
-    mime     TEXT NOT NULL,
-    width    INTEGER,
-    height   INTEGER,
-    created  TEXT,                  -- fixed-width ISO 8601 UTC, so text order is time order
-    size     INTEGER NOT NULL,      -- size and mtime_ns when last verified: an unchanged file is not decoded
-    mtime_ns INTEGER NOT NULL,      -- again at every start
-    shown    INTEGER NOT NULL       -- 1 in the library; 0 staged for a replace that is not complete yet
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    id         TEXT PRIMARY KEY,
-    request_id TEXT NOT NULL,
-    replace    INTEGER NOT NULL,
-    created    TEXT NOT NULL,
-    listed     INTEGER NOT NULL DEFAULT 0,  -- the whole list of its items is recorded below
-    finished   INTEGER NOT NULL DEFAULT 0   -- nothing pending and (for replace) the swap is done
-);
-CREATE TABLE IF NOT EXISTS session_items (
-    session_id TEXT NOT NULL,
-    stem       TEXT NOT NULL,
-    id         TEXT NOT NULL,
-    position   INTEGER NOT NULL,
-    state      TEXT NOT NULL,           -- 'pending' | 'done' | 'failed' | 'unsupported'
-    PRIMARY KEY (session_id, stem)
-);
-CREATE TABLE IF NOT EXISTS meta (
-    key   TEXT PRIMARY KEY,             -- 'identity': this index's id, also written in the library folder
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS trash (
-    file TEXT PRIMARY KEY               -- left the library in a committed change; its file is to be removed
-);
-"""
+from core.library.schema import MEDIA_COLS, SCHEMA, SCHEMA_VERSION, media_row, parse_time_text
 
 
 class CorruptIndex(Exception):
     """The database file cannot be used; the library moves it aside and rebuilds from the files."""
-
-
-def _parse_time_text(text: str | None) -> datetime | None:
-    return parse_time(text) if text else None
-
-
-_MEDIA_COLS = "stem, id, file, kind, mime, width, height, created, size, mtime_ns, shown"
-
-
-def _media(row: tuple[object, ...]) -> MediaRow:
-    stem, mid, file, kind, mime, width, height, created, size, mtime_ns, shown = row
-    return MediaRow(
-        stem=str(stem),
-        id=None if mid is None else str(mid),
-        file=str(file),
-        kind=str(kind),
-        mime=str(mime),
-        width=width if isinstance(width, int) else None,
-        height=height if isinstance(height, int) else None,
-        created=_parse_time_text(created if isinstance(created, str) else None),
-        size=int(size) if isinstance(size, int) else -1,
-        mtime_ns=int(mtime_ns) if isinstance(mtime_ns, int) else -1,
-        shown=bool(shown),
-    )
 
 
 class Index:
@@ -132,7 +67,7 @@ class Index:
                 raise CorruptIndex(f"unknown schema version {version}")
             # One transaction: schema, identity and the version marker are durable together or not at all.
             db.executescript(
-                f"BEGIN IMMEDIATE; {_SCHEMA}; INSERT OR IGNORE INTO meta (key, value) "
+                f"BEGIN IMMEDIATE; {SCHEMA}; INSERT OR IGNORE INTO meta (key, value) "
                 f"VALUES ('identity', '{uuid.uuid4().hex}'); PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
             )
         except sqlite3.OperationalError as exc:
@@ -198,16 +133,16 @@ class Index:
 
     def media(self) -> list[MediaRow]:
         with self._read() as db:
-            return [_media(r) for r in db.execute(f"SELECT {_MEDIA_COLS} FROM media")]
+            return [media_row(r) for r in db.execute(f"SELECT {MEDIA_COLS} FROM media")]
 
     def shown_photos(self) -> list[MediaRow]:
         """Complete photos in the library, oldest first (unknown dates last), then by id."""
         with self._read() as db:
             rows = db.execute(
-                f"SELECT {_MEDIA_COLS} FROM media WHERE shown = 1 AND kind = 'photo' "
+                f"SELECT {MEDIA_COLS} FROM media WHERE shown = 1 AND kind = 'photo' "
                 "ORDER BY created IS NULL, created, COALESCE(id, stem)"
             )
-            return [_media(r) for r in rows]
+            return [media_row(r) for r in rows]
 
     def get_media(self, stems: Iterable[str]) -> dict[str, MediaRow]:
         wanted = list(stems)
@@ -216,8 +151,8 @@ class Index:
             for i in range(0, len(wanted), 500):
                 chunk = wanted[i : i + 500]
                 marks = ",".join("?" * len(chunk))
-                for r in db.execute(f"SELECT {_MEDIA_COLS} FROM media WHERE stem IN ({marks})", chunk):
-                    row = _media(r)
+                for r in db.execute(f"SELECT {MEDIA_COLS} FROM media WHERE stem IN ({marks})", chunk):
+                    row = media_row(r)
                     found[row.stem] = row
         return found
 
@@ -301,7 +236,7 @@ class Index:
                 id=str(r[0]),
                 request_id=str(r[1]),
                 replace=bool(r[2]),
-                created=_parse_time_text(str(r[3])) or datetime.fromtimestamp(0, UTC),
+                created=parse_time_text(str(r[3])) or datetime.fromtimestamp(0, UTC),
                 listed=bool(r[4]),
                 finished=bool(r[5]),
                 pending=int(r[6]),
@@ -410,8 +345,8 @@ class Index:
             if swap:
                 keep = "SELECT stem FROM session_items WHERE session_id = ? AND state = 'done'"
                 removed = [
-                    _media(r)
-                    for r in db.execute(f"SELECT {_MEDIA_COLS} FROM media WHERE stem NOT IN ({keep})", (session_id,))
+                    media_row(r)
+                    for r in db.execute(f"SELECT {MEDIA_COLS} FROM media WHERE stem NOT IN ({keep})", (session_id,))
                 ]
                 # Staged files of other unfinished replace sessions stay staged; everything else goes.
                 removed = [r for r in removed if r.shown]
@@ -430,7 +365,7 @@ def _to_trash(db: sqlite3.Connection, stem: str, file: str) -> None:
 def _upsert_media(db: sqlite3.Connection, row: MediaRow) -> None:
     db.execute("DELETE FROM trash WHERE file = ?", (row.file,))
     db.execute(
-        f"INSERT INTO media ({_MEDIA_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        f"INSERT INTO media ({MEDIA_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT(stem) DO UPDATE SET id = COALESCE(excluded.id, id), file = excluded.file, "
         "kind = excluded.kind, mime = excluded.mime, width = excluded.width, height = excluded.height, "
         "created = COALESCE(excluded.created, created), size = excluded.size, mtime_ns = excluded.mtime_ns, "

@@ -10,9 +10,9 @@ Decided policy, one named step each:
   remembered sessions that had it become pending again, so it is fetched again;
 - ``adopt_unindexed``: an unindexed file of ours that decodes is **adopted**, never removed: into its
   session (staged if that session is a replace) when its name belongs to a pending item (the process died
-  between the rename and the index commit), else into the library (its id is unknown until it is picked
-  again; its date comes from the file's mtime, which downloads set to the photo's createTime). This is what
-  rebuilds a fresh or damaged index. One that does not decode is left alone (and not shown);
+  between the rename and the index commit), else into the library, with the media id read back from the
+  file (see core.library.names) and its date from the file's mtime (downloads set it to the createTime).
+  This is what rebuilds a fresh or damaged index. One that does not decode is left alone (and not shown);
 - files whose names are not ours are never touched.
 """
 
@@ -20,23 +20,19 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from core.errors import BadMedia, LibraryError
 from core.images import MAX_PIXELS, VIDEO_EXT, check_media
-from core.library.fetch import is_temp_name
 from core.library.files import fsync_dir, private_file, safe_unlink
 from core.library.index import Index
+from core.library.names import OUR_FILE, is_temp_name, tagged_media_id
 from core.library.records import MediaRow
 from core.library.sync import remove_trashed
 
 log = logging.getLogger(__name__)
-
-OUR_FILE = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp|gif|mp4)$")
-
 
 @dataclass(frozen=True)
 class CheckReport:
@@ -150,7 +146,7 @@ class Repair:
             return None
         return MediaRow(
             stem=stem,
-            id=owner[1] if owner else None,
+            id=owner[1] if owner else tagged_media_id(path),
             file=path.name,
             kind=info.kind,
             mime=info.mime,
