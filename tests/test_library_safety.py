@@ -144,3 +144,26 @@ def test_a_rebuilt_index_knows_each_photos_media_id_again(world: World) -> None:
     lib.open()
     assert {p.path: p.id for p in lib.photos()} == before
     lib.close()
+
+
+def test_run_refuses_a_library_folder_in_use_with_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from device import app
+
+    photos = tmp_path / "photos"
+    first = Library(tmp_path / "first", photos)
+    first.open()
+    config = tmp_path / "second.toml"
+    config.write_text(
+        '[google]\nclient_id = "x.apps.googleusercontent.com"\nclient_secret = "s"\n'
+        'auth_url = "http://127.0.0.1:9"\npicker_url = "http://127.0.0.1:9"\n'
+        f'[storage]\nstate_dir = "{tmp_path / "second"}"\nlibrary_dir = "{photos}"\n'
+    )
+    try:
+        code = app.main(["run", "--config", str(config), "--once", "--headless"])
+    finally:
+        first.close()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and str(photos) in err[0] and "Traceback" not in err[0]

@@ -222,9 +222,7 @@ class Library:
         arrive and ends at the number of unique items; ``failed`` counts bad or gone items, ``unsupported``
         the ones there was nothing to fetch for (videos not asked for or not READY).
         """
-        setup = SyncSetup(
-            self._index, self.library_dir, self.download_config, self.screen, self.clock, self.max_pixels
-        )
+        setup = SyncSetup(self._index, self.library_dir, self.download_config, self.screen, self.clock, self.max_pixels)
         with self._busy:
             sync = Sync(
                 setup, source, session_id, replace, on_change=self._changed, on_progress=on_progress, cancel=cancel

@@ -34,6 +34,7 @@ from core.library.sync import remove_trashed
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class CheckReport:
     """What ``Library.open`` found and repaired."""
