@@ -167,3 +167,20 @@ def test_run_refuses_a_library_folder_in_use_with_one_line_and_exit_2(
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert len(err) == 1 and str(photos) in err[0] and "Traceback" not in err[0]
+
+
+def test_atomic_write_is_private_whole_and_leaves_no_temp_file(tmp_path: Path, open_umask: None) -> None:
+    from core.library.files import atomic_write
+
+    target = tmp_path / "token.json"
+    target.write_bytes(b"old")
+    os.chmod(target, 0o644)
+    atomic_write(target, b'{"new": true}')
+    assert target.read_bytes() == b'{"new": true}' and mode(target) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["token.json"]
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "inside").touch()
+    with pytest.raises(OSError):
+        atomic_write(busy, b"x")  # cannot replace a folder: the temp file beside it must go too
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["busy", "token.json"]
