@@ -103,6 +103,7 @@ class Library:
 
     def _open_index(self, *, deep: bool) -> CheckReport:
         corrupt = False
+        existed = (self.state_dir / DB_NAME).exists()
         try:
             fresh = self._index.open()
         except CorruptIndex as exc:
@@ -113,8 +114,8 @@ class Library:
             except CorruptIndex as again:
                 raise LibraryError("The photo library's index could not be created.") from again
             corrupt = True
-        if fresh and not corrupt and os.path.getsize(self.state_dir / DB_NAME) > 0:
-            log.info("the library index is new; the files in the library folder are adopted")
+        if fresh and existed and not corrupt:
+            log.warning("the library index was empty (cut short?); it is rebuilt from the files in the library folder")
         self._claim.own(self._index)
         # A fresh index (new, missing or 0 bytes) adopts the files it finds: it never deletes them.
         return Repair(self._index, self.library_dir, max_pixels=self.max_pixels).run(

@@ -53,8 +53,8 @@ def safe_unlink(path: Path) -> int:
         Path(path).unlink()
     except FileNotFoundError:
         return 0
-    except OSError:
-        log.warning("could not remove a file from the library folder")
+    except OSError as exc:
+        log.warning("could not remove %s: %s", path, exc.strerror)
         return 0
     return 1
 
