@@ -213,11 +213,7 @@ class Index:
 
     def remember_session(self, session_id: str, request_id: str, replace: bool, now: datetime) -> None:
         with self._tx() as db:
-            db.execute(
-                "INSERT INTO sessions (id, request_id, replace, created) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET replace = excluded.replace",
-                (session_id, request_id, int(replace), time_text(now)),
-            )
+            _upsert_session(db, session_id, request_id, replace, now)
 
     def forget_session(self, session_id: str) -> None:
         with self._tx() as db:
@@ -266,11 +262,7 @@ class Index:
         as recorded.
         """
         with self._tx() as db:
-            db.execute(
-                "INSERT INTO sessions (id, request_id, replace, created) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET replace = excluded.replace",
-                (session_id, request_id, int(replace), time_text(now)),
-            )
+            _upsert_session(db, session_id, request_id, replace, now)
             recorded: dict[str, str] = {}
             for position, stem, mid, state in items:
                 old = db.execute(
@@ -355,6 +347,14 @@ class Index:
                 db.execute(f"UPDATE media SET shown = 1 WHERE stem IN ({keep})", (session_id,))
             db.execute("UPDATE sessions SET finished = 1 WHERE id = ?", (session_id,))
             return removed
+
+
+def _upsert_session(db: sqlite3.Connection, session_id: str, request_id: str, replace: bool, now: datetime) -> None:
+    db.execute(
+        "INSERT INTO sessions (id, request_id, replace, created) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(id) DO UPDATE SET replace = excluded.replace",
+        (session_id, request_id, int(replace), time_text(now)),
+    )
 
 
 def _to_trash(db: sqlite3.Connection, stem: str, file: str) -> None:
