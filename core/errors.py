@@ -16,6 +16,7 @@
     │   └── QuotaExceeded           RESOURCE_EXHAUSTED: too many requests or too many open sessions
     ├── TransportError              network down, timeout, dropped connection, garbage answer (retryable)
     ├── LibraryError                the local library
+    │   ├── LibraryInUse            a folder held or owned by another picker-kiosk (also a ConfigError: exit 2)
     │   ├── DiskFull                not enough free space; downloads stop, nothing partial is kept
     │   └── BadMedia                a download that is not a usable image (not an image, a bomb, too big)
     └── Cancelled                   the caller asked a blocking wait to stop (a cancel Event was set)
@@ -134,4 +135,13 @@ class BadMedia(LibraryError):
 
 
 class Cancelled(KioskError):
-    """A blocking wait (e.g. DeviceAuth.wait) stopped because its cancel Event was set."""
+    """A blocking wait (e.g. DeviceAuth.wait) or a download stopped because its cancel Event was set."""
+
+
+class LibraryInUse(LibraryError, ConfigError):
+    """A state or library folder is held by another picker-kiosk, or owned by another library (exit 2)."""
+
+
+def bad_answer(what: str) -> TransportError:
+    """The error for an answer from Google that does not have the documented shape."""
+    return TransportError(f"Google sent an answer picker-kiosk cannot read ({what}).")

@@ -27,13 +27,13 @@ from core.errors import (
     NotReady,
     ScopeRefused,
     SessionExpired,
+    bad_answer,
 )
 from core.records import (
     MediaPage,
     MediaType,
     PickedMediaItem,
     PickingSession,
-    bad_answer,
     is_uuid4,
     new_request_id,
 )

@@ -53,8 +53,8 @@ from core.errors import (
     QuotaExceeded,
     SignInRequired,
     TransportError,
+    bad_answer,
 )
-from core.records import bad_answer
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from typing import Protocol, runtime_checkable
 
 from core import flow
 from core.clock import REAL, Clock
-from core.records import Photo
+from core.library import Photo
 from core.states import Downloading, Starting, State, UserAction
 from device import notify
 

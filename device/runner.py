@@ -242,7 +242,7 @@ class Runner:
         log.info(
             "download finished: %d new, %d already here, %d failed, %d skipped, %d picked",
             report.fetched,
-            report.skipped_existing,
+            report.already_had,
             len(report.bad),
             report.unsupported,
             report.total,

@@ -13,9 +13,8 @@ from urllib.parse import quote, quote_plus
 import pytest
 from PIL import Image
 
-from core.download import media_stem
 from core.emulator import Emulator, Fault, Person
-from core.library import Library
+from core.library import Library, media_stem
 from tests.helpers import CLIENT_ID, CLIENT_SECRET, KIOSK, ROOT, cli, kiosk_emulator, write_config
 from tests.test_resilience_kill import check_library, listed_sessions, temp_files, wait_for
 

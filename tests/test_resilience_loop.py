@@ -21,7 +21,7 @@ from core.clock import FakeClock
 from core.config import Config, DownloadConfig, GoogleConfig, StorageConfig
 from core.emulator import Emulator, Fault, Person
 from core.errors import ApiError, NotReady
-from core.records import Photo
+from core.library import Photo
 from core.states import Choose, Connect, Problem, Slideshow, State, UserAction
 from device.ui.terminal import Terminal
 from device.wiring import build_kiosk

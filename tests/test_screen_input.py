@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from core.clock import FakeClock
-from core.records import Photo
+from core.library import Photo
 from core.states import Choose, Connect, Problem, SignedOut, Slideshow, State, UserAction
 from device.ui.input import ESC_HOLD_QUIT, MENU_AWAKE
 from device.ui.screen import Screen

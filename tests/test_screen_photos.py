@@ -16,7 +16,7 @@ from PIL import Image
 
 from core.clock import FakeClock
 from core.config import SlideshowConfig
-from core.records import Photo
+from core.library import Photo
 from core.states import Connect, Downloading, Problem, Slideshow, State
 from device.ui.screen import Screen
 

@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw
 
 from core.clock import FakeClock
 from core.config import SlideshowConfig
-from core.records import Photo
+from core.library import Photo
 from core.states import (
     Choose,
     Connect,

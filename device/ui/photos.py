@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pygame
 
 from core.config import SlideshowConfig
-from core.records import Photo
+from core.library import Photo
 
 if TYPE_CHECKING:  # Pillow loads on the decode worker's first photo, not on the way to the first QR code
     from PIL import Image

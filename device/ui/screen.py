@@ -15,7 +15,7 @@ from pathlib import Path
 import pygame
 
 from core.config import SlideshowConfig
-from core.records import Photo
+from core.library import Photo
 from core.states import State, UserAction
 from device.display import open_display
 from device.ui.builders import thumb_geometry

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from core.records import Photo
+from core.library import Photo
 from core.states import State, UserAction
 from device.ui.scenes import scene_for
 

@@ -1,31 +1,31 @@
-"""Fetching media files: one atomic, validated download per item, run on a small bounded thread pool."""
+"""Fetching media files: one atomic, validated download per item, and a small worker pool yielding results."""
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import logging
 import os
 import queue
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from core.clock import Clock
 from core.config import DownloadConfig
-from core.errors import ApiError, BadMedia, DiskFull, KioskError, LibraryError, TransportError
+from core.errors import ApiError, BadMedia, Cancelled, DiskFull, KioskError, LibraryError, TransportError
 from core.images import MAX_PIXELS, MediaInfo, check_media
+from core.library.files import PRIVATE_FILE, fsync_dir, safe_unlink
+from core.library.names import tag_media_id, temp_name
 from core.records import MediaType, PickedMediaItem
 
 log = logging.getLogger(__name__)
 
-TEMP_SUFFIX = ".part"
 SPACE_CHECK_BYTES = 1024 * 1024  # re-check free space after every MiB written, not only per file
 ITEM_RETRIES = 2  # a flaky network gets two more tries per item before the whole download gives up
 RETRY_FIRST = 1.0  # seconds before the first item retry; doubled each time
@@ -39,15 +39,6 @@ class MediaSource(Protocol):
     def open_media(
         self, item: PickedMediaItem, spec: str, *, max_bytes: int
     ) -> AbstractContextManager[Iterator[bytes]]: ...
-
-
-def media_stem(media_id: str) -> str:
-    """The file name stem for a media id: never the untrusted filename, and safe for any id."""
-    return hashlib.sha256(media_id.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
-def temp_name(stem: str) -> str:
-    return f".{stem}{TEMP_SUFFIX}"
 
 
 def plan_fetch(item: PickedMediaItem, screen: tuple[int, int], cfg: DownloadConfig) -> tuple[str, str] | None:
@@ -66,15 +57,6 @@ def plan_fetch(item: PickedMediaItem, screen: tuple[int, int], cfg: DownloadConf
     return f"w{width}-h{height}", "photo"
 
 
-def fsync_dir(path: Path) -> None:
-    """Make a rename or unlink in ``path`` durable."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def check_space(directory: Path, min_free: int, need: int = 0) -> None:
     """Raise DiskFull if writing ``need`` more bytes would leave less than ``min_free`` free."""
     free = shutil.disk_usage(directory).free
@@ -83,10 +65,6 @@ def check_space(directory: Path, min_free: int, need: int = 0) -> None:
             f"The disk is nearly full ({free // (1024 * 1024)} MB free); downloading stopped to keep the "
             "photos already here safe."
         )
-
-
-class Cancelled(Exception):
-    """Internal: a worker noticed it should stop; its partial file is already gone."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +88,43 @@ class Fetched:
     mtime_ns: int
 
 
+@dataclass(frozen=True)
+class Refused:
+    """An item that will not be in the library: not a usable picture, or Google refused it."""
+
+    job: Job
+    error: KioskError
+
+
+@dataclass(frozen=True)
+class Expired:
+    """403/404 on the item's baseUrl: worth a fresh listing for a new URL."""
+
+    job: Job
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """A job that was cancelled before it finished (its temp file is gone); it stays pending."""
+
+    job: Job
+
+
+@dataclass(frozen=True)
+class Listed:
+    """Items that arrived from the listing (a page, in practice); nothing of them is fetched yet."""
+
+    items: list[PickedMediaItem]
+
+
+@dataclass(frozen=True)
+class ListingDone:
+    """The listing ended without an error: every item was handed out in a ``Listed``."""
+
+
+Outcome = Fetched | Refused | Expired | Stopped | Listed | ListingDone
+
+
 def fetch_one(
     source: MediaSource,
     job: Job,
@@ -119,34 +134,35 @@ def fetch_one(
     *,
     max_pixels: int = MAX_PIXELS,
 ) -> Fetched:
-    """Download ``job`` to a temp file, fsync, validate, rename to its final name, fsync the directory.
+    """Download ``job`` to a temp file (0600), fsync, validate, rename to its final name, fsync the folder.
 
     On any failure (and on ``stop()``) the temp file is removed and nothing else is left behind.
     """
     tmp = directory / temp_name(job.stem)
     check_space(directory, cfg.min_free_bytes)
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()
+    safe_unlink(tmp)
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), PRIVATE_FILE)
         with open(fd, "wb") as out:
+            os.fchmod(out.fileno(), PRIVATE_FILE)  # whatever the umask: private photos
             with source.open_media(job.item, job.spec, max_bytes=cfg.max_bytes) as chunks:
                 since_check = 0
                 for chunk in chunks:
                     if stop():
-                        raise Cancelled()
+                        raise Cancelled("stopped")
                     since_check += len(chunk)
                     if since_check >= SPACE_CHECK_BYTES:
                         check_space(directory, cfg.min_free_bytes, since_check)
                         since_check = 0
                     out.write(chunk)
             if stop():
-                raise Cancelled()
+                raise Cancelled("stopped")
             out.flush()
             if job.item.create_time is not None:
                 # The file's mtime carries the photo's date, so a rebuilt index keeps the slideshow order.
                 ns = int(job.item.create_time.timestamp() * 1_000_000_000)
                 os.utime(out.fileno(), ns=(ns, ns))
+            tag_media_id(out.fileno(), job.item.id)
             os.fsync(out.fileno())
         info = check_media(tmp, job.kind, max_pixels=max_pixels)
         final = f"{job.stem}{info.ext}"
@@ -155,44 +171,13 @@ def fetch_one(
         st = os.stat(directory / final)
         return Fetched(job=job, file=final, info=info, size=st.st_size, mtime_ns=st.st_mtime_ns)
     except OSError as exc:
-        _remove(tmp)
+        safe_unlink(tmp)
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise DiskFull("The disk is full; downloading stopped to keep the photos already here safe.") from exc
         raise LibraryError("A photo could not be saved to the library folder.") from exc
     except BaseException:
-        _remove(tmp)
+        safe_unlink(tmp)
         raise
-
-
-def _remove(path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
-
-
-@dataclass
-class PoolResult:
-    """What one pass over a list of jobs ended with."""
-
-    fetched: int = 0
-    expired: list[Job] = field(default_factory=list)  # 403/404 on the baseUrl: worth a fresh listing
-    cancelled: bool = False
-
-
-@dataclass(frozen=True)
-class Feed:
-    """Items still being listed while the pool fetches: the pool calls ``listing`` and reads what it returns
-    on a thread of its own.
-
-    ``on_items`` runs on the pool's calling thread for each batch that arrived (in practice a page) and
-    returns the jobs to fetch; it runs before any of them is submitted, so a caller can record them first.
-    ``on_end`` runs there too, once, after the last batch, when the listing ended without an error. After a
-    fatal error or a cancel the listing is still read to its end (and handed to ``on_items``), but nothing
-    more is fetched; an error while listing is fatal.
-    """
-
-    listing: Callable[[], Iterable[PickedMediaItem]]
-    on_items: Callable[[list[PickedMediaItem]], list[Job]]
-    on_end: Callable[[], None]
 
 
 class _ListingEnded:
@@ -222,7 +207,7 @@ def _read_listing(
                 events.put(_ENDED)
                 return
             events.put(item)
-    except BaseException as exc:  # handed to the pool's thread, which raises it
+    except BaseException as exc:  # handed to the consuming thread, which raises it
         events.put(_ListingFailed(exc))
     finally:
         close = getattr(it, "close", None)
@@ -231,8 +216,11 @@ def _read_listing(
                 close()
 
 
-class Pool:
-    """Runs fetches on at most ``cfg.workers`` threads; results are handled on the calling thread."""
+class Fetcher:
+    """Fetches on at most ``cfg.workers`` threads; ``run`` yields what happened, on the consuming thread.
+
+    While iterating ``run``, the consumer may ``submit`` more jobs (typically after recording a ``Listed``).
+    """
 
     def __init__(
         self,
@@ -251,9 +239,25 @@ class Pool:
         self.cancel = cancel
         self.max_pixels = max_pixels
         self._abort = threading.Event()  # set when the whole call fails: the other workers stop too
+        self._pool: ThreadPoolExecutor | None = None
+        self._futures: dict[Future[Fetched], Job] = {}
+        self._events: queue.SimpleQueue[_Event] = queue.SimpleQueue()
+        self._waiting = 0
 
-    def _stop(self) -> bool:
+    def stopping(self) -> bool:
         return self._abort.is_set() or (self.cancel is not None and self.cancel.is_set())
+
+    def submit(self, jobs: list[Job]) -> bool:
+        """Queue ``jobs``; False (and nothing queued) when the fetcher is stopping."""
+        if self.stopping():
+            return not jobs
+        assert self._pool is not None, "submit only while iterating run()"
+        for job in jobs:
+            fut = self._pool.submit(self._attempt, job)
+            self._futures[fut] = job
+            self._waiting += 1
+            fut.add_done_callback(self._events.put)  # a cancelled future calls back at once, on this thread
+        return True
 
     def _attempt(self, job: Job) -> Fetched:
         """One item, tried again a couple of times after network trouble.
@@ -262,10 +266,10 @@ class Pool:
         """
         delay = RETRY_FIRST
         for attempt in range(ITEM_RETRIES + 1):
-            if self._stop():
-                raise Cancelled()
+            if self.stopping():
+                raise Cancelled("stopped")
             try:
-                return fetch_one(self.source, job, self.directory, self.cfg, self._stop, max_pixels=self.max_pixels)
+                return fetch_one(self.source, job, self.directory, self.cfg, self.stopping, max_pixels=self.max_pixels)
             except TransportError as exc:
                 if attempt == ITEM_RETRIES:
                     raise
@@ -275,123 +279,95 @@ class Pool:
         raise AssertionError("unreachable")
 
     def run(
-        self,
-        jobs: list[Job],
-        on_fetched: Callable[[Fetched], None],
-        on_failed: Callable[[Job, KioskError], None],
-        *,
-        feed: Feed | None = None,
-    ) -> PoolResult:
-        """Fetch ``jobs`` (and those ``feed`` yields as it is listed); call back for each result on this
-        thread; raise the first fatal error.
+        self, jobs: list[Job], listing: Callable[[], Iterable[PickedMediaItem]] | None = None
+    ) -> Generator[Outcome, None, None]:
+        """Fetch ``jobs`` (and what the consumer submits), yielding each outcome; raise the first fatal error.
 
-        Fatal: DiskFull, LibraryError, TransportError/5xx after retries, 401 and other auth trouble, and
-        any error while listing the feed. Then the rest is cancelled, in-flight workers stop at their next
-        chunk and remove their temp files, and the error is raised once every worker is done (and the
-        feed's listing has ended).
+        With ``listing``, its items are read on a thread of their own and yielded as ``Listed`` batches, then
+        ``ListingDone``. Fatal: DiskFull, LibraryError, TransportError/5xx after retries, 401 and other auth
+        trouble, and any error while listing. Then the rest is cancelled, in-flight workers stop at their
+        next chunk and remove their temp files, the listing is still read to its end (and yielded, so it can
+        be recorded), files already complete are still yielded, and the error is raised once every worker
+        is done. Use it in ``contextlib.closing`` so a consumer's error stops every worker.
         """
-        result = PoolResult()
-        if not jobs and feed is None:
-            return result
         fatal: BaseException | None = None
-        events: queue.SimpleQueue[_Event] = queue.SimpleQueue()
         quit_listing = threading.Event()
-        listing = feed is not None
+        reading = listing is not None
         with ThreadPoolExecutor(max_workers=max(1, self.cfg.workers), thread_name_prefix="download") as pool:
-            futures: dict[Future[Fetched], Job] = {}
-
-            def submit(more: list[Job]) -> None:
-                for job in more:
-                    fut = pool.submit(self._attempt, job)
-                    futures[fut] = job
-                    fut.add_done_callback(events.put)  # a cancelled future calls back at once, on this thread
-
-            waiting = 0
+            self._pool = pool
             try:
-                submit(jobs)
-                waiting = len(jobs)
-                if feed is not None:
+                self.submit(jobs)
+                if listing is not None:
                     threading.Thread(
-                        target=_read_listing, args=(feed.listing, events, quit_listing), name="listing", daemon=True
+                        target=_read_listing, args=(listing, self._events, quit_listing), name="listing", daemon=True
                     ).start()
-                while waiting or listing:
-                    arrived = [events.get()]
+                while self._waiting or reading:
+                    arrived = [self._events.get()]
                     with contextlib.suppress(queue.Empty):
                         while True:
-                            arrived.append(events.get_nowait())
+                            arrived.append(self._events.get_nowait())
                     listed: list[PickedMediaItem] = []
                     ended = False
                     for event in arrived:
                         if isinstance(event, Future):
-                            waiting -= 1
-                            if self._handle(event, futures[event], result, on_fetched, on_failed) and fatal is None:
-                                fatal = event.exception()
-                                self._abort.set()
-                                self._cancel_all(futures)
+                            self._waiting -= 1
+                            outcome = self._outcome(event)
+                            if outcome is None:
+                                if fatal is None:
+                                    fatal = event.exception()
+                                    self._stop_all()
+                            else:
+                                yield outcome
                         elif isinstance(event, _ListingEnded):
                             ended = True
                         elif isinstance(event, _ListingFailed):
-                            listing = False
+                            reading = False
                             if fatal is None:
                                 fatal = event.error
-                                self._abort.set()
-                                self._cancel_all(futures)
+                                self._stop_all()
                         else:
                             listed.append(event)
-                    if listed and feed is not None:
-                        more = feed.on_items(listed)  # recorded before any of them is fetched
-                        if self._stop():
-                            result.cancelled = result.cancelled or bool(more and fatal is None)
-                        else:
-                            submit(more)
-                            waiting += len(more)
-                    if ended and feed is not None:
-                        listing = False
-                        feed.on_end()
-                    if self._stop() and fatal is None:
-                        self._cancel_all(futures)
+                    if listed:
+                        yield Listed(listed)  # the consumer records them before any is fetched
+                    if ended:
+                        reading = False
+                        yield ListingDone()
+                    if self.stopping() and fatal is None:
+                        self._cancel_all()
             except BaseException:
-                # A callback failed (e.g. the index could not be written): stop every worker first.
+                # The consumer failed (e.g. the index could not be written) or left: stop every worker first.
                 quit_listing.set()
-                self._abort.set()
-                self._cancel_all(futures)
+                self._stop_all()
                 raise
+            finally:
+                self._pool = None
         if fatal is not None:
             raise fatal
-        return result
 
-    @staticmethod
-    def _cancel_all(futures: dict[Future[Fetched], Job]) -> None:
-        for fut in futures:
+    def _stop_all(self) -> None:
+        self._abort.set()
+        self._cancel_all()
+
+    def _cancel_all(self) -> None:
+        for fut in self._futures:
             fut.cancel()  # a no-op for the ones running or done
 
-    def _handle(
-        self,
-        fut: Future[Fetched],
-        job: Job,
-        result: PoolResult,
-        on_fetched: Callable[[Fetched], None],
-        on_failed: Callable[[Job, KioskError], None],
-    ) -> bool:
-        """Account for one finished job; True if its error is fatal for the whole call."""
+    def _outcome(self, fut: Future[Fetched]) -> Outcome | None:
+        """What one finished job means; None if its error is fatal for the whole call."""
+        job = self._futures.pop(fut)
         if fut.cancelled():
-            result.cancelled = True
-            return False
+            return Stopped(job)
         exc = fut.exception()
         if exc is None:
-            # Indexed even after a fatal error elsewhere: the file is complete and in place.
-            on_fetched(fut.result())
-            result.fetched += 1
-        elif isinstance(exc, Cancelled):
-            result.cancelled = True
-        elif isinstance(exc, BadMedia):
+            return fut.result()  # handed out even after a fatal error elsewhere: the file is complete
+        if isinstance(exc, Cancelled):
+            return Stopped(job)
+        if isinstance(exc, BadMedia):
             log.warning("skipped a download that is not a usable picture: %s", exc.message)
-            on_failed(job, exc)
-        elif isinstance(exc, ApiError) and exc.status in (403, 404):
-            result.expired.append(job)
-        elif isinstance(exc, ApiError) and 400 <= exc.status < 500 and exc.status not in (401, 429):
+            return Refused(job, exc)
+        if isinstance(exc, ApiError) and exc.status in (403, 404):
+            return Expired(job)
+        if isinstance(exc, ApiError) and 400 <= exc.status < 500 and exc.status not in (401, 429):
             log.warning("Google refused one item (%s %s); skipped", exc.status, exc.code)
-            on_failed(job, exc)
-        else:
-            return True
-        return False
+            return Refused(job, exc)
+        return None

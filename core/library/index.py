@@ -5,125 +5,34 @@ One connection shared by every thread behind a lock; transactions are short and 
 commit is on disk when it returns: the library's promise is that once a photo was reported complete (or a
 replace swap happened, or a session was remembered) a power cut cannot take it back. The price is one
 fsync per commit, small next to the fsyncs each downloaded file needs anyway.
+
+A new index is told from a damaged one by ``PRAGMA user_version``: it is set in the same transaction that
+creates the schema and the index's identity, so an index without it (0 bytes, or never finished) is *fresh*
+and the library adopts the files it finds instead of trusting an empty list.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from core.errors import DiskFull, LibraryError
-
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS media (
-    stem     TEXT PRIMARY KEY,      -- sha256(media id)[:32]: the file name without extension
-    id       TEXT,                  -- Google's media id; NULL for files adopted when the index was rebuilt
-    file     TEXT NOT NULL UNIQUE,  -- name inside library_dir
-    kind     TEXT NOT NULL,         -- 'photo' | 'video'
-    mime     TEXT NOT NULL,
-    width    INTEGER,
-    height   INTEGER,
-    created  TEXT,                  -- fixed-width ISO 8601 UTC, so text order is time order
-    size     INTEGER NOT NULL,      -- size and mtime_ns when last verified: an unchanged file is not decoded
-    mtime_ns INTEGER NOT NULL,      -- again at every start
-    shown    INTEGER NOT NULL       -- 1 in the library; 0 staged for a replace that is not complete yet
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    id         TEXT PRIMARY KEY,
-    request_id TEXT NOT NULL,
-    replace    INTEGER NOT NULL,
-    created    TEXT NOT NULL,
-    listed     INTEGER NOT NULL DEFAULT 0,  -- the whole list of its items is recorded below
-    finished   INTEGER NOT NULL DEFAULT 0   -- nothing pending and (for replace) the swap is done
-);
-CREATE TABLE IF NOT EXISTS session_items (
-    session_id TEXT NOT NULL,
-    stem       TEXT NOT NULL,
-    id         TEXT NOT NULL,
-    position   INTEGER NOT NULL,
-    state      TEXT NOT NULL,           -- 'pending' | 'done' | 'failed' | 'unsupported'
-    PRIMARY KEY (session_id, stem)
-);
-"""
+from core.library.files import PRIVATE_FILE, private_file
+from core.library.records import MediaRow, RememberedSession, time_text
+from core.library.schema import MEDIA_COLS, SCHEMA, SCHEMA_VERSION, media_row, parse_time_text
 
 
 class CorruptIndex(Exception):
     """The database file cannot be used; the library moves it aside and rebuilds from the files."""
 
 
-@dataclass(frozen=True)
-class MediaRow:
-    """One complete file in the library directory."""
-
-    stem: str
-    id: str | None
-    file: str
-    kind: str
-    mime: str
-    width: int | None
-    height: int | None
-    created: datetime | None
-    size: int
-    mtime_ns: int
-    shown: bool
-
-
-@dataclass(frozen=True)
-class SessionRow:
-    """A picking session remembered on disk."""
-
-    id: str
-    request_id: str
-    replace: bool
-    created: datetime
-    listed: bool
-    finished: bool
-    pending: int
-
-
-def time_text(value: datetime | None) -> str | None:
-    """A datetime as fixed-width UTC text (sortable), or None."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _parse_time_text(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-
-
-_MEDIA_COLS = "stem, id, file, kind, mime, width, height, created, size, mtime_ns, shown"
-
-
-def _media(row: tuple[object, ...]) -> MediaRow:
-    stem, mid, file, kind, mime, width, height, created, size, mtime_ns, shown = row
-    return MediaRow(
-        stem=str(stem),
-        id=None if mid is None else str(mid),
-        file=str(file),
-        kind=str(kind),
-        mime=str(mime),
-        width=width if isinstance(width, int) else None,
-        height=height if isinstance(height, int) else None,
-        created=_parse_time_text(created if isinstance(created, str) else None),
-        size=int(size) if isinstance(size, int) else -1,
-        mtime_ns=int(mtime_ns) if isinstance(mtime_ns, int) else -1,
-        shown=bool(shown),
-    )
-
-
-class Store:
+class Index:
     """The index. Every method is thread-safe; ``sqlite3`` errors become LibraryError (or CorruptIndex)."""
 
     def __init__(self, path: Path) -> None:
@@ -133,12 +42,18 @@ class Store:
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
-    def open(self) -> None:
-        """Open or create the database; raise CorruptIndex if it is not a usable index."""
+    def open(self) -> bool:
+        """Open or create the database (0600); True if it is fresh (no schema yet: new, or 0 bytes).
+
+        Raise CorruptIndex if it is not a usable index.
+        """
         try:
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), PRIVATE_FILE))
+            for suffix in ("", "-wal", "-shm"):
+                private_file(self.path.with_name(self.path.name + suffix))
             db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
-        except sqlite3.Error as exc:
-            raise LibraryError("The photo library's index could not be opened.") from exc
+        except (OSError, sqlite3.Error) as exc:
+            raise LibraryError(f"The photo library's index {self.path} could not be opened.") from exc
         try:
             mode = db.execute("PRAGMA journal_mode=WAL").fetchone()
             if not mode or str(mode[0]).lower() != "wal":
@@ -150,16 +65,32 @@ class Store:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version not in (0, SCHEMA_VERSION):
                 raise CorruptIndex(f"unknown schema version {version}")
-            db.executescript(_SCHEMA)
-            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            # One transaction: schema, identity and the version marker are durable together or not at all.
+            db.executescript(
+                f"BEGIN IMMEDIATE; {SCHEMA}; INSERT OR IGNORE INTO meta (key, value) "
+                f"VALUES ('identity', '{uuid.uuid4().hex}'); PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
+            )
         except sqlite3.OperationalError as exc:
             # Cannot open, locked, I/O error: not proof of corruption, so the file is left alone.
             db.close()
-            raise LibraryError("The photo library's index could not be opened.") from exc
+            raise LibraryError(f"The photo library's index {self.path} could not be opened.") from exc
         except (sqlite3.Error, CorruptIndex) as exc:
             db.close()
             raise CorruptIndex(str(exc)) from exc
         self._db = db
+        for suffix in ("-wal", "-shm"):
+            private_file(self.path.with_name(self.path.name + suffix))
+        return bool(version == 0)
+
+    def identity(self) -> str:
+        """This index's id (written in the library folder it owns)."""
+        with self._read() as db:
+            return str(db.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone()[0])
+
+    def set_identity(self, value: str) -> None:
+        """Take over the identity of the index this one replaces (same state folder, rebuilt)."""
+        with self._tx() as db:
+            db.execute("UPDATE meta SET value = ? WHERE key = 'identity'", (value,))
 
     def close(self) -> None:
         with self._lock:
@@ -202,16 +133,16 @@ class Store:
 
     def media(self) -> list[MediaRow]:
         with self._read() as db:
-            return [_media(r) for r in db.execute(f"SELECT {_MEDIA_COLS} FROM media")]
+            return [media_row(r) for r in db.execute(f"SELECT {MEDIA_COLS} FROM media")]
 
     def shown_photos(self) -> list[MediaRow]:
         """Complete photos in the library, oldest first (unknown dates last), then by id."""
         with self._read() as db:
             rows = db.execute(
-                f"SELECT {_MEDIA_COLS} FROM media WHERE shown = 1 AND kind = 'photo' "
+                f"SELECT {MEDIA_COLS} FROM media WHERE shown = 1 AND kind = 'photo' "
                 "ORDER BY created IS NULL, created, COALESCE(id, stem)"
             )
-            return [_media(r) for r in rows]
+            return [media_row(r) for r in rows]
 
     def get_media(self, stems: Iterable[str]) -> dict[str, MediaRow]:
         wanted = list(stems)
@@ -220,8 +151,8 @@ class Store:
             for i in range(0, len(wanted), 500):
                 chunk = wanted[i : i + 500]
                 marks = ",".join("?" * len(chunk))
-                for r in db.execute(f"SELECT {_MEDIA_COLS} FROM media WHERE stem IN ({marks})", chunk):
-                    row = _media(r)
+                for r in db.execute(f"SELECT {MEDIA_COLS} FROM media WHERE stem IN ({marks})", chunk):
+                    row = media_row(r)
                     found[row.stem] = row
         return found
 
@@ -254,32 +185,42 @@ class Store:
                     (stem,),
                 )
 
-    def orphan_staged(self) -> list[MediaRow]:
-        """Staged rows (shown = 0) that no remembered session will ever swap in."""
-        with self._read() as db:
+    def trash_orphans(self) -> list[str]:
+        """Staged rows (shown = 0) that no remembered session will ever swap in go to the trash."""
+        with self._tx() as db:
             rows = db.execute(
-                f"SELECT {_MEDIA_COLS} FROM media WHERE shown = 0 AND stem NOT IN "
+                "SELECT stem, file FROM media WHERE shown = 0 AND stem NOT IN "
                 "(SELECT i.stem FROM session_items i JOIN sessions s ON s.id = i.session_id "
                 "WHERE s.replace = 1 AND s.finished = 0)"
-            )
-            return [_media(r) for r in rows]
+            ).fetchall()
+            for stem, file in rows:
+                _to_trash(db, str(stem), str(file))
+            return [str(file) for _, file in rows]
+
+    def trash(self) -> list[str]:
+        """Files that left the library in a committed change and may still be on disk."""
+        with self._read() as db:
+            return [str(r[0]) for r in db.execute("SELECT file FROM trash")]
+
+    def empty_trash(self, files: Iterable[str]) -> None:
+        """The files are removed: forget them."""
+        files = list(files)
+        if files:
+            with self._tx() as db:
+                db.executemany("DELETE FROM trash WHERE file = ?", [(f,) for f in files])
 
     # ---- sessions --------------------------------------------------------------------------------
 
     def remember_session(self, session_id: str, request_id: str, replace: bool, now: datetime) -> None:
         with self._tx() as db:
-            db.execute(
-                "INSERT INTO sessions (id, request_id, replace, created) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET replace = excluded.replace",
-                (session_id, request_id, int(replace), time_text(now)),
-            )
+            _upsert_session(db, session_id, request_id, replace, now)
 
     def forget_session(self, session_id: str) -> None:
         with self._tx() as db:
             db.execute("DELETE FROM session_items WHERE session_id = ?", (session_id,))
             db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
 
-    def sessions(self) -> list[SessionRow]:
+    def sessions(self) -> list[RememberedSession]:
         with self._read() as db:
             rows = db.execute(
                 "SELECT s.id, s.request_id, s.replace, s.created, s.listed, s.finished, "
@@ -287,11 +228,11 @@ class Store:
                 "FROM sessions s ORDER BY s.created, s.id"
             ).fetchall()
         return [
-            SessionRow(
+            RememberedSession(
                 id=str(r[0]),
                 request_id=str(r[1]),
                 replace=bool(r[2]),
-                created=_parse_time_text(str(r[3])) or datetime.fromtimestamp(0, UTC),
+                created=parse_time_text(str(r[3])) or datetime.fromtimestamp(0, UTC),
                 listed=bool(r[4]),
                 finished=bool(r[5]),
                 pending=int(r[6]),
@@ -299,7 +240,7 @@ class Store:
             for r in rows
         ]
 
-    def session(self, session_id: str) -> SessionRow | None:
+    def session(self, session_id: str) -> RememberedSession | None:
         return next((s for s in self.sessions() if s.id == session_id), None)
 
     def record_items(
@@ -321,11 +262,7 @@ class Store:
         as recorded.
         """
         with self._tx() as db:
-            db.execute(
-                "INSERT INTO sessions (id, request_id, replace, created) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET replace = excluded.replace",
-                (session_id, request_id, int(replace), time_text(now)),
-            )
+            _upsert_session(db, session_id, request_id, replace, now)
             recorded: dict[str, str] = {}
             for position, stem, mid, state in items:
                 old = db.execute(
@@ -392,29 +329,43 @@ class Store:
     def finish(self, session_id: str, *, swap: bool) -> list[MediaRow]:
         """Mark a session finished; with ``swap`` its done items become the whole library, atomically.
 
-        Returns the rows that left the library (their files are deleted by the caller after this commit;
-        a crash before that leaves unindexed files, which the next start removes).
+        Returns the rows that left the library: they are in the trash, so their files are removed by the
+        caller after this commit, or by the next start if it crashes before that.
         """
         with self._tx() as db:
             removed: list[MediaRow] = []
             if swap:
                 keep = "SELECT stem FROM session_items WHERE session_id = ? AND state = 'done'"
                 removed = [
-                    _media(r)
-                    for r in db.execute(f"SELECT {_MEDIA_COLS} FROM media WHERE stem NOT IN ({keep})", (session_id,))
+                    media_row(r)
+                    for r in db.execute(f"SELECT {MEDIA_COLS} FROM media WHERE stem NOT IN ({keep})", (session_id,))
                 ]
                 # Staged files of other unfinished replace sessions stay staged; everything else goes.
                 removed = [r for r in removed if r.shown]
                 for r in removed:
-                    db.execute("DELETE FROM media WHERE stem = ?", (r.stem,))
+                    _to_trash(db, r.stem, r.file)
                 db.execute(f"UPDATE media SET shown = 1 WHERE stem IN ({keep})", (session_id,))
             db.execute("UPDATE sessions SET finished = 1 WHERE id = ?", (session_id,))
             return removed
 
 
-def _upsert_media(db: sqlite3.Connection, row: MediaRow) -> None:
+def _upsert_session(db: sqlite3.Connection, session_id: str, request_id: str, replace: bool, now: datetime) -> None:
     db.execute(
-        f"INSERT INTO media ({_MEDIA_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "INSERT INTO sessions (id, request_id, replace, created) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(id) DO UPDATE SET replace = excluded.replace",
+        (session_id, request_id, int(replace), time_text(now)),
+    )
+
+
+def _to_trash(db: sqlite3.Connection, stem: str, file: str) -> None:
+    db.execute("DELETE FROM media WHERE stem = ?", (stem,))
+    db.execute("INSERT OR IGNORE INTO trash (file) VALUES (?)", (file,))
+
+
+def _upsert_media(db: sqlite3.Connection, row: MediaRow) -> None:
+    db.execute("DELETE FROM trash WHERE file = ?", (row.file,))
+    db.execute(
+        f"INSERT INTO media ({MEDIA_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT(stem) DO UPDATE SET id = COALESCE(excluded.id, id), file = excluded.file, "
         "kind = excluded.kind, mime = excluded.mime, width = excluded.width, height = excluded.height, "
         "created = COALESCE(excluded.created, created), size = excluded.size, mtime_ns = excluded.mtime_ns, "

@@ -1,0 +1,46 @@
+"""How the library's files are named: from the media id (never the untrusted filename), and temp names.
+
+The media id itself is kept on each file as an extended attribute, so a rebuilt index gets the ids back
+(where the file system keeps none, an adopted file's id is unknown until it is picked again).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+from pathlib import Path
+
+TEMP_SUFFIX = ".part"
+ID_ATTR = "user.picker-kiosk.id"
+OUR_FILE = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp|gif|mp4)$")
+
+
+def media_stem(media_id: str) -> str:
+    """The file name stem for a media id: safe for any id."""
+    return hashlib.sha256(media_id.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def temp_name(stem: str) -> str:
+    return f".{stem}{TEMP_SUFFIX}"
+
+
+def is_temp_name(name: str) -> bool:
+    """A temp file this library writes while a download runs (the only strays it ever removes)."""
+    return name.startswith(".") and name.endswith(TEMP_SUFFIX)
+
+
+def tag_media_id(fd: int, media_id: str) -> None:
+    """Keep ``media_id`` on the open file (best effort: some file systems keep no extended attributes)."""
+    with contextlib.suppress(OSError):
+        os.setxattr(fd, ID_ATTR, media_id.encode("utf-8", "surrogatepass"))
+
+
+def tagged_media_id(path: Path) -> str | None:
+    """The media id kept on a file of ours, if it is there and matches the file's name."""
+    try:
+        value = os.getxattr(path, ID_ATTR).decode("utf-8", "surrogatepass")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return value if media_stem(value) == Path(path).name[:32] else None

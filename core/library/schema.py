@@ -1,0 +1,73 @@
+"""The index's SQL schema, and how one of its media rows becomes a MediaRow."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from core.library.records import MediaRow
+from core.records import parse_time
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS media (
+    stem     TEXT PRIMARY KEY,      -- sha256(media id)[:32]: the file name without extension
+    id       TEXT,                  -- Google's media id; NULL for files adopted when the index was rebuilt
+    file     TEXT NOT NULL UNIQUE,  -- name inside library_dir
+    kind     TEXT NOT NULL,         -- 'photo' | 'video'
+    mime     TEXT NOT NULL,
+    width    INTEGER,
+    height   INTEGER,
+    created  TEXT,                  -- fixed-width ISO 8601 UTC, so text order is time order
+    size     INTEGER NOT NULL,      -- size and mtime_ns when last verified: an unchanged file is not decoded
+    mtime_ns INTEGER NOT NULL,      -- again at every start
+    shown    INTEGER NOT NULL       -- 1 in the library; 0 staged for a replace that is not complete yet
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    id         TEXT PRIMARY KEY,
+    request_id TEXT NOT NULL,
+    replace    INTEGER NOT NULL,
+    created    TEXT NOT NULL,
+    listed     INTEGER NOT NULL DEFAULT 0,  -- the whole list of its items is recorded below
+    finished   INTEGER NOT NULL DEFAULT 0   -- nothing pending and (for replace) the swap is done
+);
+CREATE TABLE IF NOT EXISTS session_items (
+    session_id TEXT NOT NULL,
+    stem       TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    position   INTEGER NOT NULL,
+    state      TEXT NOT NULL,           -- 'pending' | 'done' | 'failed' | 'unsupported'
+    PRIMARY KEY (session_id, stem)
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,             -- 'identity': this index's id, also written in the library folder
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS trash (
+    file TEXT PRIMARY KEY               -- left the library in a committed change; its file is to be removed
+);
+"""
+
+
+def parse_time_text(text: str | None) -> datetime | None:
+    return parse_time(text) if text else None
+
+
+MEDIA_COLS = "stem, id, file, kind, mime, width, height, created, size, mtime_ns, shown"
+
+
+def media_row(row: tuple[object, ...]) -> MediaRow:
+    stem, mid, file, kind, mime, width, height, created, size, mtime_ns, shown = row
+    return MediaRow(
+        stem=str(stem),
+        id=None if mid is None else str(mid),
+        file=str(file),
+        kind=str(kind),
+        mime=str(mime),
+        width=width if isinstance(width, int) else None,
+        height=height if isinstance(height, int) else None,
+        created=parse_time_text(created if isinstance(created, str) else None),
+        size=int(size) if isinstance(size, int) else -1,
+        mtime_ns=int(mtime_ns) if isinstance(mtime_ns, int) else -1,
+        shown=bool(shown),
+    )
