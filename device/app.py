@@ -21,7 +21,7 @@ from typing import Any
 
 from core import flow
 from core.clock import REAL
-from core.config import Config, GoogleConfig, StorageConfig, parse_config
+from core.config import Config, GoogleConfig, StorageConfig, parse_config, secret_file_path
 from core.errors import ConfigError, KioskError
 from core.library import Library
 from device import logs
@@ -64,9 +64,8 @@ def load_config(path: Path) -> Config:
     google = data.get("google", {})
     secret_text = None
     if isinstance(google, dict) and "client_secret" not in google and "client_secret_file" in google:
-        raw = str(google["client_secret_file"])
         # systemd's LoadCredential= puts the secret under $CREDENTIALS_DIRECTORY.
-        secret_path = Path(os.path.expandvars(raw))
+        secret_path = secret_file_path(str(google["client_secret_file"]), os.environ)
         try:
             secret_text = secret_path.read_text(encoding="utf-8")
         except OSError as exc:
