@@ -30,6 +30,7 @@ from device.loop import Loop, Renderer, ScreenshotPlan
 from device.runner import EventQueue, Runner
 
 log = logging.getLogger("picker-kiosk")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # pygame's banner is no news to the person watching
 
 DEFAULT_CONFIG = Path("/etc/picker-kiosk/config.toml")
 DEMO_CLIENT_ID = "picker-kiosk-demo.apps.googleusercontent.com"
@@ -157,7 +158,9 @@ def run_journey(
         report = library.open()
     except OSError as exc:
         raise ConfigError(f"Cannot use the state folder {config.storage.state_dir}: {exc.strerror}.") from exc
-    log.info("library: %d photos (%s)", library.count(), report)
+    log.info("library: %d photos", library.count())
+    if report != type(report)():  # the start-up check repaired something
+        log.info("library check: %s", report)
     events = EventQueue()
     runner = Runner(config, library, TokenStore(config.storage.state_dir), events.post)
     plan = None
@@ -245,6 +248,7 @@ def demo_state_dir() -> Path:
 def cmd_demo(args: argparse.Namespace) -> int:
     from core.emulator import Emulator, Person
 
+    size = parse_size(args.size)  # a bad --size is refused before anything starts
     state_dir = Path(args.state_dir) if args.state_dir else demo_state_dir()
     # Each demo is a fresh journey: a new emulator knows none of the old tokens or sessions.
     if state_dir.exists():
@@ -291,7 +295,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
             # With a real screen the demo keeps showing the slideshow until Esc or the window is closed.
             once = display.choose_driver(os.environ) is None
-        code = run_journey(config, once=once, headless=headless, size=parse_size(args.size), screenshots=screenshots)
+        code = run_journey(config, once=once, headless=headless, size=size, screenshots=screenshots)
         left = emulator.open_sessions
         if left:
             print(f"Warning: {len(left)} picking session(s) were left open.", file=sys.stderr)
