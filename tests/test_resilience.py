@@ -3,7 +3,9 @@ garbage from every endpoint, a full disk, a corrupted index or photo, a crash be
 
 from __future__ import annotations
 
+import contextlib
 import signal
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -53,6 +55,18 @@ def our_files(tmp: Path) -> set[str]:
     return {p.name for p in lib.iterdir() if not p.name.startswith(".")} if lib.exists() else set()
 
 
+def remembered_sessions(tmp: Path) -> list[str]:
+    """Session ids in the running kiosk's index, read as a reader of its SQLite file (without its lock)."""
+    db = tmp / "state" / "library.sqlite3"
+    if not db.exists():
+        return []
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as conn:
+        try:
+            return [row[0] for row in conn.execute("SELECT id FROM sessions")]
+        except sqlite3.OperationalError:  # the schema is not there yet
+            return []
+
+
 def fails_plainly(result: subprocess.CompletedProcess[str]) -> str:
     """Exit 1, no traceback, and a last line of stderr that is a sentence, not a log record."""
     assert result.returncode == 1, result.stderr
@@ -85,7 +99,7 @@ def test_sigterm_during_a_download_deletes_the_session_and_exits_0_quickly(
     slow_media(emu, stall)
     proc = start(config, once=False)  # as systemd runs it: a first boot, an empty library
     assert wait_for(lambda: listed_sessions(emu), 30)
-    time.sleep(0.3)
+    assert wait_for(lambda: any(r.endpoint == "media" for r in emu.requests), 30), "no download started"
     sent = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=30)
@@ -119,7 +133,9 @@ def test_crash_before_the_picks_were_listed_resumes_them(tmp_path: Path) -> None
         config = write_config(tmp_path, emu.url)
         proc = start(config)
         assert wait_for(lambda: emu.sessions_created, 30)
-        time.sleep(0.8)  # the session is remembered on disk, and picked at Google
+        [created] = emu.sessions_created
+        # The session is remembered on disk, and picked at Google, before the kill.
+        assert wait_for(lambda: remembered_sessions(tmp_path) == [created] and emu.picked(created), 30)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         assert listed_sessions(emu) == []
