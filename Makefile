@@ -1,34 +1,43 @@
-# picker-kiosk: `make demo` and `make test` each set up .venv from nothing.
-PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# picker-kiosk: `make demo` and `make test` each set up a venv from nothing.
+# `make demo` installs only the runtime dependencies; `make test` adds the test tools (pyproject's [test]).
+# One venv per interpreter: e.g. `make test PYTHON=python3.13 VENV=.venv-3.13`.
+PYTHON  ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+HASH    := $(shell cksum < pyproject.toml | cut -d' ' -f1)
+RUNTIME := $(VENV)/.runtime-$(HASH)
+DEV     := $(VENV)/.dev-$(HASH)
 
 .PHONY: demo test lint typecheck bench install-service clean
 
-$(STAMP): pyproject.toml
+$(RUNTIME): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	@rm -f $(VENV)/.installed-*
+	$(BIN)/python -m pip install --quiet -e .
+	@rm -f $(VENV)/.runtime-*
 	@touch $@
 
-demo: $(STAMP)
+$(DEV): $(RUNTIME)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@rm -f $(VENV)/.dev-*
+	@touch $@
+
+demo: $(RUNTIME)
 	$(BIN)/picker-kiosk demo
 
-test: $(STAMP)
+test: $(DEV)
 	$(BIN)/ruff check $(wildcard core device tests bench)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check $(wildcard core device tests bench)
 	$(BIN)/ruff format --check $(wildcard core device tests bench)
 
-typecheck: $(STAMP)
+typecheck: $(DEV)
 	$(BIN)/mypy
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/python -m bench
 
 install-service:

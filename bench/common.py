@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from core.emulator import testing
+
 ROOT = Path(__file__).resolve().parents[1]
 CLIENT_ID = "bench.apps.googleusercontent.com"
 CLIENT_SECRET = "bench-client-secret"  # the emulator's; not a Google secret
@@ -227,40 +229,13 @@ class Watched:
         return self.proc.returncode
 
 
-def write_config(
-    folder: Path,
-    url: str,
-    *,
-    client_id: str = CLIENT_ID,
-    client_secret: str = CLIENT_SECRET,
-    **sections: dict[str, Any],
-) -> Path:
-    """A config TOML for `picker-kiosk run` against the emulator at ``url``; state kept under ``folder``.
-
-    ``sections`` are further tables, e.g. ``download={"workers": 4}``. The tests write theirs with this too.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    state = folder / "state"
-    lines = [
-        "[google]",
-        f'client_id = "{client_id}"',
-        f'client_secret = "{client_secret}"',
-        f'auth_url = "{url}"',
-        f'picker_url = "{url}"',
-        "[storage]",
-        f'state_dir = "{state}"',
-        f'library_dir = "{state / "library"}"',
-    ]
-    for name, values in sections.items():
-        lines.append(f"[{name}]")
-        lines += [f"{key} = {json.dumps(value)}" for key, value in values.items()]
-    path = folder / "config.toml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+def write_config(folder: Path, url: str, **sections: dict[str, Any]) -> Path:
+    """A config TOML for `picker-kiosk run` against the emulator at ``url`` with the benchmarks' client."""
+    return testing.write_config(folder, url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, **sections)
 
 
 def app_argv(config: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "device.app", "run", "--config", str(config), *extra]
+    return [*testing.KIOSK, "run", "--config", str(config), *extra]
 
 
 def timed(fn: Callable[[], Any]) -> float:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
+import math
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -101,6 +104,64 @@ def check_url(url: str, what: str) -> str:
     return url.rstrip("/")
 
 
+_SECTIONS: dict[str, type] = {
+    "google": GoogleConfig,
+    "storage": StorageConfig,
+    "picking": PickingConfig,
+    "download": DownloadConfig,
+    "slideshow": SlideshowConfig,
+}
+_EXTRA_KEYS = {"google": ("client_secret_file",)}  # read by the caller, not a field of the section's record
+_VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+
+
+def known_keys(section: str) -> tuple[str, ...]:
+    """The keys a ``[section]`` of the config file may hold."""
+    return tuple(f.name for f in fields(_SECTIONS[section])) + _EXTRA_KEYS.get(section, ())
+
+
+def _did_you_mean(word: str, choices: tuple[str, ...], shape: str = "{}") -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    if close:
+        return f" — did you mean {shape.format(close[0])}?"
+    return f" (known: {', '.join(shape.format(c) for c in choices)})"
+
+
+def _refuse_unknown(data: Mapping[str, Any]) -> None:
+    """A misspelt section or key is refused by name, with the closest valid one, instead of silently ignored."""
+    sections = tuple(_SECTIONS)
+    for name, value in data.items():
+        if name not in _SECTIONS:
+            what = f"section [{name}]" if isinstance(value, Mapping) else f"key {name} outside any [section]"
+            raise ConfigError(f"unknown {what} in the config file{_did_you_mean(name, sections, '[{}]')}")
+        if isinstance(value, Mapping):
+            keys = known_keys(name)
+            for key in value:
+                if key not in keys:
+                    raise ConfigError(f"unknown key {name}.{key}{_did_you_mean(key, keys)}")
+
+
+def secret_file_path(raw: str, environ: Mapping[str, str]) -> Path:
+    """``google.client_secret_file`` with its $VARIABLES filled in; an unset one is a ConfigError saying why."""
+    for match in _VARIABLE.finditer(raw):
+        name = match.group(1) or match.group(2)
+        if name not in environ:
+            hint = (
+                " systemd sets it only for a service with LoadCredential= (see systemd/README.md); run by hand, "
+                "point client_secret_file at a file you can read."
+                if name == "CREDENTIALS_DIRECTORY"
+                else ""
+            )
+            raise ConfigError(f"google.client_secret_file names ${{{name}}} but it is not set.{hint}")
+    return Path(_VARIABLE.sub(lambda m: environ[m.group(1) or m.group(2)], raw))
+
+
+def _seconds(value: float, key: str, *, least: float) -> None:
+    """Refuse nan, infinities and values under ``least`` seconds, naming ``key``."""
+    if not (math.isfinite(value) and value >= least):
+        raise ConfigError(f"{key} must be a finite number of seconds, at least {least:g}, not {value!r}.")
+
+
 def _section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     value = data.get(name, {})
     if not isinstance(value, Mapping):
@@ -122,6 +183,7 @@ def parse_config(data: Mapping[str, Any], *, client_secret_text: str | None = No
 
     ``client_secret_text`` is the content of ``client_secret_file`` when the caller read one.
     """
+    _refuse_unknown(data)
     google = _section(data, "google")
     client_id = _typed(google, "client_id", str, "", "google")
     if not client_id:
@@ -158,6 +220,10 @@ def parse_config(data: Mapping[str, Any], *, client_secret_text: str | None = No
     )
     if not 1 <= download.workers <= 32:
         raise ConfigError("download.workers must be between 1 and 32.")
+    if download.max_bytes <= 0:
+        raise ConfigError(f"download.max_bytes must be more than 0 (the largest file kept), not {download.max_bytes}.")
+    if download.min_free_bytes < 0:
+        raise ConfigError(f"download.min_free_bytes must be 0 or more, not {download.min_free_bytes}.")
 
     ss = _section(data, "slideshow")
     sdef = SlideshowConfig()
@@ -167,8 +233,14 @@ def parse_config(data: Mapping[str, Any], *, client_secret_text: str | None = No
         captions=_typed(ss, "captions", bool, sdef.captions, "slideshow"),
         fade=_typed(ss, "fade", float, sdef.fade, "slideshow"),
     )
-    if slideshow.interval < 1:
-        raise ConfigError("slideshow.interval must be at least 1 second.")
+    _seconds(slideshow.interval, "slideshow.interval", least=1)
+    _seconds(slideshow.fade, "slideshow.fade", least=0)  # 0: photos change without a fade
+    if not google_cfg.client_secret:
+        # Checked last, so that a config with other mistakes names those first.
+        raise ConfigError(
+            "google.client_secret is missing: set client_secret_file to a file holding the OAuth client's secret "
+            "(or client_secret), and check that file is not empty."
+        )
 
     return Config(
         google=google_cfg,

@@ -21,7 +21,7 @@ from typing import Any
 
 from core import flow
 from core.clock import REAL
-from core.config import Config, GoogleConfig, StorageConfig, parse_config
+from core.config import Config, GoogleConfig, StorageConfig, parse_config, secret_file_path
 from core.errors import ConfigError, KioskError
 from device import logs
 from device.loop import FrameHook, Renderer
@@ -30,6 +30,7 @@ from device.signin.token import TokenStore
 from device.wiring import build_kiosk
 
 log = logging.getLogger("picker-kiosk")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # pygame's banner is no news to the person watching
 
 DEFAULT_CONFIG = Path("/etc/picker-kiosk/config.toml")
 DEMO_CLIENT_ID = "picker-kiosk-demo.apps.googleusercontent.com"
@@ -63,9 +64,8 @@ def load_config(path: Path) -> Config:
     google = data.get("google", {})
     secret_text = None
     if isinstance(google, dict) and "client_secret" not in google and "client_secret_file" in google:
-        raw = str(google["client_secret_file"])
         # systemd's LoadCredential= puts the secret under $CREDENTIALS_DIRECTORY.
-        secret_path = Path(os.path.expandvars(raw))
+        secret_path = secret_file_path(str(google["client_secret_file"]), os.environ)
         try:
             secret_text = secret_path.read_text(encoding="utf-8")
         except OSError as exc:
@@ -232,6 +232,7 @@ def demo_state_dir() -> Path:
 def cmd_demo(args: argparse.Namespace) -> int:
     from core.emulator import Emulator, Person
 
+    size = parse_size(args.size)  # a bad --size is refused before anything starts
     state_dir = Path(args.state_dir) if args.state_dir else demo_state_dir()
     # Each demo is a fresh journey: a new emulator knows none of the old tokens or sessions.
     if state_dir.exists():
@@ -278,7 +279,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
             # With a real screen the demo keeps showing the slideshow until Esc or the window is closed.
             once = display.choose_driver(os.environ) is None
-        code = run_journey(config, once=once, headless=headless, size=parse_size(args.size), screenshots=screenshots)
+        code = run_journey(config, once=once, headless=headless, size=size, screenshots=screenshots)
         left = emulator.open_sessions
         if left:
             print(f"Warning: {len(left)} picking session(s) were left open.", file=sys.stderr)

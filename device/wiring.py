@@ -75,7 +75,9 @@ def build_kiosk(config: Config, *, screen: tuple[int, int] = (1920, 1080), clock
         report = library.open()
     except OSError as exc:
         raise ConfigError(f"Cannot use the state folder {state_dir}: {exc.strerror}.") from exc
-    log.info("library: %d photos (%s)", library.count(), report)
+    log.info("library: %d photos", library.count())
+    if report != type(report)():  # the start-up check repaired something
+        log.info("library check: %s", report)
     store = TokenStore(state_dir)
     events = EventQueue()
     runner = Runner(config, library, store, events.post, clock=clock)

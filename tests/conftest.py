@@ -39,24 +39,6 @@ def emulator(make_emulator: Callable[..., Emulator]) -> Emulator:
     return make_emulator()
 
 
-@pytest.fixture
-def clock(fake_clock: FakeClock) -> FakeClock:
-    """Short name for ``fake_clock``, the clock the emulator reads; a module may override it."""
-    return fake_clock
-
-
-@pytest.fixture
-def make_emu(make_emulator: Callable[..., Emulator]) -> Callable[..., Emulator]:
-    """Short name for ``make_emulator``."""
-    return make_emulator
-
-
-@pytest.fixture
-def emu(emulator: Emulator) -> Emulator:
-    """Short name for ``emulator``; a module may override it with its own settings."""
-    return emulator
-
-
 @pytest.fixture(scope="module")
 def dummy_sdl() -> Iterator[None]:
     """SDL with no window and no sound, for a module's screen tests: ``pytest.mark.usefixtures("dummy_sdl")``."""

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import requests
 
-from bench.common import write_config as bench_config
 from core.clock import FakeClock
 from core.config import GoogleConfig
-from core.emulator import Emulator, Person
+from core.emulator import Emulator, Person, testing
 from device.signin.credentials import authorized_session
 from device.signin.grant import DeviceAuth
 
 ROOT = Path(__file__).resolve().parents[1]
-KIOSK = [sys.executable, "-m", "device.app"]  # the installed `picker-kiosk` command, from this tree
+KIOSK = testing.KIOSK  # the installed `picker-kiosk` command, from this tree
 CLIENT_ID = "journey-test.apps.googleusercontent.com"
 CLIENT_SECRET = "journey-test-secret-value"
 
@@ -25,7 +23,9 @@ CLIENT_SECRET = "journey-test-secret-value"
 def write_config(tmp: Path, url: str, **download: int) -> Path:
     """A config TOML for `picker-kiosk run` against the emulator at ``url``, state under ``tmp / "state"``;
     ``download`` adds keys to its [download] table (4 workers)."""
-    return bench_config(tmp, url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, download={"workers": 4, **download})
+    return testing.write_config(
+        tmp, url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, download={"workers": 4, **download}
+    )
 
 
 def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 90) -> subprocess.CompletedProcess[str]:

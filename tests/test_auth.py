@@ -50,59 +50,63 @@ SECRET = "GOCSPX-very-secret-client"
 
 
 @pytest.fixture
-def emu(make_emu: MakeEmu) -> Emulator:
-    return make_emu(client_id=CLIENT_ID, client_secret=SECRET)
+def emulator(make_emulator: MakeEmu) -> Emulator:
+    return make_emulator(client_id=CLIENT_ID, client_secret=SECRET)
 
 
-def google_for(emu: Emulator, *, client_id: str = CLIENT_ID, secret: str = SECRET) -> GoogleConfig:
-    return GoogleConfig(client_id, secret, emu.url, emu.url)
+def google_for(emulator: Emulator, *, client_id: str = CLIENT_ID, secret: str = SECRET) -> GoogleConfig:
+    return GoogleConfig(client_id, secret, emulator.url, emulator.url)
 
 
 @pytest.fixture
-def auth(emu: Emulator, clock: FakeClock) -> DeviceAuth:
-    return DeviceAuth(google_for(emu), requests.Session(), clock=clock.clock())
+def auth(emulator: Emulator, fake_clock: FakeClock) -> DeviceAuth:
+    return DeviceAuth(google_for(emulator), requests.Session(), clock=fake_clock.clock())
 
 
-def token_polls(emu: Emulator) -> list[float]:
-    return [r.time for r in emu.requests if r.endpoint == "token"]
+def token_polls(emulator: Emulator) -> list[float]:
+    return [r.time for r in emulator.requests if r.endpoint == "token"]
 
 
 def gaps(times: list[float]) -> list[float]:
     return [round(b - a, 3) for a, b in itertools.pairwise(times)]
 
 
-def picker(emu: Emulator, token: StoredToken, clock: FakeClock, store: TokenStore | None = None) -> PickerClient:
-    session = authorized_session(token, google_for(emu), store)
-    return PickerClient(emu.url, Transport(session, clock=clock.clock()))
+def picker(
+    emulator: Emulator, token: StoredToken, fake_clock: FakeClock, store: TokenStore | None = None
+) -> PickerClient:
+    session = authorized_session(token, google_for(emulator), store)
+    return PickerClient(emulator.url, Transport(session, clock=fake_clock.clock()))
 
 
 # -- the happy path -------------------------------------------------------------------------------------------
 
 
-def test_sign_in_waits_the_interval_and_gets_a_token(emu: Emulator, auth: DeviceAuth, clock: FakeClock) -> None:
-    emu.person = Person(approve_after=22, email="grandma@example.com")
+def test_sign_in_waits_the_interval_and_gets_a_token(
+    emulator: Emulator, auth: DeviceAuth, fake_clock: FakeClock
+) -> None:
+    emulator.person = Person(approve_after=22, email="grandma@example.com")
     flow = auth.start()
     assert flow.interval == 5 and flow.user_code and flow.qr_url == flow.verification_url
     token = auth.wait(flow)
     assert token.account == "grandma@example.com"
     assert PICKER_SCOPE in token.scopes and set(SCOPES) <= set(token.scopes)
     assert token.expiry is not None and token.expiry > datetime.now(UTC)
-    assert gaps(token_polls(emu)) == [5.0] * 4
-    assert emu.violations == []
-    assert picker(emu, token, clock).create_session().id in emu.open_sessions
+    assert gaps(token_polls(emulator)) == [5.0] * 4
+    assert emulator.violations == []
+    assert picker(emulator, token, fake_clock).create_session().id in emulator.open_sessions
 
 
-def test_qr_prefers_verification_uri_complete(make_emu: MakeEmu, clock: FakeClock) -> None:
-    emu = make_emu(complete_uri=True)
-    flow = DeviceAuth(google_for(emu), requests.Session(), clock=clock.clock()).start()
+def test_qr_prefers_verification_uri_complete(make_emulator: MakeEmu, fake_clock: FakeClock) -> None:
+    emulator = make_emulator(complete_uri=True)
+    flow = DeviceAuth(google_for(emulator), requests.Session(), clock=fake_clock.clock()).start()
     assert flow.verification_uri_complete and flow.user_code in flow.verification_uri_complete
     assert flow.qr_url == flow.verification_uri_complete
 
 
-def test_rfc_spelling_and_missing_interval(emu: Emulator, auth: DeviceAuth) -> None:
+def test_rfc_spelling_and_missing_interval(emulator: Emulator, auth: DeviceAuth) -> None:
     answer = {"device_code": "4/abc", "user_code": "ABCD-EFGH", "verification_uri": "https://example.com/device",
               "verification_uri_complete": "https://example.com/device?code=ABCD-EFGH", "expires_in": 600}  # fmt: skip
-    emu.add_fault(Fault(endpoint="device_code", garbage=json.dumps(answer).encode()))
+    emulator.add_fault(Fault(endpoint="device_code", garbage=json.dumps(answer).encode()))
     flow = auth.start()
     assert flow.interval == 5.0
     assert flow.verification_url == "https://example.com/device"
@@ -117,90 +121,90 @@ def test_device_code_is_not_in_repr(auth: DeviceAuth) -> None:
 # -- every row of the polling table -----------------------------------------------------------------------------
 
 
-def test_pending_while_the_person_has_not_answered(emu: Emulator, auth: DeviceAuth, clock: FakeClock) -> None:
-    emu.person = Person(answer="never")
+def test_pending_while_the_person_has_not_answered(emulator: Emulator, auth: DeviceAuth, fake_clock: FakeClock) -> None:
+    emulator.person = Person(answer="never")
     flow = auth.start()
-    clock.advance(flow.interval)
+    fake_clock.advance(flow.interval)
     assert auth.poll_once(flow) == Pending(flow)
 
 
 def test_slow_down_from_polling_too_fast_adds_five_seconds_for_good(
-    emu: Emulator, auth: DeviceAuth, clock: FakeClock
+    emulator: Emulator, auth: DeviceAuth, fake_clock: FakeClock
 ) -> None:
-    emu.person = Person(approve_after=40)
+    emulator.person = Person(approve_after=40)
     flow = auth.start()
-    clock.advance(5)
+    fake_clock.advance(5)
     assert isinstance(auth.poll_once(flow), Pending)
-    clock.advance(1)  # too soon on purpose: Google answers slow_down
+    fake_clock.advance(1)  # too soon on purpose: Google answers slow_down
     slower = auth.poll_once(flow)
     assert isinstance(slower, Pending) and slower.flow.interval == 10.0
-    assert len(emu.violations) == 1  # the one provoked above
+    assert len(emulator.violations) == 1  # the one provoked above
     auth.wait(slower.flow)
-    assert all(gap >= 10.0 for gap in gaps(token_polls(emu)[1:]))
-    assert len(emu.violations) == 1
+    assert all(gap >= 10.0 for gap in gaps(token_polls(emulator)[1:]))
+    assert len(emulator.violations) == 1
 
 
-def test_each_slow_down_adds_five_seconds(emu: Emulator, auth: DeviceAuth) -> None:
-    emu.add_fault(Fault(endpoint="token", error="slow_down", times=2))
+def test_each_slow_down_adds_five_seconds(emulator: Emulator, auth: DeviceAuth) -> None:
+    emulator.add_fault(Fault(endpoint="token", error="slow_down", times=2))
     auth.wait(auth.start())
-    assert gaps(token_polls(emu)) == [10.0, 15.0]
-    assert emu.violations == []
+    assert gaps(token_polls(emulator)) == [10.0, 15.0]
+    assert emulator.violations == []
 
 
-def test_access_denied(emu: Emulator, auth: DeviceAuth) -> None:
-    emu.person = Person(answer="deny")
+def test_access_denied(emulator: Emulator, auth: DeviceAuth) -> None:
+    emulator.person = Person(answer="deny")
     with pytest.raises(AccessDenied):
         auth.wait(auth.start())
 
 
-def test_wrong_client_secret_is_invalid_client(emu: Emulator, clock: FakeClock) -> None:
-    auth = DeviceAuth(google_for(emu, secret="wrong"), requests.Session(), clock=clock.clock())
+def test_wrong_client_secret_is_invalid_client(emulator: Emulator, fake_clock: FakeClock) -> None:
+    auth = DeviceAuth(google_for(emulator, secret="wrong"), requests.Session(), clock=fake_clock.clock())
     flow = auth.start()
-    clock.advance(5)
+    fake_clock.advance(5)
     with pytest.raises(InvalidClient, match="TVs and Limited Input devices"):
         auth.poll_once(flow)
 
 
-def test_wrong_client_id_is_invalid_client(emu: Emulator, clock: FakeClock) -> None:
-    auth = DeviceAuth(google_for(emu, client_id="other.apps"), requests.Session(), clock=clock.clock())
+def test_wrong_client_id_is_invalid_client(emulator: Emulator, fake_clock: FakeClock) -> None:
+    auth = DeviceAuth(google_for(emulator, client_id="other.apps"), requests.Session(), clock=fake_clock.clock())
     with pytest.raises(InvalidClient, match="TVs and Limited Input devices"):
         auth.start()
 
 
-def test_unknown_or_used_code_is_code_expired(emu: Emulator, auth: DeviceAuth, clock: FakeClock) -> None:
+def test_unknown_or_used_code_is_code_expired(emulator: Emulator, auth: DeviceAuth, fake_clock: FakeClock) -> None:
     flow = auth.start()
-    clock.advance(5)
+    fake_clock.advance(5)
     with pytest.raises(CodeExpired):
         auth.poll_once(replace(flow, device_code="4/nobody-knows-this"))
     assert isinstance(auth.poll_once(flow), Granted)
-    clock.advance(5)
+    fake_clock.advance(5)
     with pytest.raises(CodeExpired):
         auth.poll_once(flow)  # already used
 
 
-def test_expired_token_from_google_is_code_expired(emu: Emulator, auth: DeviceAuth, clock: FakeClock) -> None:
-    emu.person = Person(answer="never")
+def test_expired_token_from_google_is_code_expired(emulator: Emulator, auth: DeviceAuth, fake_clock: FakeClock) -> None:
+    emulator.person = Person(answer="never")
     flow = auth.start()
-    clock.advance(1800)
+    fake_clock.advance(1800)
     with pytest.raises(CodeExpired):
-        auth.poll_once(replace(flow, expires_at=flow.expires_at + 100))  # our clock says fine, Google does not
+        auth.poll_once(replace(flow, expires_at=flow.expires_at + 100))  # our fake_clock says fine, Google does not
     with pytest.raises(CodeExpired):
         auth.poll_once(flow)  # known to be expired here: not even sent
-    assert len(token_polls(emu)) == 1
+    assert len(token_polls(emulator)) == 1
 
 
 @pytest.mark.parametrize("endpoint", ["device_code", "token"])
-def test_rate_limit_exceeded(emu: Emulator, auth: DeviceAuth, clock: FakeClock, endpoint: str) -> None:
-    emu.add_fault(Fault(endpoint=endpoint, error="rate_limit_exceeded"))
+def test_rate_limit_exceeded(emulator: Emulator, auth: DeviceAuth, fake_clock: FakeClock, endpoint: str) -> None:
+    emulator.add_fault(Fault(endpoint=endpoint, error="rate_limit_exceeded"))
     with pytest.raises(RateLimited) as info:
         flow = auth.start()
-        clock.advance(5)
+        fake_clock.advance(5)
         auth.poll_once(flow)
     assert info.value.retry_after >= 60
 
 
-def test_refused_scope_is_explained(emu: Emulator, auth: DeviceAuth) -> None:
-    emu.refuse_scope = True
+def test_refused_scope_is_explained(emulator: Emulator, auth: DeviceAuth) -> None:
+    emulator.refuse_scope = True
     with pytest.raises(ScopeRefused, match="Photos Picker"):
         auth.start()
 
@@ -215,56 +219,56 @@ def test_refused_scope_is_explained(emu: Emulator, auth: DeviceAuth) -> None:
     ],
 )
 def test_other_errors_are_plain_auth_errors(
-    emu: Emulator, auth: DeviceAuth, clock: FakeClock, error: str, words: str
+    emulator: Emulator, auth: DeviceAuth, fake_clock: FakeClock, error: str, words: str
 ) -> None:
     flow = auth.start()
-    emu.add_fault(Fault(endpoint="token", error=error, status=403 if error == "org_internal" else 400))
-    clock.advance(5)
+    emulator.add_fault(Fault(endpoint="token", error=error, status=403 if error == "org_internal" else 400))
+    fake_clock.advance(5)
     with pytest.raises(AuthError, match=words) as info:
         auth.poll_once(flow)
     assert type(info.value) is AuthError
 
 
 def test_google_trouble_while_polling_is_retryable_and_waited_out(
-    emu: Emulator, auth: DeviceAuth, clock: FakeClock
+    emulator: Emulator, auth: DeviceAuth, fake_clock: FakeClock
 ) -> None:
     flow = auth.start()
-    emu.add_fault(Fault(endpoint="token", status=503))
-    clock.advance(5)
+    emulator.add_fault(Fault(endpoint="token", status=503))
+    fake_clock.advance(5)
     with pytest.raises(ApiError) as info:
         auth.poll_once(flow)
-    assert info.value.retryable and len(token_polls(emu)) == 1  # poll_once never retries by itself
-    emu.add_fault(Fault(endpoint="token", status=500, times=2))
-    emu.add_fault(Fault(endpoint="token", drop=True, skip=2))
+    assert info.value.retryable and len(token_polls(emulator)) == 1  # poll_once never retries by itself
+    emulator.add_fault(Fault(endpoint="token", status=500, times=2))
+    emulator.add_fault(Fault(endpoint="token", drop=True, skip=2))
     assert auth.wait(flow).refresh_token
-    assert emu.violations == []
+    assert emulator.violations == []
 
 
-def test_expired_code_is_replaced_automatically(make_emu: MakeEmu, clock: FakeClock) -> None:
-    emu = make_emu(code_expires_in=60, person=Person(answer="never"))
-    auth = DeviceAuth(google_for(emu), requests.Session(), clock=clock.clock())
+def test_expired_code_is_replaced_automatically(make_emulator: MakeEmu, fake_clock: FakeClock) -> None:
+    emulator = make_emulator(code_expires_in=60, person=Person(answer="never"))
+    auth = DeviceAuth(google_for(emulator), requests.Session(), clock=fake_clock.clock())
     first = auth.start()
     shown: list[DeviceFlow] = []
 
     def new_code(flow: DeviceFlow) -> None:
         shown.append(flow)
-        emu.person = Person(approve_after=0)  # they scan the new code right away
+        emulator.person = Person(approve_after=0)  # they scan the new code right away
 
     token = auth.wait(first, on_new_code=new_code)
     assert token.refresh_token
     assert len(shown) == 1 and shown[0].user_code != first.user_code
-    assert emu.device_codes_issued == 2
-    assert emu.violations == []
+    assert emulator.device_codes_issued == 2
+    assert emulator.violations == []
 
 
-def test_wait_can_be_cancelled(make_emu: MakeEmu, clock: FakeClock) -> None:
-    emu = make_emu(code_expires_in=20, person=Person(answer="never"))
-    auth = DeviceAuth(google_for(emu), requests.Session(), clock=clock.clock())
+def test_wait_can_be_cancelled(make_emulator: MakeEmu, fake_clock: FakeClock) -> None:
+    emulator = make_emulator(code_expires_in=20, person=Person(answer="never"))
+    auth = DeviceAuth(google_for(emulator), requests.Session(), clock=fake_clock.clock())
     cancel = threading.Event()
     with pytest.raises(Cancelled):
         auth.wait(auth.start(), on_new_code=lambda flow: cancel.set(), cancel=cancel)
-    assert emu.device_codes_issued == 2
-    assert max(token_polls(emu)) < max(r.time for r in emu.requests if r.endpoint == "device_code")
+    assert emulator.device_codes_issued == 2
+    assert max(token_polls(emulator)) < max(r.time for r in emulator.requests if r.endpoint == "device_code")
 
 
 # -- token answers --------------------------------------------------------------------------------------------
@@ -295,20 +299,22 @@ def _jwt(payload: dict[str, Any]) -> str:
     ],
 )
 def test_account_from_id_token(
-    emu: Emulator, auth: DeviceAuth, clock: FakeClock, id_token: str | None, account: str | None
+    emulator: Emulator, auth: DeviceAuth, fake_clock: FakeClock, id_token: str | None, account: str | None
 ) -> None:
     flow = auth.start()
-    emu.add_fault(Fault(endpoint="token", garbage=_token_answer(id_token=id_token)))
-    clock.advance(5)
+    emulator.add_fault(Fault(endpoint="token", garbage=_token_answer(id_token=id_token)))
+    fake_clock.advance(5)
     result = auth.poll_once(flow)
     assert isinstance(result, Granted) and result.token.account == account
     assert account_from_id_token(id_token) == account
 
 
-def test_grant_without_the_photos_scope_is_scope_refused(emu: Emulator, auth: DeviceAuth, clock: FakeClock) -> None:
+def test_grant_without_the_photos_scope_is_scope_refused(
+    emulator: Emulator, auth: DeviceAuth, fake_clock: FakeClock
+) -> None:
     flow = auth.start()
-    emu.add_fault(Fault(endpoint="token", garbage=_token_answer(scope="openid email")))
-    clock.advance(5)
+    emulator.add_fault(Fault(endpoint="token", garbage=_token_answer(scope="openid email")))
+    fake_clock.advance(5)
     with pytest.raises(ScopeRefused, match="Google Photos box"):
         auth.poll_once(flow)
 
@@ -330,12 +336,12 @@ oauth_json = st.recursive(
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=oauth_json, status=st.sampled_from([200, 400, 401, 403, 428, 500]))
 def test_garbage_from_the_oauth_endpoints_is_only_ever_a_kiosk_error(
-    emu: Emulator, auth: DeviceAuth, clock: FakeClock, body: object, status: int
+    emulator: Emulator, auth: DeviceAuth, fake_clock: FakeClock, body: object, status: int
 ) -> None:
-    flow = DeviceFlow("4/x", "ABCD", "https://example.com/device", None, clock.now() + 1000, 5.0)
-    emu.clear_faults()
-    emu.add_fault(Fault(endpoint="device_code", garbage=json.dumps(body).encode(), status=status))
-    emu.add_fault(Fault(endpoint="token", garbage=json.dumps(body).encode(), status=status))
+    flow = DeviceFlow("4/x", "ABCD", "https://example.com/device", None, fake_clock.now() + 1000, 5.0)
+    emulator.clear_faults()
+    emulator.add_fault(Fault(endpoint="device_code", garbage=json.dumps(body).encode(), status=status))
+    emulator.add_fault(Fault(endpoint="token", garbage=json.dumps(body).encode(), status=status))
     for call in (auth.start, lambda: auth.poll_once(flow)):
         try:
             result = call()
@@ -348,32 +354,32 @@ def test_garbage_from_the_oauth_endpoints_is_only_ever_a_kiosk_error(
 
 
 @pytest.fixture
-def signed_in(emu: Emulator, auth: DeviceAuth) -> StoredToken:
+def signed_in(emulator: Emulator, auth: DeviceAuth) -> StoredToken:
     return auth.wait(auth.start())
 
 
 def test_google_auth_refreshes_an_expired_access_token_and_the_store_keeps_it(
-    emu: Emulator, signed_in: StoredToken, clock: FakeClock, tmp_path: Path
+    emulator: Emulator, signed_in: StoredToken, fake_clock: FakeClock, tmp_path: Path
 ) -> None:
     store = TokenStore(tmp_path)
     store.save(signed_in)
-    client = picker(emu, signed_in, clock, store)
-    emu.expire_access_tokens()
+    client = picker(emulator, signed_in, fake_clock, store)
+    emulator.expire_access_tokens()
     session = client.create_session()
-    assert session.id in emu.open_sessions
-    assert emu.tokens_refreshed == 1
+    assert session.id in emulator.open_sessions
+    assert emulator.tokens_refreshed == 1
     saved = store.load()
     assert saved is not None and saved.access_token != signed_in.access_token
     assert saved.refresh_token == signed_in.refresh_token and saved.account == signed_in.account
     assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
-    assert [r.bearer for r in emu.requests if r.endpoint == "sessions.create"] == ["expired", "valid"]
+    assert [r.bearer for r in emulator.requests if r.endpoint == "sessions.create"] == ["expired", "valid"]
 
 
 def test_many_threads_with_an_expired_token_make_one_refresh(
-    emu: Emulator, signed_in: StoredToken, clock: FakeClock
+    emulator: Emulator, signed_in: StoredToken, fake_clock: FakeClock
 ) -> None:
     stale = replace(signed_in, expiry=datetime.now(UTC) - timedelta(minutes=1))
-    client = picker(emu, stale, clock)
+    client = picker(emulator, stale, fake_clock)
     errors: list[BaseException] = []
     barrier = threading.Barrier(8)
 
@@ -390,16 +396,16 @@ def test_many_threads_with_an_expired_token_make_one_refresh(
     for t in threads:
         t.join(timeout=30)
     assert errors == []
-    assert emu.tokens_refreshed == 1
-    assert len(emu.open_sessions) == 8
+    assert emulator.tokens_refreshed == 1
+    assert len(emulator.open_sessions) == 8
 
 
 def test_dead_refresh_token_means_sign_in_again_and_says_why(
-    emu: Emulator, signed_in: StoredToken, clock: FakeClock
+    emulator: Emulator, signed_in: StoredToken, fake_clock: FakeClock
 ) -> None:
-    client = picker(emu, signed_in, clock)
-    emu.kill_refresh_tokens()
-    emu.expire_access_tokens()
+    client = picker(emulator, signed_in, fake_clock)
+    emulator.kill_refresh_tokens()
+    emulator.expire_access_tokens()
     with pytest.raises(SignInRequired) as info:
         client.create_session()
     assert "7 days" in str(info.value) and "Testing" in str(info.value)
@@ -415,30 +421,30 @@ def test_dead_refresh_token_means_sign_in_again_and_says_why(
     ],
 )
 def test_refresh_that_breaks_is_a_transport_error_and_the_next_try_works(
-    emu: Emulator, signed_in: StoredToken, clock: FakeClock, fault: Fault
+    emulator: Emulator, signed_in: StoredToken, fake_clock: FakeClock, fault: Fault
 ) -> None:
-    client = picker(emu, signed_in, clock)
-    emu.expire_access_tokens()
-    emu.add_fault(fault)
+    client = picker(emulator, signed_in, fake_clock)
+    emulator.expire_access_tokens()
+    emulator.add_fault(fault)
     with pytest.raises(TransportError):
         client.create_session()
-    assert client.create_session().id in emu.open_sessions
+    assert client.create_session().id in emulator.open_sessions
 
 
-def test_revoke(emu: Emulator, auth: DeviceAuth, signed_in: StoredToken, clock: FakeClock) -> None:
+def test_revoke(emulator: Emulator, auth: DeviceAuth, signed_in: StoredToken, fake_clock: FakeClock) -> None:
     auth.revoke(signed_in)
     auth.revoke(signed_in)  # already revoked: nothing to do, no error
-    revokes = [r for r in emu.requests if r.endpoint == "revoke"]
+    revokes = [r for r in emulator.requests if r.endpoint == "revoke"]
     assert [r.status for r in revokes] == [200, 400]
     assert all("token" not in r.query for r in revokes)  # in the body: URLs end up in logs
     with pytest.raises(SignInRequired):
-        picker(emu, signed_in, clock).create_session()
+        picker(emulator, signed_in, fake_clock).create_session()
 
 
-def test_credentials_point_at_our_token_endpoint(emu: Emulator, signed_in: StoredToken) -> None:
-    google = google_for(emu)
+def test_credentials_point_at_our_token_endpoint(emulator: Emulator, signed_in: StoredToken) -> None:
+    google = google_for(emulator)
     creds = credentials(signed_in, google)
-    assert creds.token_uri == f"{emu.url}/token"
+    assert creds.token_uri == f"{emulator.url}/token"
     assert creds.client_id == CLIENT_ID and creds.refresh_token == signed_in.refresh_token
     assert signed_in.expiry is not None and creds.expiry is not None
     assert creds.expiry.tzinfo is None
@@ -527,7 +533,7 @@ class _Everything(logging.Handler):
         self.lines.append(f"{record.name} {record.getMessage()} {record.__dict__!r}")
 
 
-def test_a_whole_sign_in_logs_no_secret(make_emu: MakeEmu, clock: FakeClock, tmp_path: Path) -> None:
+def test_a_whole_sign_in_logs_no_secret(make_emulator: MakeEmu, fake_clock: FakeClock, tmp_path: Path) -> None:
     handler = _Everything()
     loggers = [logging.getLogger(), logging.getLogger("google"), logging.getLogger("urllib3")]
     saved = [(lg, lg.level) for lg in loggers]
@@ -535,22 +541,22 @@ def test_a_whole_sign_in_logs_no_secret(make_emu: MakeEmu, clock: FakeClock, tmp
         lg.addHandler(handler)
         lg.setLevel(logging.DEBUG)
     try:
-        emu = make_emu(client_id=CLIENT_ID, client_secret=SECRET)
-        auth = DeviceAuth(google_for(emu), requests.Session(), clock=clock.clock())
+        emulator = make_emulator(client_id=CLIENT_ID, client_secret=SECRET)
+        auth = DeviceAuth(google_for(emulator), requests.Session(), clock=fake_clock.clock())
         flow = auth.start()
-        emu.add_fault(Fault(endpoint="token", error="slow_down"))
+        emulator.add_fault(Fault(endpoint="token", error="slow_down"))
         codes = [flow.device_code]
         token = auth.wait(flow)
         store = TokenStore(tmp_path)
         store.save(token)
-        client = picker(emu, token, clock, store)
-        emu.expire_access_tokens()
+        client = picker(emulator, token, fake_clock, store)
+        emulator.expire_access_tokens()
         session = client.create_session()
         client.delete_session(session.id)
         refreshed = store.load()
         assert refreshed is not None
-        emu.kill_refresh_tokens()
-        emu.expire_access_tokens()
+        emulator.kill_refresh_tokens()
+        emulator.expire_access_tokens()
         with pytest.raises(SignInRequired) as info:
             client.create_session()
         auth.revoke(refreshed)
@@ -565,4 +571,4 @@ def test_a_whole_sign_in_logs_no_secret(make_emu: MakeEmu, clock: FakeClock, tmp
         for form in {secret, quote(secret, safe=""), quote_plus(secret)}:  # as they would sit in a URL or form
             assert form not in text
         assert secret not in str(info.value)
-    assert all(s not in repr(flow) + repr(token) + repr(google_for(emu)) for s in secrets)
+    assert all(s not in repr(flow) + repr(token) + repr(google_for(emulator)) for s in secrets)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import subprocess
 import sys
 from pathlib import Path
@@ -17,20 +16,29 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_photo_prep_figure_runs_both_paths_and_compares_them() -> None:
     time_row, memory_row = prepare.run(repeats=1)
 
-    project, baseline = time_row.details["project"], time_row.details["baseline"]
+    details = time_row.details
+    assert details["photo"].startswith("4000x3000 JPEG")  # the 12 MP photo the figure's name promises
+    project, baseline = details["project"], details["baseline"]
     # The project's path hands over a whole screen (photo on its backdrop); the baseline only the fitted photo.
     assert project["size"] == [1920, 1080]
     assert baseline["size"] == [1440, 1080]
-    assert time_row.project > 0 and time_row.baseline > 0
-    assert math.isclose(time_row.ratio, time_row.baseline / time_row.project)
+    # Each path was timed once (repeats=1), after the warm-up round that is not counted.
+    assert len(project["times"]) == len(baseline["times"]) == 1
+    # draft() decoding is what makes the project's path fast: without it the project would be the slower one.
+    assert time_row.project < time_row.baseline
+    # The plain decode holds the whole 12 MP picture (36 MB of RGB): a peak reading that misses it is broken.
+    assert memory_row.baseline > 34
     # draft() decoding never holds the 12 MP picture in memory, as the plain decode must.
     assert 0 < memory_row.project < memory_row.baseline
-    assert math.isclose(memory_row.ratio, memory_row.project / memory_row.baseline)
-    assert memory_row.passed == (memory_row.ratio <= 0.5)
+    assert memory_row.passed, f"the project's path peaked at {memory_row.project:.1f} MB"
 
-    text = table([time_row, memory_row], {})
-    assert time_row.name in text and memory_row.name in text
-    assert json.dumps([time_row.as_json(), memory_row.as_json()])  # what results.json is made of
+    text = table([time_row, memory_row], {"download": "Traceback …"})
+    rows = {line.split("|")[1].strip(): line for line in text.splitlines()[2:]}
+    assert set(rows) == {time_row.name, memory_row.name, "download"}
+    assert "error" in rows["download"] and rows["download"].rstrip(" |").endswith("NO")
+    saved = json.loads(json.dumps([time_row.as_json(), memory_row.as_json()]))  # what results.json is made of
+    assert [row["figure"] for row in saved] == [time_row.name, memory_row.name]
+    assert saved[1]["pass"] is True and saved[0]["details"]["project"]["size"] == [1920, 1080]
 
 
 def test_unknown_figure_is_refused_before_anything_runs() -> None:

@@ -14,6 +14,7 @@ import pytest
 from core.emulator import Emulator, Fault, Person
 from core.records import is_uuid4
 from tests.helpers import CLIENT_ID, CLIENT_SECRET, KIOSK, ROOT, cli, kiosk_emulator, write_config
+from tests.test_resilience_kill import wait_for
 
 
 @pytest.fixture
@@ -143,11 +144,9 @@ def test_sigterm_while_waiting_for_the_pick_deletes_the_session(tmp_path: Path) 
             stderr=subprocess.PIPE,
             text=True,
         )
-        deadline = time.monotonic() + 30
-        while not emu.sessions_created and time.monotonic() < deadline:
-            time.sleep(0.05)
+        # The first poll of the session comes from the running loop, whose signal handlers are in place.
+        assert wait_for(lambda: any(r.endpoint == "sessions.get" for r in emu.requests), 30), "no session was polled"
         assert emu.sessions_created, "no session was created"
-        time.sleep(0.3)
         sent = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=10)

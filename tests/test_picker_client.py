@@ -43,49 +43,51 @@ MakeEmu = Callable[..., Emulator]
 NEVER = 10**9  # seconds: a person who never taps Done
 
 
-def client_for(emu: Emulator, clock: FakeClock, *, max_items: int = 2000) -> PickerClient:
-    return PickerClient(emu.url, Transport(signed_in_session(emu, clock), clock=clock.clock()), max_items=max_items)
+def client_for(emulator: Emulator, fake_clock: FakeClock, *, max_items: int = 2000) -> PickerClient:
+    return PickerClient(
+        emulator.url, Transport(signed_in_session(emulator, fake_clock), clock=fake_clock.clock()), max_items=max_items
+    )
 
 
 @pytest.fixture
-def client(emu: Emulator, clock: FakeClock) -> PickerClient:
-    return client_for(emu, clock)
+def client(emulator: Emulator, fake_clock: FakeClock) -> PickerClient:
+    return client_for(emulator, fake_clock)
 
 
-def picked_session(client: PickerClient, clock: FakeClock) -> str:
+def picked_session(client: PickerClient, fake_clock: FakeClock) -> str:
     session = client.create_session()
-    clock.advance(10)
+    fake_clock.advance(10)
     assert client.get_session(session.id).media_items_set
     return session.id
 
 
-def _count(emu: Emulator, endpoint: str) -> int:
-    return sum(1 for r in emu.requests if r.endpoint == endpoint)
+def _count(emulator: Emulator, endpoint: str) -> int:
+    return sum(1 for r in emulator.requests if r.endpoint == endpoint)
 
 
 # -- sessions -------------------------------------------------------------------------------------------------
 
 
-def test_create_session_sends_a_fresh_uuid4_and_keeps_it(emu: Emulator, client: PickerClient) -> None:
+def test_create_session_sends_a_fresh_uuid4_and_keeps_it(emulator: Emulator, client: PickerClient) -> None:
     first, second = client.create_session(), client.create_session()
-    assert emu.request_ids == [first.request_id, second.request_id]
+    assert emulator.request_ids == [first.request_id, second.request_id]
     assert first.request_id is not None and is_uuid4(first.request_id)
     assert first.request_id != second.request_id
     assert first.picker_uri and not first.media_items_set
     assert first.poll_interval == 5.0 and first.timeout_in == 1800.0
-    assert emu.violations == []
+    assert emulator.violations == []
 
 
-def test_create_session_sends_max_items_as_a_string(make_emu: MakeEmu, clock: FakeClock) -> None:
-    emu = make_emu()
-    client = client_for(emu, clock, max_items=25)
+def test_create_session_sends_max_items_as_a_string(make_emulator: MakeEmu, fake_clock: FakeClock) -> None:
+    emulator = make_emulator()
+    client = client_for(emulator, fake_clock, max_items=25)
     assert client.create_session().max_item_count == 25
 
 
-def test_given_request_id_is_sent(emu: Emulator, client: PickerClient) -> None:
+def test_given_request_id_is_sent(emulator: Emulator, client: PickerClient) -> None:
     rid = "1b4e28ba-2fa1-4d2b-a83c-0242ac130003"
     assert client.create_session(rid).request_id == rid
-    assert emu.request_ids == [rid]
+    assert emulator.request_ids == [rid]
 
 
 @pytest.mark.parametrize(
@@ -98,33 +100,35 @@ def test_given_request_id_is_sent(emu: Emulator, client: PickerClient) -> None:
         "",
     ],
 )
-def test_malformed_request_id_is_refused_before_sending(emu: Emulator, client: PickerClient, rid: str) -> None:
+def test_malformed_request_id_is_refused_before_sending(emulator: Emulator, client: PickerClient, rid: str) -> None:
     with pytest.raises(ConfigError):
         client.create_session(rid)
-    assert _count(emu, "sessions.create") == 0
-    assert emu.violations == []
+    assert _count(emulator, "sessions.create") == 0
+    assert emulator.violations == []
 
 
-def test_get_session_shows_done_after_the_person_picks(emu: Emulator, client: PickerClient, clock: FakeClock) -> None:
+def test_get_session_shows_done_after_the_person_picks(
+    emulator: Emulator, client: PickerClient, fake_clock: FakeClock
+) -> None:
     session = client.create_session()
     assert not client.get_session(session.id).media_items_set
-    clock.advance(session.poll_interval or 5)
+    fake_clock.advance(session.poll_interval or 5)
     done = client.get_session(session.id)
     assert done.media_items_set and done.poll_interval is None and done.timeout_in is None
-    assert emu.violations == []
+    assert emulator.violations == []
 
 
-def test_delete_session_closes_it_and_a_second_delete_is_fine(emu: Emulator, client: PickerClient) -> None:
+def test_delete_session_closes_it_and_a_second_delete_is_fine(emulator: Emulator, client: PickerClient) -> None:
     session = client.create_session()
-    assert emu.open_sessions == [session.id]
+    assert emulator.open_sessions == [session.id]
     client.delete_session(session.id)
-    assert emu.open_sessions == []
+    assert emulator.open_sessions == []
     client.delete_session(session.id)  # NOT_FOUND: already gone, not an error
 
 
-def test_expired_session_is_session_expired(emu: Emulator, client: PickerClient) -> None:
+def test_expired_session_is_session_expired(emulator: Emulator, client: PickerClient) -> None:
     session = client.create_session()
-    emu.expire_session(session.id)
+    emulator.expire_session(session.id)
     with pytest.raises(SessionExpired) as info:
         client.get_session(session.id)
     assert info.value.status == 404
@@ -133,23 +137,25 @@ def test_expired_session_is_session_expired(emu: Emulator, client: PickerClient)
     client.delete_session(session.id)
 
 
-def test_session_no_longer_ours_is_session_expired(emu: Emulator, client: PickerClient) -> None:
+def test_session_no_longer_ours_is_session_expired(emulator: Emulator, client: PickerClient) -> None:
     session = client.create_session()
-    emu.expire_session(session.id, permission_denied=True)
+    emulator.expire_session(session.id, permission_denied=True)
     with pytest.raises(SessionExpired) as info:
         client.get_session(session.id)
     assert info.value.status == 403
 
 
-def test_no_photos_account(emu: Emulator, client: PickerClient) -> None:
-    emu.no_photos_account = True
+def test_no_photos_account(emulator: Emulator, client: PickerClient) -> None:
+    emulator.no_photos_account = True
     with pytest.raises(NoPhotosAccount) as info:
         client.create_session()
     assert "Google Photos" in str(info.value)
 
 
-def test_too_many_open_sessions_is_quota_exceeded(emu: Emulator, client: PickerClient, clock: FakeClock) -> None:
-    emu.max_open_sessions = 2
+def test_too_many_open_sessions_is_quota_exceeded(
+    emulator: Emulator, client: PickerClient, fake_clock: FakeClock
+) -> None:
+    emulator.max_open_sessions = 2
     client.create_session()
     client.create_session()
     with pytest.raises(QuotaExceeded) as info:
@@ -157,13 +163,13 @@ def test_too_many_open_sessions_is_quota_exceeded(emu: Emulator, client: PickerC
     assert info.value.retryable
 
 
-def test_token_without_the_picker_scope_is_scope_refused(emu: Emulator, clock: FakeClock) -> None:
+def test_token_without_the_picker_scope_is_scope_refused(emulator: Emulator, fake_clock: FakeClock) -> None:
     # The person unticked Google Photos on the consent screen: the grant has only openid/email.
     http = requests.Session()
-    code = http.post(f"{emu.url}/device/code", data={"client_id": "c", "scope": "openid email"}).json()
-    clock.advance(10)
+    code = http.post(f"{emulator.url}/device/code", data={"client_id": "c", "scope": "openid email"}).json()
+    fake_clock.advance(10)
     token = http.post(
-        f"{emu.url}/token",
+        f"{emulator.url}/token",
         data={
             "client_id": "c",
             "client_secret": "s",
@@ -172,71 +178,73 @@ def test_token_without_the_picker_scope_is_scope_refused(emu: Emulator, clock: F
         },
     ).json()
     http.headers["Authorization"] = f"Bearer {token['access_token']}"
-    client = PickerClient(emu.url, Transport(http, clock=clock.clock()))
+    client = PickerClient(emulator.url, Transport(http, clock=fake_clock.clock()))
     with pytest.raises(ScopeRefused, match="Google Photos"):
         client.create_session()
 
 
-def test_plain_http_picker_url_to_another_machine_is_refused(clock: FakeClock) -> None:
+def test_plain_http_picker_url_to_another_machine_is_refused(fake_clock: FakeClock) -> None:
     with pytest.raises(ConfigError):
-        PickerClient("http://photospicker.example.com", Transport(requests.Session(), clock=clock.clock()))
+        PickerClient("http://photospicker.example.com", Transport(requests.Session(), clock=fake_clock.clock()))
 
 
 # -- listing --------------------------------------------------------------------------------------------------
 
 
-def test_list_before_done_is_not_ready(emu: Emulator, client: PickerClient) -> None:
+def test_list_before_done_is_not_ready(emulator: Emulator, client: PickerClient) -> None:
     session = client.create_session()
     with pytest.raises(NotReady):
         list(client.list_media_items(session.id))
 
 
-def test_list_gives_every_picked_item(emu: Emulator, client: PickerClient, clock: FakeClock) -> None:
-    sid = picked_session(client, clock)
+def test_list_gives_every_picked_item(emulator: Emulator, client: PickerClient, fake_clock: FakeClock) -> None:
+    sid = picked_session(client, fake_clock)
     items = list(client.list_media_items(sid))
-    assert [i.id for i in items] == [p.id for p in emu.picked(sid)]
+    assert [i.id for i in items] == [p.id for p in emulator.picked(sid)]
     assert len(items) == 12
     assert all(i.base_url for i in items)
 
 
 @pytest.mark.parametrize("short", [False, True])
 def test_list_follows_page_tokens_through_short_and_empty_pages(
-    make_emu: MakeEmu, clock: FakeClock, short: bool
+    make_emulator: MakeEmu, fake_clock: FakeClock, short: bool
 ) -> None:
-    emu = make_emu(photos=400, person=Person(pick_count=250))
-    emu.short_pages = short
-    client = client_for(emu, clock)
-    sid = picked_session(client, clock)
+    emulator = make_emulator(photos=400, person=Person(pick_count=250))
+    emulator.short_pages = short
+    client = client_for(emulator, fake_clock)
+    sid = picked_session(client, fake_clock)
     items = list(client.list_media_items(sid))
-    assert [i.id for i in items] == [p.id for p in emu.picked(sid)]
+    assert [i.id for i in items] == [p.id for p in emulator.picked(sid)]
     assert len(items) == 250
-    lists = [r for r in emu.requests if r.endpoint == "mediaItems.list"]
+    lists = [r for r in emulator.requests if r.endpoint == "mediaItems.list"]
     assert all(r.query["pageSize"] == ["100"] for r in lists)
     assert len(lists) >= 3
     if short:
         assert len(lists) > 3  # the first page is empty but carries a token
 
 
-def test_list_with_zero_picked_is_empty(make_emu: MakeEmu, clock: FakeClock) -> None:
-    emu = make_emu(person=Person(pick_count=0))
-    client = client_for(emu, clock)
-    assert list(client.list_media_items(picked_session(client, clock))) == []
+def test_list_with_zero_picked_is_empty(make_emulator: MakeEmu, fake_clock: FakeClock) -> None:
+    emulator = make_emulator(person=Person(pick_count=0))
+    client = client_for(emulator, fake_clock)
+    assert list(client.list_media_items(picked_session(client, fake_clock))) == []
 
 
-def test_a_page_token_loop_is_a_transport_error(emu: Emulator, client: PickerClient, clock: FakeClock) -> None:
-    sid = picked_session(client, clock)
+def test_a_page_token_loop_is_a_transport_error(
+    emulator: Emulator, client: PickerClient, fake_clock: FakeClock
+) -> None:
+    sid = picked_session(client, fake_clock)
     loop = json.dumps({"mediaItems": [], "nextPageToken": "again"}).encode()
-    emu.add_fault(Fault(endpoint="mediaItems.list", garbage=loop, times=None))
+    emulator.add_fault(Fault(endpoint="mediaItems.list", garbage=loop, times=None))
     with pytest.raises(TransportError):
         list(client.list_media_items(sid))
-    assert _count(emu, "mediaItems.list") == 2
+    assert _count(emulator, "mediaItems.list") == 2
 
 
 # -- media ----------------------------------------------------------------------------------------------------
 
 
-def _first_photo(client: PickerClient, clock: FakeClock) -> tuple[str, PickedMediaItem]:
-    sid = picked_session(client, clock)
+def _first_photo(client: PickerClient, fake_clock: FakeClock) -> tuple[str, PickedMediaItem]:
+    sid = picked_session(client, fake_clock)
     return sid, next(i for i in client.list_media_items(sid) if i.type is MediaType.PHOTO)
 
 
@@ -246,41 +254,45 @@ def _read(client: PickerClient, item: PickedMediaItem, spec: str, max_bytes: int
 
 
 def test_open_media_gives_the_screen_rendition_and_the_original(
-    emu: Emulator, client: PickerClient, clock: FakeClock
+    emulator: Emulator, client: PickerClient, fake_clock: FakeClock
 ) -> None:
-    _, item = _first_photo(client, clock)
+    _, item = _first_photo(client, fake_clock)
     spec = media_spec(item, (800, 600), original=False)
     assert spec == "w800-h600"
-    assert _read(client, item, spec) == emu.rendition_bytes(item.id, spec)
-    assert _read(client, item, "d") == emu.original_bytes(item.id)
-    assert all(r.bearer == "valid" for r in emu.requests if r.endpoint == "media")
+    assert _read(client, item, spec) == emulator.rendition_bytes(item.id, spec)
+    assert _read(client, item, "d") == emulator.original_bytes(item.id)
+    assert all(r.bearer == "valid" for r in emulator.requests if r.endpoint == "media")
 
 
-def test_open_media_over_the_cap_is_bad_media(emu: Emulator, client: PickerClient, clock: FakeClock) -> None:
-    _, item = _first_photo(client, clock)
+def test_open_media_over_the_cap_is_bad_media(emulator: Emulator, client: PickerClient, fake_clock: FakeClock) -> None:
+    _, item = _first_photo(client, fake_clock)
     with pytest.raises(BadMedia):
         _read(client, item, "d", max_bytes=1000)
 
 
-def test_open_media_after_the_url_expired_is_a_403(emu: Emulator, client: PickerClient, clock: FakeClock) -> None:
-    sid, item = _first_photo(client, clock)
-    clock.advance(3601)
+def test_open_media_after_the_url_expired_is_a_403(
+    emulator: Emulator, client: PickerClient, fake_clock: FakeClock
+) -> None:
+    sid, item = _first_photo(client, fake_clock)
+    fake_clock.advance(3601)
     with pytest.raises(ApiError) as info:
         _read(client, item, "w400-h300")
     assert info.value.status == 403
     fresh = next(i for i in client.list_media_items(sid) if i.id == item.id)
-    assert _read(client, fresh, "w400-h300") == emu.rendition_bytes(item.id, "w400-h300")
+    assert _read(client, fresh, "w400-h300") == emulator.rendition_bytes(item.id, "w400-h300")
 
 
-def test_open_media_truncated_is_a_transport_error(emu: Emulator, client: PickerClient, clock: FakeClock) -> None:
-    _, item = _first_photo(client, clock)
-    emu.add_fault(Fault(endpoint="media", truncate=True))
+def test_open_media_truncated_is_a_transport_error(
+    emulator: Emulator, client: PickerClient, fake_clock: FakeClock
+) -> None:
+    _, item = _first_photo(client, fake_clock)
+    emulator.add_fault(Fault(endpoint="media", truncate=True))
     with pytest.raises(TransportError):
         _read(client, item, "w400-h300")
 
 
-def test_open_media_refuses_bad_specs_and_unsafe_urls(client: PickerClient, clock: FakeClock) -> None:
-    _, item = _first_photo(client, clock)
+def test_open_media_refuses_bad_specs_and_unsafe_urls(client: PickerClient, fake_clock: FakeClock) -> None:
+    _, item = _first_photo(client, fake_clock)
     with pytest.raises(ConfigError):
         client.open_media(item, "w800-h600&x=1", max_bytes=1000)
     unsafe = PickedMediaItem(
@@ -370,18 +382,18 @@ def test_extreme_timestamps_are_bad_answers_not_crashes() -> None:
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(value=json_values)
 def test_client_calls_on_garbage_raise_only_kiosk_errors(
-    emu: Emulator, client: PickerClient, clock: FakeClock, value: object
+    emulator: Emulator, client: PickerClient, fake_clock: FakeClock, value: object
 ) -> None:
     body = json.dumps(value).encode()
-    emu.clear_faults()
-    emu.add_fault(Fault(endpoint="sessions.get", garbage=body))
-    emu.add_fault(Fault(endpoint="mediaItems.list", garbage=body))
-    emu.add_fault(Fault(endpoint="sessions.create", garbage=body))
+    emulator.clear_faults()
+    emulator.add_fault(Fault(endpoint="sessions.get", garbage=body))
+    emulator.add_fault(Fault(endpoint="mediaItems.list", garbage=body))
+    emulator.add_fault(Fault(endpoint="sessions.create", garbage=body))
     for call in (
         lambda: client.get_session("abc"),
         lambda: list(client.list_media_items("abc")),
         lambda: client.create_session(),
     ):
-        clock.advance(5)  # stay a polite client: the emulator records polls faster than pollInterval
+        fake_clock.advance(5)  # stay a polite client: the emulator records polls faster than pollInterval
         with contextlib.suppress(KioskError):
             call()

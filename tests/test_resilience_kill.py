@@ -29,17 +29,17 @@ SPEC = "w1920-h1080"  # what a headless run asks for (no screen: 1920x1080)
 
 
 def command(config: Path) -> list[str]:
-    return [sys.executable, "-m", "device.app", "run", "--headless", "--once", "--config", str(config)]
+    return [sys.executable, "-m", "device", "run", "--headless", "--once", "--config", str(config)]
 
 
 def temp_files(tmp: Path) -> list[Path]:
     return [p for p in (tmp / "state").rglob("*") if p.name.endswith((".part", ".tmp"))]
 
 
-def listed_sessions(emu: Emulator) -> list[str]:
+def listed_sessions(live_emulator: Emulator) -> list[str]:
     """Sessions whose items were listed successfully at least once, in order."""
     out: list[str] = []
-    for r in emu.requests:
+    for r in live_emulator.requests:
         if r.endpoint == "mediaItems.list" and r.status == 200:
             sid = r.query.get("sessionId", [""])[0]
             if sid and sid not in out:
@@ -57,7 +57,7 @@ def wait_for(predicate: object, timeout: float) -> bool:
     return False
 
 
-def check_library(tmp: Path, emu: Emulator) -> int:
+def check_library(tmp: Path, live_emulator: Emulator) -> int:
     """The library as the next start sees it is whole; returns how many photos it has."""
     assert temp_files(tmp) == [], "a temp file was left behind"
     lib = Library(tmp / "state", tmp / "state" / "library")
@@ -69,12 +69,12 @@ def check_library(tmp: Path, emu: Emulator) -> int:
         for path in photos.values():
             with Image.open(path) as im:
                 im.load()
-        for sid in listed_sessions(emu):
-            for item in emu.picked(sid):
+        for sid in listed_sessions(live_emulator):
+            for item in live_emulator.picked(sid):
                 if item.type != "PHOTO":
                     continue  # videos are not fetched with the default config
                 assert item.id in photos, f"a photo picked in session {sid[:8]}… is missing"
-                assert photos[item.id].read_bytes() == emu.rendition_bytes(item.id, SPEC)
+                assert photos[item.id].read_bytes() == live_emulator.rendition_bytes(item.id, SPEC)
         assert lib.open_sessions() == [], "the library still remembers a session"
         return len(photos)
     finally:
@@ -82,7 +82,7 @@ def check_library(tmp: Path, emu: Emulator) -> int:
 
 
 @pytest.fixture
-def emu() -> Iterator[Emulator]:
+def live_emulator() -> Iterator[Emulator]:
     # A big library so that every session picks mostly photos not yet downloaded; slow media answers so a
     # download of ~18 photos on 4 workers takes most of a second and the kills land inside it.
     emulator = Emulator(
@@ -96,46 +96,48 @@ def emu() -> Iterator[Emulator]:
         yield emulator
 
 
-def test_kill_9_at_random_moments_of_a_download_then_restart(tmp_path: Path, emu: Emulator) -> None:
-    config = write_config(tmp_path, emu.url)
+def test_kill_9_at_random_moments_of_a_download_then_restart(tmp_path: Path, live_emulator: Emulator) -> None:
+    config = write_config(tmp_path, live_emulator.url)
     seed = int(os.environ.get("KIOSK_KILL_SEED", int.from_bytes(os.urandom(4), "big")))
     print(f"kill-9 seed: {seed} (KIOSK_KILL_SEED={seed} repeats it)")
     rng = random.Random(seed)
 
     # One whole run first: signs in, and measures how long a download (list to exit) takes.
     proc = subprocess.Popen(command(config), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert wait_for(lambda: listed_sessions(emu), 30), "the first run never listed its picks"
+    assert wait_for(lambda: listed_sessions(live_emulator), 30), "the first run never listed its picks"
     listed_at = time.monotonic()
     _, err = proc.communicate(timeout=60)
     span = time.monotonic() - listed_at
     assert proc.returncode == 0, err
-    check_library(tmp_path, emu)
+    check_library(tmp_path, live_emulator)
     assert 0.3 < span < 10, f"a download took {span:.2f} s; the kills need one of about a second"
 
     history: list[tuple[float, bool, int]] = []
     for _ in range(KILLS):
-        sessions_before = len(listed_sessions(emu))
+        sessions_before = len(listed_sessions(live_emulator))
         proc = subprocess.Popen(command(config), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            started = lambda n=sessions_before: len(listed_sessions(emu)) > n  # noqa: E731
+            started = lambda n=sessions_before: len(listed_sessions(live_emulator)) > n  # noqa: E731
             assert wait_for(started, 30), "no download started"
             delay = rng.uniform(0.0, span)
             time.sleep(delay)
             proc.send_signal(signal.SIGKILL)
         finally:
             proc.wait(timeout=30)
-        created = len(emu.sessions_created)
-        fetched = sum(1 for r in emu.requests if r.endpoint == "media")
+        created = len(live_emulator.sessions_created)
+        fetched = sum(1 for r in live_emulator.requests if r.endpoint == "media")
 
         again = subprocess.run(command(config), cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert again.returncode == 0, again.stderr
         assert "Traceback" not in again.stderr
-        assert emu.open_sessions == [], "a picking session was left open at Google"
-        check_library(tmp_path, emu)
-        resumed = len(emu.sessions_created) == created  # the restart finished the killed session
-        history.append((round(delay, 3), resumed, sum(1 for r in emu.requests if r.endpoint == "media") - fetched))
+        assert live_emulator.open_sessions == [], "a picking session was left open at Google"
+        check_library(tmp_path, live_emulator)
+        resumed = len(live_emulator.sessions_created) == created  # the restart finished the killed session
+        history.append(
+            (round(delay, 3), resumed, sum(1 for r in live_emulator.requests if r.endpoint == "media") - fetched)
+        )
 
     print(f"(kill delay s, restart resumed the killed session, media fetched by the restart): {history}")
     interrupted = sum(1 for _, resumed, more in history if resumed and more > 0)
     assert interrupted >= KILLS // 3, f"only {interrupted} of {KILLS} kills landed before the download ended"
-    assert emu.violations == []
+    assert live_emulator.violations == []

@@ -153,7 +153,7 @@ def make_device(tmp_path: Path, fake_clock: FakeClock) -> Iterator[Callable[...,
         device.close()
 
 
-def emulator(make_emulator: MakeEmu, **kwargs: object) -> Emulator:
+def loop_emulator(make_emulator: MakeEmu, **kwargs: object) -> Emulator:
     settings: dict[str, object] = {
         "client_id": CLIENT_ID,
         "client_secret": SECRET,
@@ -186,7 +186,7 @@ def sign_in_and_fill(device: Device) -> None:
 def test_network_gone_for_minutes_keeps_the_slideshow_and_recovers_by_itself(
     make_emulator: MakeEmu, make_device: Callable[..., Device], fake_clock: FakeClock
 ) -> None:
-    emu = emulator(make_emulator)
+    emu = loop_emulator(make_emulator)
     device = make_device(emu)
     sign_in_and_fill(device)
     photos = photos_in(device)
@@ -222,7 +222,9 @@ def test_network_gone_for_minutes_keeps_the_slideshow_and_recovers_by_itself(
 def test_5xx_429_drops_and_truncation_lose_no_photo(
     make_emulator: MakeEmu, make_device: Callable[..., Device], fake_clock: FakeClock
 ) -> None:
-    emu = emulator(make_emulator, person=Person(approve_after=3, pick_count=20, pick_after=12, include_videos=False))
+    emu = loop_emulator(
+        make_emulator, person=Person(approve_after=3, pick_count=20, pick_after=12, include_videos=False)
+    )
     for fault in [
         Fault(endpoint="device_code", status=503, times=1),
         Fault(endpoint="token", drop=True, times=1),
@@ -259,7 +261,7 @@ def test_5xx_429_drops_and_truncation_lose_no_photo(
 def test_google_busy_for_good_fails_cleanly_in_once_mode(
     make_emulator: MakeEmu, make_device: Callable[..., Device]
 ) -> None:
-    emu = emulator(make_emulator)
+    emu = loop_emulator(make_emulator)
     emu.add_fault(Fault(endpoint="sessions.get", status=503, google_status="UNAVAILABLE", times=None))
     device = make_device(emu, once=True).start()
     result = device.finish(timeout=60)
@@ -274,7 +276,7 @@ def test_google_busy_for_good_fails_cleanly_in_once_mode(
 def test_dead_refresh_token_goes_back_to_sign_in_and_says_why(
     make_emulator: MakeEmu, make_device: Callable[..., Device], tmp_path: Path
 ) -> None:
-    emu = emulator(make_emulator)
+    emu = loop_emulator(make_emulator)
     device = make_device(emu)
     sign_in_and_fill(device)
     token_file = tmp_path / "state" / "token.json"
@@ -301,7 +303,7 @@ def test_dead_refresh_token_goes_back_to_sign_in_and_says_why(
 def test_disk_full_is_a_problem_on_screen_and_nothing_partial_is_kept(
     make_emulator: MakeEmu, make_device: Callable[..., Device], tmp_path: Path
 ) -> None:
-    emu = emulator(make_emulator)
+    emu = loop_emulator(make_emulator)
     device = make_device(emu, min_free_bytes=1 << 62)
     device.start()
     problem = device.wait_for(lambda s: isinstance(s, Problem))
@@ -333,7 +335,9 @@ def bomb_png(width: int = 12000, height: int = 12000) -> bytes:
 def test_bombs_non_images_and_oversized_answers_are_skipped_and_the_rest_kept(
     make_emulator: MakeEmu, make_device: Callable[..., Device], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    emu = emulator(make_emulator, person=Person(approve_after=3, pick_count=10, pick_after=4, include_videos=False))
+    emu = loop_emulator(
+        make_emulator, person=Person(approve_after=3, pick_count=10, pick_after=4, include_videos=False)
+    )
     emu.add_fault(Fault(endpoint="media", garbage=bomb_png(), times=1))
     emu.add_fault(Fault(endpoint="media", garbage=b"<html><body>Sign in to continue</body></html>", times=1, skip=1))
     emu.add_fault(Fault(endpoint="media", garbage=b"\xff\xd8\xff\xe0" + b"\0" * 3_000_000, times=1, skip=2))

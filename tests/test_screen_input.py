@@ -30,13 +30,13 @@ pytestmark = pytest.mark.usefixtures("dummy_sdl")
 
 
 @pytest.fixture
-def clock() -> FakeClock:
+def screen_clock() -> FakeClock:
     return FakeClock(T0)
 
 
 @pytest.fixture
-def screen(clock: FakeClock) -> Iterator[Screen]:
-    scr = Screen(size=(800, 480), now=clock.now)
+def screen(screen_clock: FakeClock) -> Iterator[Screen]:
+    scr = Screen(size=(800, 480), now=screen_clock.now)
     scr.open()
     yield scr
     scr.close()
@@ -74,46 +74,46 @@ def focused_label(scr: Screen, tmp_path: Path, labels: list[str]) -> str:
     return on_accent[0]
 
 
-def show(scr: Screen, clock: FakeClock, state: State) -> None:
-    scr.show(state, clock.now(), [])
+def show(scr: Screen, screen_clock: FakeClock, state: State) -> None:
+    scr.show(state, screen_clock.now(), [])
 
 
-def test_slideshow_menu_by_arrows_and_enter(screen: Screen, clock: FakeClock, tmp_path: Path) -> None:
-    show(screen, clock, SLIDESHOW)
+def test_slideshow_menu_by_arrows_and_enter(screen: Screen, screen_clock: FakeClock, tmp_path: Path) -> None:
+    show(screen, screen_clock, SLIDESHOW)
     labels = ["Add photos", "Replace photos", "Sign out"]
     assert focused_label(screen, tmp_path, labels) == "Add photos"
     assert press(screen, pygame.K_RETURN) == [A.ADD]
     assert press(screen, pygame.K_RIGHT) == []
-    show(screen, clock, SLIDESHOW)
+    show(screen, screen_clock, SLIDESHOW)
     assert focused_label(screen, tmp_path, labels) == "Replace photos"
     assert press(screen, pygame.K_SPACE) == [A.REPLACE]
     assert press(screen, pygame.K_DOWN, pygame.K_DOWN, pygame.K_KP_ENTER) == [A.SIGN_OUT]  # stops at the end
-    show(screen, clock, SLIDESHOW)
+    show(screen, screen_clock, SLIDESHOW)
     assert focused_label(screen, tmp_path, labels) == "Sign out"
     assert press(screen, pygame.K_LEFT, pygame.K_UP, pygame.K_UP, pygame.K_RETURN) == [A.ADD]
 
 
-def test_sleeping_hint_bar_wakes_first_and_enter_adds(screen: Screen, clock: FakeClock) -> None:
-    show(screen, clock, SLIDESHOW)
+def test_sleeping_hint_bar_wakes_first_and_enter_adds(screen: Screen, screen_clock: FakeClock) -> None:
+    show(screen, screen_clock, SLIDESHOW)
     assert "Add photos" in dict(screen.last_texts)
-    clock.advance(MENU_AWAKE + 1)
-    show(screen, clock, SLIDESHOW)
+    screen_clock.advance(MENU_AWAKE + 1)
+    show(screen, screen_clock, SLIDESHOW)
     assert "Add photos" not in dict(screen.last_texts), "the hint bar hides on a still slideshow"
     assert press(screen, pygame.K_RIGHT) == []  # only wakes it: the focus does not move unseen
-    show(screen, clock, SLIDESHOW)
+    show(screen, screen_clock, SLIDESHOW)
     assert "Add photos" in dict(screen.last_texts)
     assert press(screen, pygame.K_RETURN) == [A.ADD]
-    clock.advance(MENU_AWAKE + 1)
-    show(screen, clock, SLIDESHOW)
+    screen_clock.advance(MENU_AWAKE + 1)
+    show(screen, screen_clock, SLIDESHOW)
     assert press(screen, pygame.K_RETURN) == [A.ADD], "the design's one button adds photos"
 
 
-def test_clicks_and_taps(screen: Screen, clock: FakeClock) -> None:
-    show(screen, clock, SLIDESHOW)
+def test_clicks_and_taps(screen: Screen, screen_clock: FakeClock) -> None:
+    show(screen, screen_clock, SLIDESHOW)
     assert click(screen, label_rect(screen, "Sign out").center) == [A.SIGN_OUT]
     assert click(screen, label_rect(screen, "Replace photos").center) == [A.REPLACE]
     assert click(screen, (400, 100)) == [A.REPLACE]  # a tap on the photo: the focused action
-    show(screen, clock, CHOOSE)
+    show(screen, screen_clock, CHOOSE)
     assert click(screen, label_rect(screen, "Cancel").center) == [A.CANCEL]
     assert click(screen, (790, 240)) == [], "a tap beside the buttons of a QR screen does nothing"
     right_button = pygame.event.Event(pygame.MOUSEBUTTONUP, button=3, pos=label_rect(screen, "New link").center)
@@ -121,29 +121,29 @@ def test_clicks_and_taps(screen: Screen, clock: FakeClock) -> None:
     assert screen.handle_events() == []
 
 
-def test_choose_ok_is_new_link_and_back_cancels(screen: Screen, clock: FakeClock) -> None:
-    show(screen, clock, CHOOSE)
+def test_choose_ok_is_new_link_and_back_cancels(screen: Screen, screen_clock: FakeClock) -> None:
+    show(screen, screen_clock, CHOOSE)
     assert press(screen, pygame.K_RETURN) == [A.RETRY]
     assert press(screen, pygame.K_RIGHT, pygame.K_RETURN) == [A.CANCEL]
     assert press(screen, pygame.K_ESCAPE) == [A.CANCEL]
     assert press(screen, pygame.K_AC_BACK) == [A.CANCEL]
 
 
-def test_focus_starts_on_the_first_button_of_each_new_screen(screen: Screen, clock: FakeClock) -> None:
-    show(screen, clock, SLIDESHOW)
+def test_focus_starts_on_the_first_button_of_each_new_screen(screen: Screen, screen_clock: FakeClock) -> None:
+    show(screen, screen_clock, SLIDESHOW)
     press(screen, pygame.K_RIGHT, pygame.K_RIGHT)
-    show(screen, clock, CHOOSE)
+    show(screen, screen_clock, CHOOSE)
     assert press(screen, pygame.K_RETURN) == [A.RETRY]
     problem = Problem(what="no-photos-account", title="No Google Photos account", detail="d", next_step="n")
-    show(screen, clock, problem)
+    show(screen, screen_clock, problem)
     assert press(screen, pygame.K_RETURN) == [A.RETRY]
     assert press(screen, pygame.K_RIGHT, pygame.K_RETURN) == [A.SIGN_OUT]
-    show(screen, clock, SignedOut())
+    show(screen, screen_clock, SignedOut())
     assert press(screen, pygame.K_RETURN) == [A.RETRY]
 
 
-def test_shortcuts_close_and_esc_held(screen: Screen, clock: FakeClock) -> None:
-    show(screen, clock, Connect("https://x.test/d", "https://x.test/d", "AB-CD", T0 + 60, 5, T0 + 5))
+def test_shortcuts_close_and_esc_held(screen: Screen, screen_clock: FakeClock) -> None:
+    show(screen, screen_clock, Connect("https://x.test/d", "https://x.test/d", "AB-CD", T0 + 60, 5, T0 + 5))
     assert press(screen, pygame.K_RETURN) == []  # nothing to choose on the sign-in screen
     assert press(screen, pygame.K_r, pygame.K_a, pygame.K_s) == [A.RETRY, A.ADD, A.SIGN_OUT]
     pygame.event.post(pygame.event.Event(pygame.QUIT))
@@ -151,31 +151,31 @@ def test_shortcuts_close_and_esc_held(screen: Screen, clock: FakeClock) -> None:
     # Esc is "back"; held down (no key-up) for a few seconds it leaves the program.
     pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0, unicode="", scancode=0))
     assert screen.handle_events() == [A.CANCEL]
-    assert screen.next_wake(clock.now()) <= ESC_HOLD_QUIT
-    clock.advance(ESC_HOLD_QUIT / 2)
+    assert screen.next_wake(screen_clock.now()) <= ESC_HOLD_QUIT
+    screen_clock.advance(ESC_HOLD_QUIT / 2)
     assert screen.handle_events() == []
-    clock.advance(ESC_HOLD_QUIT / 2)
+    screen_clock.advance(ESC_HOLD_QUIT / 2)
     assert screen.handle_events() == [A.QUIT]
     assert screen.handle_events() == []
     # A short press never quits.
     assert press(screen, pygame.K_ESCAPE) == [A.CANCEL]
-    clock.advance(ESC_HOLD_QUIT * 2)
+    screen_clock.advance(ESC_HOLD_QUIT * 2)
     assert screen.handle_events() == []
 
 
-def test_focus_change_redraws_and_nothing_else_does(screen: Screen, clock: FakeClock) -> None:
-    show(screen, clock, CHOOSE)
+def test_focus_change_redraws_and_nothing_else_does(screen: Screen, screen_clock: FakeClock) -> None:
+    show(screen, screen_clock, CHOOSE)
     drawn = screen.frames_drawn
-    show(screen, clock, CHOOSE)
+    show(screen, screen_clock, CHOOSE)
     assert screen.frames_drawn == drawn
     press(screen, pygame.K_RIGHT)
-    assert screen.next_wake(clock.now()) == 0
-    show(screen, clock, CHOOSE)
+    assert screen.next_wake(screen_clock.now()) == 0
+    show(screen, screen_clock, CHOOSE)
     assert screen.frames_drawn == drawn + 1
 
 
-def test_keys_work_while_a_photo_cannot_be_read(screen: Screen, clock: FakeClock) -> None:
+def test_keys_work_while_a_photo_cannot_be_read(screen: Screen, screen_clock: FakeClock) -> None:
     # A slideshow with photos that cannot be read still answers keys at once.
     photo = Photo(id="x", path="/nonexistent/x.jpg")
-    screen.show(Slideshow(count=1), clock.now(), [photo])
+    screen.show(Slideshow(count=1), screen_clock.now(), [photo])
     assert press(screen, pygame.K_RETURN) == [A.ADD]

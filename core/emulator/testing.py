@@ -1,0 +1,36 @@
+"""What tests and benchmarks share to run the kiosk against an emulator: its command line and its config file."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+# `picker-kiosk` from the source tree, under the interpreter that runs the caller.
+KIOSK: tuple[str, ...] = (sys.executable, "-m", "device")
+
+
+def write_config(folder: Path, url: str, *, client_id: str, client_secret: str, **sections: dict[str, Any]) -> Path:
+    """``folder/config.toml`` for `picker-kiosk run` against the emulator at ``url``, state under ``folder/state``.
+
+    ``sections`` are further tables, e.g. ``download={"workers": 4}``.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    state = folder / "state"
+    lines = [
+        "[google]",
+        f"client_id = {json.dumps(client_id)}",
+        f"client_secret = {json.dumps(client_secret)}",
+        f"auth_url = {json.dumps(url)}",
+        f"picker_url = {json.dumps(url)}",
+        "[storage]",
+        f"state_dir = {json.dumps(str(state))}",
+        f"library_dir = {json.dumps(str(state / 'library'))}",
+    ]
+    for name, values in sections.items():
+        lines.append(f"[{name}]")
+        lines += [f"{key} = {json.dumps(value)}" for key, value in values.items()]
+    path = folder / "config.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
