@@ -16,18 +16,35 @@ from core.errors import ConfigError
 
 GOOGLE_AUTH_URL = "https://oauth2.googleapis.com"
 GOOGLE_PICKER_URL = "https://photospicker.googleapis.com"
+GOOGLE_AUTHORIZE_URL = "https://accounts.google.com/o/oauth2/v2/auth"
+SIGN_IN_WAYS = ("auto", "device", "phone")
 DEFAULT_STATE_DIR = Path("/var/lib/picker-kiosk")
 MAX_ITEMS_LIMIT = 2000  # Google's default and maximum maxItemCount
 
 
 @dataclass(frozen=True)
+class DesktopClient:
+    """A "Desktop app" OAuth client of the same project: the authorization-code + PKCE way to sign in."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class GoogleConfig:
-    """Where Google (or the emulator) is, and which OAuth client we are."""
+    """Where Google (or the emulator) is, and which OAuth clients we are.
+
+    ``sign_in``: "device" uses the device grant only, "phone" the authorization code + PKCE way only (finished
+    from the phone or a computer), "auto" the device grant and the other way when Google refuses the scope.
+    """
 
     client_id: str
     client_secret: str = field(repr=False)
     auth_url: str = GOOGLE_AUTH_URL
     picker_url: str = GOOGLE_PICKER_URL
+    authorize_url: str = GOOGLE_AUTHORIZE_URL
+    sign_in: str = "auto"
+    desktop: DesktopClient | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +88,15 @@ class SlideshowConfig:
 
 
 @dataclass(frozen=True)
+class CompanionConfig:
+    """The device's own small web server on the local network (pairing, the phone page)."""
+
+    enabled: bool = True
+    bind: str = "0.0.0.0"
+    port: int = 8080
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything picker-kiosk needs to run, validated."""
 
@@ -79,6 +105,7 @@ class Config:
     picking: PickingConfig = PickingConfig()
     download: DownloadConfig = DownloadConfig()
     slideshow: SlideshowConfig = SlideshowConfig()
+    companion: CompanionConfig = CompanionConfig()
 
 
 def is_loopback_host(host: str) -> bool:
@@ -110,8 +137,11 @@ _SECTIONS: dict[str, type] = {
     "picking": PickingConfig,
     "download": DownloadConfig,
     "slideshow": SlideshowConfig,
+    "companion": CompanionConfig,
+    "google.desktop": DesktopClient,
 }
-_EXTRA_KEYS = {"google": ("client_secret_file",)}  # read by the caller, not a field of the section's record
+# Read by the caller (client_secret_file), or a table of its own (desktop), not a plain field of the record.
+_EXTRA_KEYS = {"google": ("client_secret_file",), "google.desktop": ("client_secret_file",)}
 _VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 
 
@@ -129,20 +159,27 @@ def _did_you_mean(word: str, choices: tuple[str, ...], shape: str = "{}") -> str
 
 def _refuse_unknown(data: Mapping[str, Any]) -> None:
     """A misspelt section or key is refused by name, with the closest valid one, instead of silently ignored."""
-    sections = tuple(_SECTIONS)
+    sections = tuple(s for s in _SECTIONS if "." not in s)
     for name, value in data.items():
-        if name not in _SECTIONS:
+        if name not in sections:
             what = f"section [{name}]" if isinstance(value, Mapping) else f"key {name} outside any [section]"
             raise ConfigError(f"unknown {what} in the config file{_did_you_mean(name, sections, '[{}]')}")
-        if isinstance(value, Mapping):
-            keys = known_keys(name)
-            for key in value:
-                if key not in keys:
-                    raise ConfigError(f"unknown key {name}.{key}{_did_you_mean(key, keys)}")
+        _refuse_unknown_keys(name, value)
 
 
-def secret_file_path(raw: str, environ: Mapping[str, str]) -> Path:
-    """``google.client_secret_file`` with its $VARIABLES filled in; an unset one is a ConfigError saying why."""
+def _refuse_unknown_keys(name: str, value: object) -> None:
+    if not isinstance(value, Mapping):
+        return
+    keys = known_keys(name)
+    for key, inner in value.items():
+        if f"{name}.{key}" in _SECTIONS:
+            _refuse_unknown_keys(f"{name}.{key}", inner)
+        elif key not in keys:
+            raise ConfigError(f"unknown key {name}.{key}{_did_you_mean(key, keys)}")
+
+
+def secret_file_path(raw: str, environ: Mapping[str, str], key: str = "google.client_secret_file") -> Path:
+    """``client_secret_file`` (named ``key``) with its $VARIABLES filled in; an unset one is a ConfigError."""
     for match in _VARIABLE.finditer(raw):
         name = match.group(1) or match.group(2)
         if name not in environ:
@@ -152,7 +189,7 @@ def secret_file_path(raw: str, environ: Mapping[str, str]) -> Path:
                 if name == "CREDENTIALS_DIRECTORY"
                 else ""
             )
-            raise ConfigError(f"google.client_secret_file names ${{{name}}} but it is not set.{hint}")
+            raise ConfigError(f"{key} names ${{{name}}} but it is not set.{hint}")
     return Path(_VARIABLE.sub(lambda m: environ[m.group(1) or m.group(2)], raw))
 
 
@@ -193,11 +230,22 @@ def parse_config(data: Mapping[str, Any], *, client_secret_text: str | None = No
         secret = (client_secret_text or "").strip()
     if not isinstance(secret, str):
         raise ConfigError("google.client_secret must be a string.")
+    sign_in = _typed(google, "sign_in", str, "auto", "google")
+    if sign_in not in SIGN_IN_WAYS:
+        raise ConfigError(f"google.sign_in must be one of {', '.join(SIGN_IN_WAYS)}, not {sign_in!r}.")
+    desktop = _desktop_client(_section(google, "desktop"))
+    if sign_in == "phone" and desktop is None:
+        raise ConfigError('google.sign_in = "phone" needs a [google.desktop] client (client_id, client_secret).')
     google_cfg = GoogleConfig(
         client_id=client_id,
         client_secret=secret,
         auth_url=check_url(_typed(google, "auth_url", str, GOOGLE_AUTH_URL, "google"), "google.auth_url"),
         picker_url=check_url(_typed(google, "picker_url", str, GOOGLE_PICKER_URL, "google"), "google.picker_url"),
+        authorize_url=check_url(
+            _typed(google, "authorize_url", str, GOOGLE_AUTHORIZE_URL, "google"), "google.authorize_url"
+        ),
+        sign_in=sign_in,
+        desktop=desktop,
     )
 
     storage = _section(data, "storage")
@@ -235,6 +283,7 @@ def parse_config(data: Mapping[str, Any], *, client_secret_text: str | None = No
     )
     _seconds(slideshow.interval, "slideshow.interval", least=1)
     _seconds(slideshow.fade, "slideshow.fade", least=0)  # 0: photos change without a fade
+    companion = _companion(_section(data, "companion"))
     if not google_cfg.client_secret:
         # Checked last, so that a config with other mistakes names those first.
         raise ConfigError(
@@ -248,4 +297,34 @@ def parse_config(data: Mapping[str, Any], *, client_secret_text: str | None = No
         picking=PickingConfig(max_items=max_items),
         download=download,
         slideshow=slideshow,
+        companion=companion,
     )
+
+
+def _desktop_client(table: Mapping[str, Any]) -> DesktopClient | None:
+    """``[google.desktop]``: absent is None; present needs both the id and the secret."""
+    if not table:
+        return None
+    client_id = _typed(table, "client_id", str, "", "google.desktop")
+    secret = _typed(table, "client_secret", str, "", "google.desktop").strip()
+    if not client_id:
+        raise ConfigError("google.desktop.client_id is missing (the id of a client of type \"Desktop app\").")
+    if not secret:
+        raise ConfigError("google.desktop.client_secret is missing: set it, or client_secret_file naming a file.")
+    return DesktopClient(client_id=client_id, client_secret=secret)
+
+
+def _companion(table: Mapping[str, Any]) -> CompanionConfig:
+    defaults = CompanionConfig()
+    companion = CompanionConfig(
+        enabled=_typed(table, "enabled", bool, defaults.enabled, "companion"),
+        bind=_typed(table, "bind", str, defaults.bind, "companion"),
+        port=_typed(table, "port", int, defaults.port, "companion"),
+    )
+    try:
+        ipaddress.ip_address(companion.bind)
+    except ValueError as exc:
+        raise ConfigError(f"companion.bind must be an IP address (0.0.0.0 …), not {companion.bind!r}.") from exc
+    if not 1 <= companion.port <= 65535:
+        raise ConfigError(f"companion.port must be between 1 and 65535, not {companion.port}.")
+    return companion

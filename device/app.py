@@ -62,17 +62,28 @@ def load_config(path: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"The config file {path} is not valid TOML: {exc}") from exc
     google = data.get("google", {})
-    secret_text = None
-    if isinstance(google, dict) and "client_secret" not in google and "client_secret_file" in google:
-        # systemd's LoadCredential= puts the secret under $CREDENTIALS_DIRECTORY.
-        secret_path = secret_file_path(str(google["client_secret_file"]), os.environ)
-        try:
-            secret_text = secret_path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"google.client_secret_file {secret_path} cannot be read ({exc.strerror}).") from exc
+    secret_text = _secret_file(google, "google")
+    desktop = google.get("desktop") if isinstance(google, dict) else None
+    desktop_secret = _secret_file(desktop, "google.desktop")
+    if desktop_secret is not None and isinstance(desktop, dict):
+        data = {**data, "google": {**google, "desktop": {**desktop, "client_secret": desktop_secret}}}
     config = parse_config(data, client_secret_text=secret_text)
     logs.register_secret(config.google.client_secret)
+    if config.google.desktop is not None:
+        logs.register_secret(config.google.desktop.client_secret)
     return config
+
+
+def _secret_file(table: object, where: str) -> str | None:
+    """The text of ``[where] client_secret_file`` when the table names one instead of a client_secret."""
+    if not isinstance(table, dict) or "client_secret" in table or "client_secret_file" not in table:
+        return None
+    # systemd's LoadCredential= puts the secret under $CREDENTIALS_DIRECTORY.
+    path = secret_file_path(str(table["client_secret_file"]), os.environ, f"{where}.client_secret_file")
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{where}.client_secret_file {path} cannot be read ({exc.strerror}).") from exc
 
 
 # ---- displays -------------------------------------------------------------------------------------

@@ -72,12 +72,10 @@ def build_kiosk(config: Config, *, screen: tuple[int, int] = (1920, 1080), clock
     library = Library(state_dir, config.storage.library_dir, download=config.download, screen=screen, clock=clock)
     try:
         state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        report = library.open()
+        library.open()
     except OSError as exc:
         raise ConfigError(f"Cannot use the state folder {state_dir}: {exc.strerror}.") from exc
     log.info("library: %d photos", library.count())
-    if report != type(report)():  # the start-up check repaired something
-        log.info("library check: %s", report)
     store = TokenStore(state_dir)
     events = EventQueue()
     runner = Runner(config, library, store, events.post, clock=clock)

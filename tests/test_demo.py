@@ -46,10 +46,5 @@ def test_the_demo_prints_no_banner_and_no_traceback(journey: subprocess.Complete
     assert "Traceback" not in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/library.py still logs 'library opened: CheckReport(…)' at every start (owned by the library "
-    "refactor); device/app.py no longer adds its own copy",
-)
 def test_the_demo_prints_no_check_report(journey: subprocess.CompletedProcess[str]) -> None:
     assert "CheckReport" not in journey.stdout + journey.stderr

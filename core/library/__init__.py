@@ -98,7 +98,8 @@ class Library:
                 self._claim.release()
                 raise
             self._changed()
-            log.info("library opened: %s", report)
+            if report != CheckReport():  # the start-up check repaired something: worth a line in the journal
+                log.info("library check: %s", report)
             return report
 
     def _open_index(self, *, deep: bool) -> CheckReport:
