@@ -308,7 +308,7 @@ def _desktop_client(table: Mapping[str, Any]) -> DesktopClient | None:
     client_id = _typed(table, "client_id", str, "", "google.desktop")
     secret = _typed(table, "client_secret", str, "", "google.desktop").strip()
     if not client_id:
-        raise ConfigError("google.desktop.client_id is missing (the id of a client of type \"Desktop app\").")
+        raise ConfigError('google.desktop.client_id is missing (the id of a client of type "Desktop app").')
     if not secret:
         raise ConfigError("google.desktop.client_secret is missing: set it, or client_secret_file naming a file.")
     return DesktopClient(client_id=client_id, client_secret=secret)

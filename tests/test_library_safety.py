@@ -16,8 +16,8 @@ from tests.test_library import SCREEN, World, decodes, pick
 
 
 @pytest.fixture
-def world(emu: Emulator, tmp_path: Path) -> World:
-    return World(emu, tmp_path)
+def world(emulator: Emulator, tmp_path: Path) -> World:
+    return World(emulator, tmp_path)
 
 
 def filled(world: World, count: int = 6) -> list[str]:
