@@ -21,7 +21,7 @@ from typing import Any
 
 from core import flow
 from core.clock import REAL
-from core.config import Config, GoogleConfig, StorageConfig, parse_config, secret_file_path
+from core.config import CompanionConfig, Config, GoogleConfig, StorageConfig, parse_config, secret_file_path
 from core.errors import ConfigError, KioskError
 from device import logs
 from device.loop import FrameHook, Renderer
@@ -169,6 +169,12 @@ def run_journey(
         screenshots.mkdir(parents=True, exist_ok=True)
         plan = ScreenshotPlan(folder=screenshots, stop_after=JOURNEY_SCREENS if once else frozenset())
     display: OpenRenderer | None = None
+    companion = None
+    if config.companion.enabled:
+        from device.companion.kiosk import KioskCompanion  # the server itself is imported after the first frame
+
+        companion = KioskCompanion(kiosk)
+        after_frame.append(companion.view.observe)
     try:
         boot = kiosk.boot()
         # The first request (a sign-in code, a session) goes out now, while the display starts up.
@@ -179,11 +185,17 @@ def run_journey(
             library.screen = display.size  # downloads are asked for at the size of the screen that shows them
         if plan is not None:
             after_frame.append(Screenshots(plan, display.renderer))
-        loop = kiosk.loop(machine, display.renderer, on_first_frame=startup.first_frame, after_frame=after_frame)
+        on_first_frame = startup.first_frame
+        if companion is not None:
+            companion.observe_renderer(display.renderer, headless=display.name == "terminal")
+            on_first_frame = companion.after_first_frame
+        loop = kiosk.loop(machine, display.renderer, on_first_frame=on_first_frame, after_frame=after_frame)
         loop.install_signal_handlers()
         result = loop.run()
         photos = library.count()
     finally:
+        if companion is not None:
+            companion.stop()
         if not runner.close(wait=False, grace=WORKER_GRACE):
             # A request is stuck on the network; main() leaves without it, so its temp file goes now.
             library.discard_temp_files()
@@ -275,6 +287,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 picker_url=emulator.url,
             ),
             storage=StorageConfig(state_dir=state_dir, library_dir=state_dir / "library"),
+            companion=CompanionConfig(bind="127.0.0.1", port=0),  # the demo's phone page: this machine only
         )
         # A demo pace: two downloads at a time, so a person watching sees the photos arrive one by one.
         config = replace(

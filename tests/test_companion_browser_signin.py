@@ -14,7 +14,9 @@ from tests.companion_doubles import DESKTOP_ID, DESKTOP_SECRET, EmulatorSignIn
 
 
 def test_a_phone_signs_in_through_the_pairing_page(
-    make_emulator: Callable[..., Emulator], fake_clock: FakeClock, browsers: Callable[[], Any]  # noqa: F811
+    make_emulator: Callable[..., Emulator],
+    fake_clock: FakeClock,
+    browsers: Callable[[], Any],  # noqa: F811
 ) -> None:
     from selenium.webdriver.common.by import By
 

@@ -14,8 +14,10 @@ KIOSK: tuple[str, ...] = (sys.executable, "-m", "device")
 def write_config(folder: Path, url: str, *, client_id: str, client_secret: str, **sections: dict[str, Any]) -> Path:
     """``folder/config.toml`` for `picker-kiosk run` against the emulator at ``url``, state under ``folder/state``.
 
-    ``sections`` are further tables, e.g. ``download={"workers": 4}``.
+    ``sections`` are further tables, e.g. ``download={"workers": 4}``. The phone companion is off unless a
+    ``companion`` table is given (a test never serves on the machine's own network address).
     """
+    sections.setdefault("companion", {"enabled": False})
     folder.mkdir(parents=True, exist_ok=True)
     state = folder / "state"
     lines = [

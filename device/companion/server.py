@@ -15,7 +15,10 @@ from device.companion.address import device_address, served_addresses
 from device.companion.app import CompanionApp
 from device.companion.guard import HostGuard
 from device.companion.pairing import Pairing, Purpose, short_code
-from device.companion.signin import PairPhone, PhoneSignIn, SignInRoutes
+from device.companion.phones import Phones
+from device.companion.remote import RemoteRoutes
+from device.companion.signin import PhoneSignIn, SignInRoutes
+from device.companion.status import DeviceView
 from device.companion.web import MAX_BODY, Router, log_path
 
 log = logging.getLogger("picker-kiosk.companion")
@@ -56,7 +59,8 @@ def _quiet_waitress() -> None:
 class Companion:
     """The device's web server on the local network: ``start``, ``pairing_url``, ``stop``.
 
-    ``post`` puts a core.flow event on the loop's queue (the server never touches the machine itself).
+    ``post`` puts a core.flow event on the loop's queue (the server never touches the machine itself). With
+    ``phones`` and ``view`` it is also the phone companion: "pair" links, the paired page and its API.
     """
 
     def __init__(
@@ -66,7 +70,8 @@ class Companion:
         post: Callable[[flow.Event], None],
         clock: Clock = REAL,
         *,
-        pair_phone: PairPhone | None = None,
+        phones: Phones | None = None,
+        view: DeviceView | None = None,
     ) -> None:
         self.settings = settings
         self.post = post
@@ -75,8 +80,12 @@ class Companion:
         self.key = secrets.token_bytes(32)  # signs the sign-in form's CSRF field; new at each start
         self.guard = HostGuard(lambda: served_addresses(settings.bind), settings.port, clock.now)
         self.router = Router()
-        self.signin = SignInRoutes(self.pairing, signin, self.key, pair_phone)
+        self.remote = RemoteRoutes(self.pairing, phones, view, post) if phones and view else None
+        self.signin = SignInRoutes(self.pairing, signin, self.key, self.remote.pair if self.remote else None)
         self.signin.add_to(self.router)
+        if self.remote is not None:  # the phone companion (#11): pairing phones and their page
+            self.signin.after_signin = self.remote.cookie_headers
+            self.remote.add_to(self.router)
         self.app = CompanionApp(self.guard, self.router)
         self._server: Any = None
         self._stopping = threading.Event()

@@ -1,0 +1,94 @@
+"""The companion in a running kiosk: built from the wiring, started after the first frame, its link printed."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import TextIO
+
+from device import startup
+from device.companion.phones import Phones
+from device.companion.server import Companion
+from device.companion.status import DeviceSources, DeviceView
+from device.loop import Renderer
+from device.wiring import Kiosk
+
+log = logging.getLogger("picker-kiosk.companion")
+ACCOUNT_CACHE = 10.0  # seconds the account name is kept before the token file is read again
+
+
+def _account(kiosk: Kiosk) -> Callable[[], str | None]:
+    cached: list[tuple[float, str | None]] = []
+
+    def account() -> str | None:
+        now = time.monotonic()
+        if not cached or now - cached[0][0] > ACCOUNT_CACHE:
+            token = kiosk.store.load()
+            cached[:] = [(now, token.account if token else None)]
+        return cached[0][1]
+
+    return account
+
+
+def _showing(renderer: Renderer) -> Callable[[], datetime | None]:
+    def showing() -> datetime | None:
+        photo = getattr(renderer, "showing", lambda: None)()
+        return getattr(photo, "created", None)
+
+    return showing
+
+
+class KioskCompanion:
+    """The companion of one kiosk run: ``observe`` is the loop's after_frame hook, ``start`` its first-frame hook."""
+
+    def __init__(self, kiosk: Kiosk) -> None:
+        self.view = DeviceView(
+            DeviceSources(
+                photos=kiosk.library.count, account=_account(kiosk), library_dir=kiosk.config.storage.library_dir
+            )
+        )
+        self.phones = Phones(kiosk.config.storage.state_dir)
+        self.server = Companion(kiosk.config.companion, None, kiosk.events.post, phones=self.phones, view=self.view)
+        self._headless_out: TextIO | None = None
+
+    def observe_renderer(self, renderer: Renderer, *, headless: bool) -> None:
+        """What is on show comes from this renderer; in a terminal, the pairing link is printed (and on Enter)."""
+        self.view.sources.showing = _showing(renderer)
+        self._headless_out = sys.stdout if headless else None
+
+    def after_first_frame(self) -> None:
+        """The loop's first-frame hook: the start-up's own, then the server."""
+        startup.first_frame()
+        self.start()
+
+    def start(self) -> None:
+        """Start serving (after the first frame, so the first screen is not slower); never raises."""
+        try:
+            self.server.start()
+        except OSError as exc:
+            log.error("companion: cannot serve on port %d (%s); the phone page is off", self.server.port, exc)
+            return
+        if self._headless_out is not None:
+            self.print_link()
+            threading.Thread(target=self._read_enter, name="companion-enter", daemon=True).start()
+
+    def print_link(self) -> None:
+        """Open pairing for 10 minutes and print its link (headless: nothing can be shown on demand)."""
+        out = self._headless_out or sys.stdout
+        out.write(f"\nControl from your phone (open within 10 minutes): {self.server.pairing_url('pair')}\n")
+        out.flush()
+
+    def _read_enter(self) -> None:
+        """Each Enter in the terminal opens pairing again and prints a fresh link."""
+        try:
+            for _ in sys.stdin:
+                self.print_link()
+        except (OSError, ValueError):  # no terminal (a service, a closed stdin)
+            return
+
+    def stop(self) -> None:
+        self.server.stop()

@@ -1,0 +1,67 @@
+"""The paired phone's page: what the frame is doing, its buttons, its status; companion.js keeps it current.
+
+Without JavaScript it still works: every button is a form that posts and comes back to a fresh page.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from device.companion.pages import page
+
+LABELS = {
+    "add": "Add photos",
+    "replace": "Replace photos",
+    "cancel": "Cancel choosing",
+    "retry": "Try again",
+    "sign-out": "Sign out",
+}
+STATUS_ROWS = (
+    ("account", "Google account"),
+    ("photos", "Photos on the frame"),
+    ("showing", "Photo on show"),
+    ("disk", "Disk"),
+    ("last_sync", "Last download"),
+    ("version", "Software"),
+)
+
+
+def _button(action: str, csrf: str, shown: bool) -> str:
+    kind = " class='secondary'" if action in ("sign-out", "cancel") else ""
+    return (
+        f"<form method='post' action='/action' data-action='{escape(action)}'{'' if shown else ' hidden'}>"
+        f"<input type='hidden' name='csrf' value='{escape(csrf)}'>"
+        f"<input type='hidden' name='action' value='{escape(action)}'>"
+        f"<button type='submit' id='do-{escape(action)}'{kind}>{escape(LABELS[action])}</button></form>"
+    )
+
+
+def phone_page(state: dict[str, Any], csrf: str) -> str:
+    """The whole page as of ``state`` (DeviceView.describe())."""
+    done, total = state["progress"] or (0, 0)
+    progress_hidden = "" if state["progress"] else " hidden"
+    picker_hidden = "" if state["picking"] else " hidden"
+    buttons = "".join(_button(a, csrf, a in state["actions"]) for a in LABELS)
+    rows = "".join(
+        f"<dt>{escape(label)}</dt><dd id='{key}'>{escape(str(state[key]) if state[key] is not None else '—')}</dd>"
+        for key, label in STATUS_ROWS
+    )
+    body = (
+        "<section aria-live='polite'><h2>Now</h2>"
+        f"<p id='status'>{escape(state['text'])}</p>"
+        f"<progress id='progress' max='{max(total, 1)}' value='{done}'{progress_hidden}></progress>"
+        f"<div id='picker'{picker_hidden}>"
+        "<p>Pick your photos in Google Photos, then tap <b>Done</b> there and come back here.</p>"
+        "<a class='button big' id='open-picker' href='/pick' target='_blank' rel='noopener'>"
+        "Open Google Photos</a></div>"
+        f"<p class='muted' id='offline' hidden>The frame is not answering (restarting?). Trying again…</p>"
+        "</section>"
+        f"<section><h2>Photos</h2>{buttons}</section>"
+        f"<section><h2>Status</h2><dl>{rows}</dl></section>"
+        "<section><h2>Phones</h2><p class='muted'>Unpair every phone, this one included.</p>"
+        "<form method='post' action='/forget' id='forget'>"
+        f"<input type='hidden' name='csrf' value='{escape(csrf)}'>"
+        "<button type='submit' class='danger' id='do-forget'>Forget all phones</button></form></section>"
+    )
+    return page("Photo frame", body, script="/static/companion.js")
