@@ -175,14 +175,14 @@ def test_an_oversized_body_is_refused(companion: Companion, signin: ScriptedSign
 def test_login_from_a_computer_needs_the_short_code(companion: Companion, signin: ScriptedSignIn) -> None:
     link = companion.pairing_url()
     code = short_code(link.rsplit("/", 1)[1])
-    assert code == companion.login_code(link) and len(code) == 8
+    assert code == companion.login_code(link) == companion.login_code() and len(code) == 8
     token = {"client_id": "c", "client_secret": "s", "refresh_token": "r"}
     url = f"{companion.base_url}/login"
     assert requests.post(url, json={"code": "WRONGCOD", "token": token}, headers=origin(companion)).status_code == 403
     assert requests.post(url, json={"code": code, "token": token}).status_code == 403  # no Origin
     assert signin.accepted == []
     answer = requests.post(url, json={"code": code.lower(), "token": token}, headers=origin(companion), timeout=5)
-    assert answer.status_code == 200 and answer.json() == {"account": "owner@example.com"}
+    assert answer.status_code == 200 and answer.json() == {"ok": True, "account": "owner@example.com"}
     assert signin.accepted == [token]
     again = requests.post(url, json={"code": code, "token": token}, headers=origin(companion), timeout=5)
     assert again.status_code == 403  # the code went with the spent secret

@@ -68,6 +68,11 @@ class Pairing:
                 (o.secret for o in self._alive() if o.purpose == purpose and _same(short_code(o.secret), typed)), None
             )
 
+    def current(self, purpose: Purpose) -> str | None:
+        """The live secret of ``purpose`` (the link shown last), else None."""
+        with self._lock:
+            return next((o.secret for o in self._alive() if o.purpose == purpose), None)
+
     def spend(self, secret: str) -> None:
         """``secret`` no longer works."""
         with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import threading
@@ -126,7 +127,8 @@ class Companion:
         if server is None:
             return
         self._stopping.set()
-        server.pull_trigger()  # wakes the loop's select at once
+        with contextlib.suppress(OSError):  # the loop may have closed its trigger already
+            server.pull_trigger()  # wakes the loop's select at once
         if self._thread is not None:
             self._thread.join(timeout=5)
 
@@ -152,6 +154,11 @@ class Companion:
         """Open pairing (a fresh one-time secret, 10 minutes) and return the link to show as a QR code."""
         return f"{self.base_url}/p/{self.pairing.open(purpose)}"
 
-    def login_code(self, url: str) -> str:
-        """The short code for `picker-kiosk login --code` that goes with the sign-in link ``url``."""
-        return short_code(url.rsplit("/", 1)[-1])
+    def login_code(self, url: str | None = None) -> str:
+        """The short code for `picker-kiosk login --code` of the sign-in link ``url`` (default: the one open now)."""
+        secret = url.rsplit("/", 1)[-1] if url else self.pairing.current("signin")
+        return short_code(secret) if secret else ""
+
+    def use_signin(self, signin: PhoneSignIn) -> None:
+        """Serve the phone sign-in with ``signin`` from now on (the kiosk's one server, built before sign-in)."""
+        self.signin.signin = signin

@@ -13,6 +13,7 @@ from device.companion.pairing import Pairing
 from device.companion.web import Request, Response, Router, html_response, json_response
 
 STALE = "This link has expired or was already used. Scan the code on the frame's screen again."
+WRONG_CODE = "Wrong or expired code: use the code the frame shows now."
 TOO_MANY = "Too many wrong attempts. Wait a minute, then scan the code on the frame's screen again."
 
 
@@ -78,27 +79,29 @@ class SignInRoutes:
     def login(self, request: Request) -> Response:
         """``picker-kiosk login --to URL --code CODE``: a JSON or form body with ``code`` and ``token``."""
         if self.pairing.limited():
-            return json_response(429, {"error": TOO_MANY}, [("Retry-After", "60")])
+            return json_response(429, {"ok": False, "error": TOO_MANY}, [("Retry-After", "60")])
         form = request.form()
         secret = self.pairing.find_code(str(form.get("code", "")), "signin") if self.signin else None
         if secret is None or self.signin is None:
             self.pairing.wrong()
-            return json_response(403, {"error": "Wrong or expired code: use the code the frame shows now."})
+            return json_response(
+                403, {"ok": False, "error": "Wrong or expired code: use the code the frame shows now."}
+            )
         token = form.get("token")
         try:
             info = json.loads(token) if isinstance(token, str) else token
         except ValueError:
             info = None
         if not isinstance(info, dict):
-            return json_response(400, {"error": "The token must be an authorized_user JSON object."})
+            return json_response(400, {"ok": False, "error": "The token must be an authorized_user JSON object."})
         try:
             email = self.signin.accept(info)
         except KioskError as exc:
             if isinstance(exc, AuthError):
                 self.pairing.wrong()
-            return json_response(400 if isinstance(exc, AuthError) else 502, {"error": exc.message})
+            return json_response(400 if isinstance(exc, AuthError) else 502, {"ok": False, "error": exc.message})
         self.pairing.spend(secret)
-        return json_response(200, {"account": email})
+        return json_response(200, {"ok": True, "account": email})
 
     def _refuse(self, secret: str, purpose: str | None = None) -> Response | None:
         """429 while too many wrong guesses; 404 (counted) for a secret that is not open for this request."""

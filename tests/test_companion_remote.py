@@ -1,0 +1,187 @@
+"""The paired phone page's security rules over plain HTTP: every form and API replayed without what it needs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from core import flow
+from core.clock import FakeClock
+from core.config import CompanionConfig
+from core.states import Choose, UserAction
+from device.companion.phones import COOKIE, FILE_NAME, Phones
+from device.companion.server import Companion
+from device.companion.status import DeviceSources, DeviceView
+from device.signin.token import StoredToken, TokenStore
+
+FAKE_TOKEN = "ya29.fake-access-token-that-must-never-show"
+FAKE_REFRESH = "1//fake-refresh-token-that-must-never-show"
+
+
+class Device:
+    """The device side as the companion sees it: the events posted and the state on show."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.events: list[flow.Event] = []
+        self.phones = Phones(state_dir)
+        store = TokenStore(state_dir)  # a signed-in device: the page reads the account from the token file
+        store.save(StoredToken(FAKE_TOKEN, FAKE_REFRESH, None, ("scope",), "owner@example.com"))
+        account = lambda: token.account if (token := store.load()) else None  # noqa: E731
+        self.view = DeviceView(DeviceSources(photos=lambda: 7, account=account, library_dir=state_dir))
+
+
+@pytest.fixture
+def device(tmp_path: Path) -> Device:
+    return Device(tmp_path)
+
+
+@pytest.fixture
+def companion(device: Device, fake_clock: FakeClock) -> Iterator[Companion]:
+    config = CompanionConfig(bind="127.0.0.1", port=0)
+    with Companion(config, None, device.events.append, fake_clock.clock(), phones=device.phones, view=device.view) as c:
+        yield c
+
+
+def paired(companion: Companion) -> requests.Session:
+    """A phone that opened a fresh pairing link."""
+    phone = requests.Session()
+    answer = phone.get(companion.pairing_url("pair"), allow_redirects=False, timeout=5)
+    assert answer.status_code == 303 and answer.headers["Location"] == "/"
+    return phone
+
+
+def forms_of(page: str) -> list[tuple[str, dict[str, str]]]:
+    """Every POST form on a page: its action and its hidden fields."""
+    found = []
+    for action, inner in re.findall(r"<form method='post' action='([^']+)'[^>]*>(.*?)</form>", page, re.S):
+        fields = dict(re.findall(r"<input type='hidden' name='(\w+)' value='([^']*)'>", inner))
+        found.append((action, fields))
+    return found
+
+
+def test_opening_the_link_pairs_with_a_long_lived_httponly_cookie_kept_only_as_a_hash(
+    companion: Companion, device: Device, tmp_path: Path
+) -> None:
+    answer = requests.get(companion.pairing_url("pair"), allow_redirects=False, timeout=5)
+    header = answer.headers["Set-Cookie"]
+    cookie = answer.cookies[COOKIE]
+    assert len(cookie) >= 43  # 256 bits of token_urlsafe
+    assert "HttpOnly" in header and "SameSite=Lax" in header and "Max-Age=34560000" in header
+    stored = (tmp_path / FILE_NAME).read_text()
+    assert cookie not in stored
+    assert hashlib.sha256(b"picker-kiosk phone\0" + cookie.encode()).hexdigest() in stored
+    assert stat.S_IMODE((tmp_path / FILE_NAME).stat().st_mode) == 0o600
+    assert Phones(tmp_path).known(cookie) is not None  # survives a restart
+
+
+def test_a_spent_or_stale_pairing_link_is_refused(companion: Companion, fake_clock: FakeClock) -> None:
+    link = companion.pairing_url("pair")
+    assert requests.get(link, allow_redirects=False, timeout=5).status_code == 303
+    assert requests.get(link, allow_redirects=False, timeout=5).status_code == 404  # spent by the first phone
+    stale = companion.pairing_url("pair")
+    fake_clock.advance(600)
+    assert requests.get(stale, allow_redirects=False, timeout=5).status_code == 404
+
+
+def test_pairing_attempts_are_rate_limited(companion: Companion) -> None:
+    link = companion.pairing_url("pair")
+    for n in range(10):
+        requests.get(f"{companion.base_url}/p/guess{n}", timeout=5)
+    assert requests.get(link, allow_redirects=False, timeout=5).status_code == 429
+
+
+def test_every_page_and_api_needs_the_cookie(companion: Companion) -> None:
+    for path in ("/", "/api/state", "/pick"):
+        answer = requests.get(companion.base_url + path, allow_redirects=False, timeout=5)
+        assert answer.status_code == 401, path
+        assert "not paired" in answer.text
+
+
+def test_every_form_of_the_paired_page_replayed_without_what_it_needs_is_refused(
+    companion: Companion, device: Device
+) -> None:
+    phone = paired(companion)
+    page = phone.get(companion.base_url + "/", timeout=5).text
+    forms = forms_of(page)
+    assert {a for a, _ in forms} == {"/action", "/forget"}
+    assert {f.get("action") for a, f in forms if a == "/action"} >= {"add", "replace", "sign-out", "cancel"}
+    good = {"Origin": companion.base_url}
+    for action, fields in forms:
+        url = companion.base_url + action
+        no_csrf = {k: v for k, v in fields.items() if k != "csrf"}
+        replays = [
+            (requests.post(url, data=fields, headers=good, allow_redirects=False, timeout=5), 401),  # no cookie
+            (phone.post(url, data=no_csrf, headers=good, allow_redirects=False, timeout=5), 403),
+            (phone.post(url, data={**fields, "csrf": "0" * 64}, headers=good, allow_redirects=False), 403),
+            (phone.post(url, data=fields, headers={"Origin": "http://evil.example"}, allow_redirects=False), 403),
+            (phone.post(url, data=fields, allow_redirects=False, timeout=5), 403),  # no Origin
+            (phone.post(url, data=fields, headers={**good, "Host": "evil.example"}, allow_redirects=False), 421),
+        ]
+        for answer, status in replays:
+            assert answer.status_code == status, (action, fields.get("action"), status)
+    assert device.events == []  # nothing refused reached the flow
+    for path in ("/", "/api/state", "/pick"):
+        assert phone.get(companion.base_url + path, headers={"Host": "evil.example"}, timeout=5).status_code == 421
+
+
+def test_the_buttons_post_the_same_events_as_the_keys(companion: Companion, device: Device) -> None:
+    phone = paired(companion)
+    csrf = phone.get(companion.base_url + "/api/state", timeout=5).json()["csrf"]
+    good = {"Origin": companion.base_url}
+    for name in ("add", "replace", "sign-out", "cancel", "retry"):
+        answer = phone.post(companion.base_url + "/action", data={"csrf": csrf, "action": name}, headers=good)
+        assert answer.status_code == 200  # followed the 303 back to the page
+    assert device.events == [
+        flow.Action(UserAction.ADD),
+        flow.Action(UserAction.REPLACE),
+        flow.Action(UserAction.SIGN_OUT),
+        flow.Action(UserAction.CANCEL),
+        flow.Action(UserAction.RETRY),
+    ]
+    refused = phone.post(companion.base_url + "/action", data={"csrf": csrf, "action": "quit"}, headers=good)
+    assert refused.status_code == 400 and len(device.events) == 5
+
+
+def test_the_picker_button_leads_to_the_sessions_picker_uri(companion: Companion, device: Device) -> None:
+    phone = paired(companion)
+    assert phone.get(companion.base_url + "/pick", allow_redirects=False, timeout=5).headers["Location"] == "/"
+    uri = "http://127.0.0.1:9/pick/session-1"
+    device.view.observe(Choose("session-1", uri, "owner@example.com", 2e6, 5.0, 0.0), 0.0)
+    state = phone.get(companion.base_url + "/api/state", timeout=5).json()
+    assert state["picking"] is True and state["text"] == "Waiting for photos to be chosen…"
+    assert phone.get(companion.base_url + "/pick", allow_redirects=False, timeout=5).headers["Location"] == uri
+    assert phone.get(companion.base_url + "/api/state", timeout=5).json()["text"] == "Choosing on a phone…"
+
+
+def test_forget_all_phones_unpairs_every_phone(companion: Companion, device: Device, tmp_path: Path) -> None:
+    one, two = paired(companion), paired(companion)
+    csrf = two.get(companion.base_url + "/api/state", timeout=5).json()["csrf"]
+    answer = two.post(companion.base_url + "/forget", data={"csrf": csrf}, headers={"Origin": companion.base_url})
+    assert answer.status_code == 200 and "Every phone is forgotten" in answer.text
+    for phone in (one, two):
+        assert phone.get(companion.base_url + "/api/state", timeout=5).status_code == 401
+    assert not (tmp_path / FILE_NAME).exists()
+
+
+def test_no_response_holds_a_token_or_secret(companion: Companion, device: Device) -> None:
+    link = companion.pairing_url("pair")
+    secret = link.rsplit("/", 1)[1]
+    phone = requests.Session()
+    first = phone.get(link, timeout=5)
+    cookie = phone.cookies[COOKIE]
+    bodies = [first.text]
+    for path in ("/", "/api/state", "/pick", "/static/companion.js", "/static/companion.css"):
+        bodies.append(phone.get(companion.base_url + path, timeout=5).text)
+    state = json.loads(bodies[2])
+    assert set(state) >= {"account", "photos", "disk", "last_sync", "version", "csrf"}
+    assert state["account"] == "owner@example.com"
+    for body in bodies:
+        for value in (secret, cookie, FAKE_TOKEN, FAKE_REFRESH):
+            assert value not in body
