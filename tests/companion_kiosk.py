@@ -25,13 +25,13 @@ def free_port() -> int:
 class RunningKiosk:
     """`picker-kiosk run --headless` against ``emulator``; its stdout lines are read as they come."""
 
-    def __init__(self, folder: Path, emulator: Emulator, port: int) -> None:
+    def __init__(self, folder: Path, emulator: Emulator, port: int, *, enabled: bool = True) -> None:
         self.config = testing.write_config(
             folder,
             emulator.url,
             client_id=CLIENT_ID,
             client_secret=CLIENT_SECRET,
-            companion={"bind": "127.0.0.1", "port": port},
+            companion={"enabled": enabled, "bind": "127.0.0.1", "port": port},
             download={"workers": 4},
         )
         self.port = port

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -126,3 +127,18 @@ def test_the_page_survives_the_frame_restarting_under_it(
         assert answer.status_code == 401  # ...and only that phone is
     finally:
         assert again.stop() == 0
+
+
+def test_companion_disabled_serves_nothing_and_prints_no_link(tmp_path: Path, google: Emulator) -> None:
+    port = free_port()
+    kiosk = RunningKiosk(tmp_path, google, port, enabled=False).start()
+    try:
+        kiosk.wait_line(re.compile(r"Open this link on a phone"))  # the kiosk is up and asking for photos
+        kiosk.press_enter()
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"http://127.0.0.1:{port}/", timeout=5)
+    finally:
+        assert kiosk.stop() == 0
+    while not kiosk.lines.empty():
+        kiosk.seen.append(kiosk.lines.get())
+    assert not any("Control from your phone" in line for line in kiosk.seen)
