@@ -94,6 +94,11 @@ class CompanionConfig:
     enabled: bool = True
     bind: str = "0.0.0.0"
     port: int = 8080
+    locked: tuple[str, ...] = ()  # [slideshow] settings the phone page may not change (PHONE_SETTINGS)
+
+
+# The [slideshow] settings the phone page can change (saved on the device; the config file is the default).
+PHONE_SETTINGS = ("interval", "shuffle", "fade", "captions")
 
 
 @dataclass(frozen=True)
@@ -320,7 +325,13 @@ def _companion(table: Mapping[str, Any]) -> CompanionConfig:
         enabled=_typed(table, "enabled", bool, defaults.enabled, "companion"),
         bind=_typed(table, "bind", str, defaults.bind, "companion"),
         port=_typed(table, "port", int, defaults.port, "companion"),
+        locked=tuple(_typed(table, "locked", list, list(defaults.locked), "companion")),
     )
+    for name in companion.locked:
+        if name not in PHONE_SETTINGS:
+            raise ConfigError(
+                f"companion.locked names {name!r}, not a phone page setting{_did_you_mean(str(name), PHONE_SETTINGS)}"
+            )
     try:
         ipaddress.ip_address(companion.bind)
     except ValueError as exc:

@@ -180,7 +180,9 @@ def run_journey(
         # The first request (a sign-in code, a session) goes out now, while the display starts up.
         machine, effects = flow.step(flow.Machine(once=once and plan is None), boot, REAL.now())
         runner.run(effects)
-        display = open_renderer(config, headless=headless, size=size, screenshots=screenshots is not None)
+        # The slideshow settings a phone saved apply over the config file's (which stays the default).
+        shown = replace(config, slideshow=companion.settings.current()) if companion else config
+        display = open_renderer(shown, headless=headless, size=size, screenshots=screenshots is not None)
         if size is None and display.size is not None:
             library.screen = display.size  # downloads are asked for at the size of the screen that shows them
         if plan is not None:

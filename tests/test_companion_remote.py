@@ -14,10 +14,12 @@ import requests
 
 from core import flow
 from core.clock import FakeClock
-from core.config import CompanionConfig
+from core.config import CompanionConfig, SlideshowConfig
 from core.states import Choose, UserAction
 from device.companion.phones import COOKIE, FILE_NAME, Phones
 from device.companion.server import Companion
+from device.companion.settings import FILE_NAME as SETTINGS_FILE
+from device.companion.settings import PhoneSettings
 from device.companion.status import DeviceSources, DeviceView
 from device.signin.token import StoredToken, TokenStore
 
@@ -35,6 +37,9 @@ class Device:
         store.save(StoredToken(FAKE_TOKEN, FAKE_REFRESH, None, ("scope",), "owner@example.com"))
         account = lambda: token.account if (token := store.load()) else None  # noqa: E731
         self.view = DeviceView(DeviceSources(photos=lambda: 7, account=account, library_dir=state_dir))
+        self.settings = PhoneSettings(state_dir, SlideshowConfig(), locked=("fade",))  # the config file locks fade
+        self.applied: list[SlideshowConfig] = []
+        self.settings.on_change = self.applied.append
 
 
 @pytest.fixture
@@ -45,7 +50,8 @@ def device(tmp_path: Path) -> Device:
 @pytest.fixture
 def companion(device: Device, fake_clock: FakeClock) -> Iterator[Companion]:
     config = CompanionConfig(bind="127.0.0.1", port=0)
-    with Companion(config, None, device.events.append, fake_clock.clock(), phones=device.phones, view=device.view) as c:
+    parts = {"phones": device.phones, "view": device.view, "phone_settings": device.settings}
+    with Companion(config, None, device.events.append, fake_clock.clock(), **parts) as c:
         yield c
 
 
@@ -110,7 +116,7 @@ def test_every_form_of_the_paired_page_replayed_without_what_it_needs_is_refused
     phone = paired(companion)
     page = phone.get(companion.base_url + "/", timeout=5).text
     forms = forms_of(page)
-    assert {a for a, _ in forms} == {"/action", "/forget"}
+    assert {a for a, _ in forms} == {"/action", "/forget", "/settings"}
     assert {f.get("action") for a, f in forms if a == "/action"} >= {"add", "replace", "sign-out", "cancel"}
     good = {"Origin": companion.base_url}
     for action, fields in forms:
@@ -126,7 +132,7 @@ def test_every_form_of_the_paired_page_replayed_without_what_it_needs_is_refused
         ]
         for answer, status in replays:
             assert answer.status_code == status, (action, fields.get("action"), status)
-    assert device.events == []  # nothing refused reached the flow
+    assert device.events == [] and device.applied == []  # nothing refused reached the flow or the settings
     for path in ("/", "/api/state", "/pick"):
         assert phone.get(companion.base_url + path, headers={"Host": "evil.example"}, timeout=5).status_code == 421
 
@@ -185,3 +191,25 @@ def test_no_response_holds_a_token_or_secret(companion: Companion, device: Devic
     for body in bodies:
         for value in (secret, cookie, FAKE_TOKEN, FAKE_REFRESH):
             assert value not in body
+
+
+def test_settings_are_saved_on_the_device_and_the_config_file_locks_its_own(
+    companion: Companion, device: Device, tmp_path: Path
+) -> None:
+    phone = paired(companion)
+    page = phone.get(companion.base_url + "/", timeout=5).text
+    assert re.search(r"id='set-fade'[^>]*disabled", page) and "locked by the frame's config file" in page
+    csrf = phone.get(companion.base_url + "/api/state", timeout=5).json()["csrf"]
+    form = {"csrf": csrf, "interval": "25", "fade": "5", "captions": "on"}  # shuffle unticked
+    answer = phone.post(companion.base_url + "/settings", data=form, headers={"Origin": companion.base_url})
+    assert answer.status_code == 200
+    expected = SlideshowConfig(interval=25.0, shuffle=False, captions=True, fade=1.0)  # fade stays the file's
+    assert device.applied == [expected]  # the screen gets them at once
+    assert PhoneSettings(tmp_path, SlideshowConfig(), locked=("fade",)).current() == expected  # and after a reboot
+    assert stat.S_IMODE((tmp_path / SETTINGS_FILE).stat().st_mode) == 0o600
+    assert phone.get(companion.base_url + "/api/state", timeout=5).json()["settings"]["values"]["interval"] == 25.0
+    refused = phone.post(
+        companion.base_url + "/settings", data={**form, "interval": "0.5"}, headers={"Origin": companion.base_url}
+    )
+    assert refused.status_code == 400 and "Seconds per photo must be between 1 and 86400" in refused.text
+    assert device.applied == [expected]

@@ -13,6 +13,7 @@ from typing import TextIO
 from device import startup
 from device.companion.phones import Phones
 from device.companion.server import Companion
+from device.companion.settings import PhoneSettings
 from device.companion.status import DeviceSources, DeviceView
 from device.loop import Renderer
 from device.wiring import Kiosk
@@ -36,7 +37,7 @@ def _account(kiosk: Kiosk) -> Callable[[], str | None]:
 
 def _showing(renderer: Renderer) -> Callable[[], datetime | None]:
     def showing() -> datetime | None:
-        photo = getattr(renderer, "showing", lambda: None)()
+        photo = getattr(renderer, "showing", None)  # ShowsPhotos (the pygame screen); a terminal shows none
         return getattr(photo, "created", None)
 
     return showing
@@ -51,13 +52,20 @@ class KioskCompanion:
                 photos=kiosk.library.count, account=_account(kiosk), library_dir=kiosk.config.storage.library_dir
             )
         )
-        self.phones = Phones(kiosk.config.storage.state_dir)
-        self.server = Companion(kiosk.config.companion, None, kiosk.events.post, phones=self.phones, view=self.view)
+        config = kiosk.config
+        self.phones = Phones(config.storage.state_dir)
+        self.settings = PhoneSettings(config.storage.state_dir, config.slideshow, config.companion.locked)
+        self.server = Companion(
+            config.companion, None, kiosk.events.post, phones=self.phones, view=self.view, phone_settings=self.settings
+        )
         self._headless_out: TextIO | None = None
 
     def observe_renderer(self, renderer: Renderer, *, headless: bool) -> None:
         """What is on show comes from this renderer; in a terminal, the pairing link is printed (and on Enter)."""
         self.view.sources.showing = _showing(renderer)
+        use_slideshow = getattr(renderer, "use_slideshow", None)
+        if use_slideshow is not None:  # the pygame screen takes the phone's settings at once
+            self.settings.on_change = use_slideshow
         self._headless_out = sys.stdout if headless else None
 
     def after_first_frame(self) -> None:

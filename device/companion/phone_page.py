@@ -37,8 +37,45 @@ def _button(action: str, csrf: str, shown: bool) -> str:
     )
 
 
-def phone_page(state: dict[str, Any], csrf: str) -> str:
-    """The whole page as of ``state`` (DeviceView.describe())."""
+SETTINGS = (
+    ("interval", "Seconds per photo", "number"),
+    ("fade", "Fade (seconds, 0 for none)", "number"),
+    ("shuffle", "Shuffle", "checkbox"),
+    ("captions", "Show the date of each photo", "checkbox"),
+)
+LOCKED = " <span class='locked'>(locked by the frame's config file)</span>"
+
+
+def _settings_form(settings: dict[str, Any], csrf: str, error: str | None) -> str:
+    values, locked = settings["values"], set(settings["locked"])
+    fields = []
+    for key, label, kind in SETTINGS:
+        off = " disabled" if key in locked else ""
+        note = LOCKED if key in locked else ""
+        if kind == "checkbox":
+            checked = " checked" if values[key] else ""
+            fields.append(
+                f"<label class='check' for='set-{key}'><input type='checkbox' id='set-{key}' name='{key}'"
+                f"{checked}{off}>{escape(label)}{note}</label>"
+            )
+        else:
+            fields.append(
+                f"<label for='set-{key}'>{escape(label)}{note}</label><input type='number' id='set-{key}' "
+                f"name='{key}' value='{escape(f'{values[key]:g}')}' min='0' step='any' inputmode='decimal'{off}>"
+            )
+    problem = f"<p class='error' id='settings-error' role='alert'>{escape(error)}</p>" if error else ""
+    return (
+        f"<section><h2>Slideshow</h2>{problem}<form method='post' action='/settings' id='settings'>"
+        f"<input type='hidden' name='csrf' value='{escape(csrf)}'>{''.join(fields)}"
+        "<button type='submit' id='do-save'>Save</button></form>"
+        "<p class='muted'>Saved on the frame; it keeps them after a restart.</p></section>"
+    )
+
+
+def phone_page(
+    state: dict[str, Any], csrf: str, settings: dict[str, Any] | None = None, settings_error: str | None = None
+) -> str:
+    """The whole page as of ``state`` (DeviceView.describe()) and the slideshow ``settings`` (PhoneSettings.shown())."""
     done, total = state["progress"] or (0, 0)
     progress_hidden = "" if state["progress"] else " hidden"
     picker_hidden = "" if state["picking"] else " hidden"
@@ -58,6 +95,7 @@ def phone_page(state: dict[str, Any], csrf: str) -> str:
         f"<p class='muted' id='offline' hidden>The frame is not answering (restarting?). Trying again…</p>"
         "</section>"
         f"<section><h2>Photos</h2>{buttons}</section>"
+        f"{_settings_form(settings, csrf, settings_error) if settings else ''}"
         f"<section><h2>Status</h2><dl>{rows}</dl></section>"
         "<section><h2>Phones</h2><p class='muted'>Unpair every phone, this one included.</p>"
         "<form method='post' action='/forget' id='forget'>"

@@ -16,6 +16,7 @@ from device.companion import pages
 from device.companion.pairing import Pairing
 from device.companion.phone_page import phone_page
 from device.companion.phones import COOKIE, Phones, clear_cookie, set_cookie
+from device.companion.settings import PhoneSettings, SettingsRefused
 from device.companion.status import BY_NAME, DeviceView
 from device.companion.web import Request, Response, Router, html_response, json_response
 
@@ -30,7 +31,15 @@ def csrf_for(phone: str) -> str:
 class RemoteRoutes:
     """The paired phone's page and API."""
 
-    def __init__(self, pairing: Pairing, phones: Phones, view: DeviceView, post: Callable[[flow.Event], None]) -> None:
+    def __init__(
+        self,
+        pairing: Pairing,
+        phones: Phones,
+        view: DeviceView,
+        post: Callable[[flow.Event], None],
+        settings: PhoneSettings | None = None,
+    ) -> None:
+        self.settings = settings
         self.pairing = pairing
         self.phones = phones
         self.view = view
@@ -42,6 +51,7 @@ class RemoteRoutes:
         router.add("GET", "/pick", self.pick)
         router.add("POST", "/action", self.action)
         router.add("POST", "/forget", self.forget)
+        router.add("POST", "/settings", self.save_settings)
 
     # -- pairing (the one route without the cookie: the one-time secret stands in for it) ------------------
 
@@ -69,13 +79,18 @@ class RemoteRoutes:
         phone = self._phone(request)
         if phone is None:
             return self._refused(request)
-        return html_response(200, phone_page(self.view.describe(), csrf_for(phone)))
+        return html_response(200, self._page(phone))
+
+    def _page(self, phone: str, settings_error: str | None = None) -> str:
+        shown = self.settings.shown() if self.settings else None
+        return phone_page(self.view.describe(), csrf_for(phone), shown, settings_error)
 
     def state(self, request: Request) -> Response:
         phone = self._phone(request)
         if phone is None:
             return self._refused(request)
-        return json_response(200, {**self.view.describe(), "csrf": csrf_for(phone)})
+        settings = {"settings": self.settings.shown()} if self.settings else {}
+        return json_response(200, {**self.view.describe(), **settings, "csrf": csrf_for(phone)})
 
     def pick(self, request: Request) -> Response:
         """The page's big button: on to Google Photos' picker on this phone (the TV says a phone is choosing)."""
@@ -105,6 +120,21 @@ class RemoteRoutes:
             return json_response(200, {"forgotten": True}, [clear_cookie()])
         text = "Every phone is forgotten, this one too. To use a phone again, pair it from the frame."
         return html_response(200, pages.message("Phones forgotten", text, element_id="forgotten"), [clear_cookie()])
+
+    def save_settings(self, request: Request) -> Response:
+        form = self._checked_form(request)
+        if isinstance(form, Response):
+            return form
+        phone = self._phone(request)
+        if self.settings is None or phone is None:
+            return html_response(404, pages.message("Not here", "This frame has no settings to change."))
+        try:
+            self.settings.update(form)
+        except SettingsRefused as exc:
+            if _wants_json(request):
+                return json_response(400, {"error": str(exc)})
+            return html_response(400, self._page(phone, str(exc)))
+        return self._done(request, {"saved": self.settings.shown()})
 
     def _checked_form(self, request: Request) -> dict[str, object] | Response:
         phone = self._phone(request)

@@ -18,6 +18,7 @@ from device.companion.guard import HostGuard
 from device.companion.pairing import Pairing, Purpose, short_code
 from device.companion.phones import Phones
 from device.companion.remote import RemoteRoutes
+from device.companion.settings import PhoneSettings
 from device.companion.signin import PhoneSignIn, SignInRoutes
 from device.companion.status import DeviceView
 from device.companion.web import MAX_BODY, Router, log_path
@@ -73,6 +74,7 @@ class Companion:
         *,
         phones: Phones | None = None,
         view: DeviceView | None = None,
+        phone_settings: PhoneSettings | None = None,
     ) -> None:
         self.settings = settings
         self.post = post
@@ -81,7 +83,7 @@ class Companion:
         self.key = secrets.token_bytes(32)  # signs the sign-in form's CSRF field; new at each start
         self.guard = HostGuard(lambda: served_addresses(settings.bind), settings.port, clock.now)
         self.router = Router()
-        self.remote = RemoteRoutes(self.pairing, phones, view, post) if phones and view else None
+        self.remote = RemoteRoutes(self.pairing, phones, view, post, phone_settings) if phones and view else None
         self.signin = SignInRoutes(self.pairing, signin, self.key, self.remote.pair if self.remote else None)
         self.signin.add_to(self.router)
         if self.remote is not None:  # the phone companion (#11): pairing phones and their page

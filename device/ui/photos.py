@@ -175,6 +175,10 @@ class Player:
         self._fade_start: float | None = None
         self._alpha = 255
 
+    def use_config(self, config: SlideshowConfig) -> None:
+        """Interval, shuffle and fade from now on (one attribute: the frame reads it whole)."""
+        self._config = config
+
     # -- what the screen asks
 
     @property

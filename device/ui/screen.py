@@ -140,6 +140,13 @@ class Screen:
         """A photo or thumbnail is being decoded in the worker right now (or waits for it)."""
         return bool((self._player and self._player.decoding) or (self._thumbs and self._thumbs.busy))
 
+    def use_slideshow(self, slideshow: SlideshowConfig) -> None:
+        """New slideshow settings (the phone page's), from the next frame on; safe from another thread."""
+        self._config = slideshow
+        if self._player is not None:
+            self._player.use_config(slideshow)
+        self._dirty = True
+
     @property
     def showing(self) -> Photo | None:
         """The photo the slideshow has on screen (the incoming one during a crossfade)."""
