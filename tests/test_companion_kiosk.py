@@ -98,6 +98,14 @@ def test_two_phones_then_forget_all(kiosk: RunningKiosk, browsers: Callable[[], 
     wait_for(two, lambda d: shown(d, "status"))
     one.refresh()
     assert shown(one, "status")  # pairing the second phone did not unpair the first
+    interval = by_id(one, "set-interval")  # one phone changes a setting; the other sees it after a reload
+    interval.clear()
+    interval.send_keys("42")
+    by_id(one, "do-save").click()
+    wait_for(one, lambda d: by_id(d, "set-interval").get_attribute("value") == "42")
+    two.refresh()
+    assert by_id(two, "set-interval").get_attribute("value") == "42"
+    assert '"interval": 42.0' in (kiosk.config.parent / "state" / "settings.json").read_text()
     by_id(two, "do-forget").click()
     wait_for(two, lambda d: shown(d, "forgotten"))
     for phone in (one, two):

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import stat
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,8 @@ import requests
 
 from core import flow
 from core.clock import FakeClock
-from core.config import CompanionConfig, SlideshowConfig
+from core.config import CompanionConfig, SlideshowConfig, parse_config
+from core.errors import ConfigError
 from core.states import Choose, UserAction
 from device.companion.phones import COOKIE, FILE_NAME, Phones
 from device.companion.server import Companion
@@ -213,3 +215,11 @@ def test_settings_are_saved_on_the_device_and_the_config_file_locks_its_own(
     )
     assert refused.status_code == 400 and "Seconds per photo must be between 1 and 86400" in refused.text
     assert device.applied == [expected]
+
+
+def test_the_config_file_locks_only_settings_the_page_has() -> None:
+    google = '[google]\nclient_id = "a"\nclient_secret = "b"\n'
+    config = parse_config(tomllib.loads(google + '[companion]\nlocked = ["interval", "captions"]\n'))
+    assert config.companion.locked == ("interval", "captions")
+    with pytest.raises(ConfigError, match=r"companion\.locked names 'intervl'.*did you mean interval"):
+        parse_config(tomllib.loads(google + '[companion]\nlocked = ["intervl"]\n'))
