@@ -171,10 +171,10 @@ def run_journey(
     display: OpenRenderer | None = None
     companion = None
     if config.companion.enabled:
-        from device.companion.kiosk import KioskCompanion  # the server itself is imported after the first frame
+        from device.companion.kiosk import KioskCompanion  # its server is imported after the first frame
 
         companion = KioskCompanion(kiosk)
-        after_frame.append(companion.view.observe)
+        after_frame.append(companion.observe)
     try:
         boot = kiosk.boot()
         # The first request (a sign-in code, a session) goes out now, while the display starts up.

@@ -208,6 +208,10 @@ def test_the_server_is_not_imported_before_it_starts() -> None:
     code = "import sys, device.companion.server as s; print('waitress' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+    # A kiosk imports only the companion's settings before its first frame; the server waits for it.
+    code = "import sys, device.companion.kiosk; print([m for m in sys.modules if m.startswith('device.companion')])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "device.companion.server" not in out.stdout and "device.companion.settings" in out.stdout
 
 
 def test_the_device_address_comes_from_the_interfaces() -> None:

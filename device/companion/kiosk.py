@@ -8,15 +8,17 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from core.states import State
 from device import startup
-from device.companion.phones import Phones
-from device.companion.server import Companion
 from device.companion.settings import PhoneSettings
-from device.companion.status import DeviceSources, DeviceView
 from device.loop import Renderer
 from device.wiring import Kiosk
+
+if TYPE_CHECKING:
+    from device.companion.server import Companion
+    from device.companion.status import DeviceView
 
 log = logging.getLogger("picker-kiosk.companion")
 ACCOUNT_CACHE = 10.0  # seconds the account name is kept before the token file is read again
@@ -44,25 +46,28 @@ def _showing(renderer: Renderer) -> Callable[[], datetime | None]:
 
 
 class KioskCompanion:
-    """The companion of one kiosk run: ``observe`` is the loop's after_frame hook, ``start`` its first-frame hook."""
+    """The companion of one kiosk run: ``observe`` is the loop's after_frame hook, ``after_first_frame`` its
+    first-frame hook. Only the saved settings are read at once; the server and its parts (and their imports)
+    wait for the first frame or for ``ensure_server``, so the first screen is not slower."""
 
     def __init__(self, kiosk: Kiosk) -> None:
-        self.view = DeviceView(
-            DeviceSources(
-                photos=kiosk.library.count, account=_account(kiosk), library_dir=kiosk.config.storage.library_dir
-            )
-        )
+        self.kiosk = kiosk
         config = kiosk.config
-        self.phones = Phones(config.storage.state_dir)
         self.settings = PhoneSettings(config.storage.state_dir, config.slideshow, config.companion.locked)
-        self.server = Companion(
-            config.companion, None, kiosk.events.post, phones=self.phones, view=self.view, phone_settings=self.settings
-        )
+        self.server: Companion | None = None
+        self.view: DeviceView | None = None
+        self._renderer: Renderer | None = None
         self._headless_out: TextIO | None = None
+        self._lock = threading.Lock()
+
+    def observe(self, state: State, now: float) -> bool:
+        """The loop's after_frame hook (never asks the loop to stop)."""
+        view = self.view
+        return view.observe(state, now) if view is not None else False
 
     def observe_renderer(self, renderer: Renderer, *, headless: bool) -> None:
         """What is on show comes from this renderer; in a terminal, the pairing link is printed (and on Enter)."""
-        self.view.sources.showing = _showing(renderer)
+        self._renderer = renderer
         use_slideshow = getattr(renderer, "use_slideshow", None)
         if use_slideshow is not None:  # the pygame screen takes the phone's settings at once
             self.settings.on_change = use_slideshow
@@ -73,12 +78,40 @@ class KioskCompanion:
         startup.first_frame()
         self.start()
 
+    def ensure_server(self) -> Companion:
+        """The kiosk's one companion server, built and started on first use; OSError when the port is taken."""
+        from device.companion.phones import Phones
+        from device.companion.server import Companion
+        from device.companion.status import DeviceSources, DeviceView
+
+        with self._lock:
+            if self.server is None:
+                kiosk, config = self.kiosk, self.kiosk.config
+                sources = DeviceSources(
+                    photos=kiosk.library.count, account=_account(kiosk), library_dir=config.storage.library_dir
+                )
+                if self._renderer is not None:
+                    sources.showing = _showing(self._renderer)
+                view = DeviceView(sources)
+                self.server = Companion(
+                    config.companion,
+                    None,
+                    kiosk.events.post,
+                    phones=Phones(config.storage.state_dir),
+                    view=view,
+                    phone_settings=self.settings,
+                )
+                self.view = view
+            self.server.start()
+            return self.server
+
     def start(self) -> None:
         """Start serving (after the first frame, so the first screen is not slower); never raises."""
         try:
-            self.server.start()
+            self.ensure_server()
         except OSError as exc:
-            log.error("companion: cannot serve on port %d (%s); the phone page is off", self.server.port, exc)
+            port = self.kiosk.config.companion.port
+            log.error("companion: cannot serve on port %d (%s); the phone page is off", port, exc)
             return
         if self._headless_out is not None:
             self.print_link()
@@ -87,7 +120,8 @@ class KioskCompanion:
     def print_link(self) -> None:
         """Open pairing for 10 minutes and print its link (headless: nothing can be shown on demand)."""
         out = self._headless_out or sys.stdout
-        out.write(f"\nControl from your phone (open within 10 minutes): {self.server.pairing_url('pair')}\n")
+        link = self.ensure_server().pairing_url("pair")
+        out.write(f"\nControl from your phone (open within 10 minutes): {link}\n")
         out.flush()
 
     def _read_enter(self) -> None:
@@ -99,4 +133,5 @@ class KioskCompanion:
             return
 
     def stop(self) -> None:
-        self.server.stop()
+        if self.server is not None:
+            self.server.stop()

@@ -59,7 +59,11 @@ class DeviceView:
         self._last_sync: float | None = None  # wall clock: the end of the last download seen
         self.phone_choosing: str | None = None  # the session whose pickerUri a phone opened
         self.changed = threading.Condition(self._lock)
-        self.version = version()
+        self._version: str | None = None
+
+    def _read_version(self) -> str:
+        self._version = version()  # importlib.metadata is slow: read once, when a phone first asks
+        return self._version
 
     def observe(self, state: State, now: float) -> bool:
         """The loop's after_frame hook: remember the state on screen (never asks the loop to stop)."""
@@ -104,7 +108,7 @@ class DeviceView:
             "account": sources.account() or "not signed in",
             "disk": disk_free(sources.library_dir),
             "last_sync": _when(last_sync),
-            "version": self.version,
+            "version": self._version or self._read_version(),
             "showing": shown.strftime("%d %B %Y").lstrip("0") if shown else None,
         }
 
