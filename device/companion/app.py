@@ -48,9 +48,6 @@ class CompanionApp:
         headers = [("Content-Type", response.content_type), *SECURITY_HEADERS, *response.headers]
         if not any(name == "Cache-Control" for name, _ in response.headers):
             headers.append(("Cache-Control", "no-store"))
-        if response.stream is not None:
-            start_response(status_line(response.status), headers)
-            return response.stream
         headers.append(("Content-Length", str(len(response.body))))
         start_response(status_line(response.status), headers)
         return [b""] if method == "HEAD" else [response.body]

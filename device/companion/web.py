@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
@@ -67,7 +67,6 @@ class Response:
     body: bytes = b""
     content_type: str = HTML
     headers: list[tuple[str, str]] = field(default_factory=list)
-    stream: Iterable[bytes] | None = None  # instead of body: an event stream
 
 
 def html_response(status: int, text: str, headers: list[tuple[str, str]] | None = None) -> Response:
