@@ -73,7 +73,7 @@ def duration(path: str) -> float | None:
 
 
 def compose_poster(poster: str, video: str, size: tuple[int, int]) -> bytes:
-    """The poster slide with a small ▶ mark and the video's length in the lower left corner."""
+    """The poster slide with a small ▶ mark and the video's length in the top left corner."""
     from PIL import Image, ImageDraw, ImageFont
 
     from device.ui.photos import compose_slide
@@ -82,7 +82,7 @@ def compose_poster(poster: str, video: str, size: tuple[int, int]) -> bytes:
     img = Image.frombytes("RGB", size, compose_slide(poster, size))
     draw = ImageDraw.Draw(img, "RGBA")
     unit = max(16, min(size) // 18)
-    x, y = unit, size[1] - 2 * unit
+    x, y = unit, 2 * unit  # top left: the hint bar and captions are at the bottom
     draw.ellipse((x, y - unit, x + 2 * unit, y + unit), fill=(0, 0, 0, 150))
     third = unit * 2 // 3
     draw.polygon([(x + unit - third // 2, y - third), (x + unit - third // 2, y + third), (x + unit + third, y)],
