@@ -201,7 +201,7 @@ class Player:
         """Let go of every picture (another screen is up); the order is kept for when the show resumes."""
         self._current = self._leaving = self._ready = None
         self._fade_start = None
-        self._play(None, 0.0)
+        self._play(None)
         if self._pending is not None and self._pending[1].cancel():
             self._pending = None
         # A decode already running is kept: its photo comes first when the show resumes, not decoded twice.
@@ -221,7 +221,7 @@ class Player:
             self._leaving, self._current, self._ready = self._current, self._ready, None
             self._shown_at = now
             self._fade_start = now
-            self._play(self._current, now)
+            self._play(self._current)
             changed = True
         if self._video is not None:
             changed |= self._video.update(now)
@@ -271,13 +271,13 @@ class Player:
         """How long the picture on screen stays: ``interval`` for a photo, a video's own time for a video."""
         return self._video.hold(self._config.interval) if self._video is not None else self._config.interval
 
-    def _play(self, slide: _Slide | None, now: float) -> None:
+    def _play(self, slide: _Slide | None) -> None:
         """Stop the video that was playing; start ``slide``'s if it is one and videos play."""
         if self._video is not None:
             self._video.stop()
             self._video = None
         if slide is not None and slide.photo.video is not None and self._config.videos == "play":
-            self._video = video.Playback(slide.photo, slide.surface, self._config, now)
+            self._video = video.Playback(slide.photo, slide.surface, self._config)
 
     def _refresh(self, photos: Sequence[Photo]) -> None:
         if photos is self._source and len(photos) == self._source_len:
