@@ -136,3 +136,24 @@ def test_heic_originals_are_kept_unchanged(make_emulator: Callable[..., Emulator
         assert Path(photo.path).read_bytes() == emu.original_bytes(item.id)
         assert (photo.width, photo.height) == (item.width, item.height)  # as it looks, upright
     lib.close()
+
+
+def test_a_broken_poster_is_noticed_at_start_and_fetched_again(
+    make_emulator: Callable[..., Emulator], tmp_path: Path
+) -> None:
+    emu = make_emulator(photos=20, person=Person(pick_count=20, approve_after=0.0, pick_after=1.0))
+    world = World(emu, tmp_path)
+    sid = pick(emu, world.client)
+    lib = world.library(screen=SCREEN)
+    lib.download_session(world.client, sid)
+    (video,) = [p for p in lib.photos() if p.video is not None]
+    lib.close()
+    Path(video.path).write_bytes(b"\xff\xd8 not a picture any more")
+    lib = world.library(screen=SCREEN)
+    assert not [p for p in lib.photos() if p.video is not None], "a video with a broken poster is not shown"
+    assert not Path(video.video or "").exists() and not Path(video.path).exists()
+    assert lib.pending_count(sid) == 1
+    lib.resume_pending(world.client, sid)
+    assert Path(video.path).read_bytes() == emu.rendition_bytes(video.id, "w640-h480")
+    assert Path(video.video or "").read_bytes() == emu.rendition_bytes(video.id, "dv")
+    lib.close()

@@ -97,9 +97,10 @@ class Repair:
             except OSError:
                 dropped.append(row.stem)
                 continue
-            if row.poster is not None and not (self.directory / row.poster).is_file():
-                log.warning("dropping a video whose poster is missing; it is fetched again")
+            if row.poster is not None and not self._poster_ok(row.poster, row.mtime_ns, deep=deep):
+                log.warning("dropping a video whose poster is missing or broken; it is fetched again")
                 safe_unlink(path)
+                safe_unlink(self.directory / row.poster)
                 dropped.append(row.stem)
                 continue
             if not deep and (st.st_size, st.st_mtime_ns) == (row.size, row.mtime_ns):
@@ -136,6 +137,19 @@ class Repair:
             indexed.add(name)
             adopted += 1
         return adopted
+
+    def _poster_ok(self, name: str, mtime_ns: int, *, deep: bool) -> bool:
+        """A poster is there and, unless it is untouched since its download, decodes.
+
+        A download gives the poster and its video the same mtime (the createTime): another mtime means
+        something wrote the poster since, so it is decoded again.
+        """
+        path = self.directory / name
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        return (not deep and st.st_mtime_ns == mtime_ns) or self._decodes(path, "photo")
 
     def _decodes(self, path: Path, kind: str) -> bool:
         try:

@@ -114,6 +114,7 @@ class Playback:
         self.photo = photo
         self._surface = surface  # the slide: the poster fitted over its backdrop; frames are drawn into it
         self._poster = surface.copy()
+        self._box = surface.get_size()  # the decoder thread's target: it never touches pygame itself
         self._max = config.max_seconds
         self._start: float | None = None  # the video's time 0 on the loop's clock: set by its first frame
         self._elapsed = 0.0  # read by the decoder thread: how far the show is
@@ -237,7 +238,7 @@ class Playback:
                     self._length = float(stream.duration * stream.time_base)
                 sar = stream.sample_aspect_ratio
                 shape = (round(stream.width * float(sar)) if sar else stream.width, stream.height)
-                width, height = fitted(shape, self._surface.get_size())
+                width, height = fitted(shape, self._box)
                 first: float | None = None
                 for frame in container.decode(stream):
                     if self._stop.is_set():
