@@ -172,7 +172,7 @@ def run_journey(
     try:
         boot = kiosk.boot()
         # The first request (a sign-in code, a session) goes out now, while the display starts up.
-        machine, effects = flow.step(flow.Machine(once=once and plan is None), boot, REAL.now())
+        machine, effects = flow.step(kiosk.machine(once=once and plan is None), boot, REAL.now())
         runner.run(effects)
         display = open_renderer(config, headless=headless, size=size, screenshots=screenshots is not None)
         if size is None and display.size is not None:
