@@ -157,7 +157,11 @@ def build_sign_in_phone(ctx: Context, state: SignInOnPhone) -> Frame:
             Style(round(L.small * 1.1), color=ACCENT, max_lines=3, url=True, min_size=round(L.small * 0.75)),
             gap=0.5,
         ),
-        Item("From a computer (picker-kiosk login --to), this code:", Style(L.small, color=MUTED, max_lines=2), gap=3.0),
+        Item(
+            "From a computer (picker-kiosk login --to), this code:",
+            Style(L.small, color=MUTED, max_lines=2),
+            gap=3.0,
+        ),
         Item(state.login_code, Style(L.big, bold=True, max_lines=1, min_size=round(L.big * 0.4)), gap=0.5),
         Item("This link expires in 00 min", Style(L.small, color=MUTED, max_lines=1), gap=3.5, slot="countdown"),
     ]
