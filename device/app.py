@@ -297,6 +297,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return code
 
 
+def cmd_login(args: argparse.Namespace) -> int:
+    from device.login import cmd_login as run_login
+
+    return run_login(args, load_config(config_path(args.config)))
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from device.doctor import cmd_doctor as run_doctor
+
+    return run_doctor(args, config_path(args.config), load_config)
+
+
 def cmd_emulator(args: argparse.Namespace) -> int:
     from core.emulator import cli
 
@@ -336,6 +348,18 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     signout = sub.add_parser("signout", help="revoke the token at Google and forget it")
     signout.add_argument("--config", metavar="FILE")
     signout.set_defaults(func=cmd_signout)
+
+    login = sub.add_parser("login", help="sign in on a computer with a browser, for the device (or send it there)")
+    if "login" in argv:
+        from device import login as login_cli
+
+        login_cli.add_arguments(login)
+    login.set_defaults(func=cmd_login)
+
+    doctor = sub.add_parser("doctor", help="check the config, Google's answers, the sign-in, library, display, disk")
+    doctor.add_argument("--config", metavar="FILE")
+    doctor.add_argument("--json", action="store_true", help='one JSON object: {"ok": …, "checks": [...]}')
+    doctor.set_defaults(func=cmd_doctor)
 
     emulator = sub.add_parser("emulator", help="the stand-in for Google on its own, for app developers")
     if "emulator" in argv:

@@ -110,8 +110,7 @@ def token_from_answer(body: object, client_id: str | None = None, *, again: str 
     scopes = tuple(raw_scope.split()) if raw_scope else SCOPES
     if PICKER_SCOPE not in scopes:
         raise ScopeRefused(
-            f"You signed in but did not allow access to Google Photos. {again} and leave "
-            "the Google Photos box ticked."
+            f"You signed in but did not allow access to Google Photos. {again} and leave the Google Photos box ticked."
         )
     return StoredToken(
         access_token=access,
