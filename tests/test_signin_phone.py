@@ -167,3 +167,15 @@ def test_insecure_transport_is_allowed_for_loopback_only_and_put_back() -> None:
         assert os.environ["OAUTHLIB_INSECURE_TRANSPORT"] == "1"
     finally:
         del os.environ["OAUTHLIB_INSECURE_TRANSPORT"]
+
+
+def test_the_first_qr_does_not_wait_for_oauthlib() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, device.app, device.wiring, device.runner, device.signin.phone, device.pairing\n"
+        "print(sorted(m for m in sys.modules if 'oauthlib' in m or 'waitress' in m))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip() == "[]"
