@@ -101,3 +101,37 @@ def test_the_text_form_is_one_line_per_check(tmp_path: Path) -> None:
         "disk",
     ]
     assert lines[0].startswith("ok ")
+
+
+def test_a_stored_token_is_refreshed_in_memory_and_a_running_kiosk_keeps_its_library(tmp_path: Path) -> None:
+    import fcntl
+    import os
+
+    import requests
+
+    from device.app import load_config
+    from device.signin.phone import PhoneSignInFlow
+    from device.signin.token import TokenStore
+
+    with emulator() as emu:
+        config_path = _config_file(tmp_path, emu.url, "auto")
+        config = load_config(config_path)
+        store = TokenStore(config.storage.state_dir)
+        phone = PhoneSignInFlow(config.google, store, lambda token: None)
+        phone.complete(requests.get(phone.consent_url(), allow_redirects=False, timeout=5).headers["Location"])
+        before = store.path.read_bytes()
+        lock = config.storage.state_dir / "library.lock"
+        fd = os.open(lock, os.O_WRONLY | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # what a running kiosk holds
+        try:
+            code, report = doctor(config_path)
+        finally:
+            os.close(fd)
+        assert emu.tokens_refreshed == 1
+    by_name = checks(report)
+    assert code == 0, report
+    assert by_name["token"]["ok"] and "Desktop app client" in by_name["token"]["detail"]
+    assert "frame.owner@example.com" in by_name["token"]["detail"]
+    assert "photospicker.mediaitems.readonly" in by_name["token"]["detail"]
+    assert by_name["library"] == {"name": "library", "ok": True, "detail": "in use by the running kiosk"}
+    assert store.path.read_bytes() == before  # the refresh was not written

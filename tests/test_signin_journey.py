@@ -115,6 +115,16 @@ class Run:
             done.wait(0.01)
         raise AssertionError(f"no {kind.__name__}; states: {[type(s).__name__ for s in self.states]}")
 
+    def wait_for_text(self, text: str, timeout: float = 20) -> str:
+        """What the terminal printed, once it holds ``text``."""
+        waiting = threading.Event()
+        for _ in range(int(timeout / 0.01)):
+            printed = self.out.getvalue()
+            if text in printed:
+                return printed
+            waiting.wait(0.01)
+        raise AssertionError(f"{text!r} never printed; got {self.out.getvalue()[-500:]!r}")
+
     def finish(self) -> flow.Exit:
         self.thread.join(30)
         assert not self.thread.is_alive()
@@ -148,7 +158,7 @@ def test_refused_scope_switches_to_the_phone_in_auto_and_the_journey_completes(t
         screen = run.wait_for(SignInOnPhone)
         assert isinstance(screen, SignInOnPhone)
         assert screen.pairing_url == "http://127.0.0.1:8765/p/pairing-secret-1" and screen.login_code == "CODE-1"
-        assert "Sign in with your phone" in run.out.getvalue() and screen.pairing_url in run.out.getvalue()
+        assert "Sign in with your phone" in run.wait_for_text(screen.pairing_url)
         (desk,) = run.desks
         assert desk.started
         assert phone_plays(desk.sign_in) == "frame.owner@example.com"

@@ -155,6 +155,8 @@ class PhoneSignInFlow:
 
     def _keep(self, token: StoredToken) -> str:
         self._store.save(token)
+        with self._lock:
+            self._links = []  # one sign-in per pairing: the other links of this pairing are spent with it
         log.info("signed in with the phone%s", f" as {token.account}" if token.account else "")
         self._on_signed_in(token)
         return token.account or "your Google account"
