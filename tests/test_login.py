@@ -85,3 +85,51 @@ def test_import_checks_the_sign_in_at_google(tmp_path: Path) -> None:
         with pytest.raises(AuthError, match="does not name"):
             run_login(config, args(import_file=str(exported), out=str(tmp_path / "other.json")))
         assert not (tmp_path / "again.json").exists() and not (tmp_path / "other.json").exists()
+
+
+def test_login_to_a_device_sends_what_accept_takes_and_reports_a_wrong_code(tmp_path: Path) -> None:
+    """The device's POST /login is the companion's (another branch); here a loopback stand-in with the agreed
+    answers hands the body to the device's PhoneSignIn.accept, as the companion does."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from device.signin.phone import PhoneSignInFlow
+    from device.signin.token import TokenStore
+
+    with emulator() as emu:
+        config = load_config(_config_file(tmp_path, emu.url, "auto"))
+        device_store = TokenStore(tmp_path / "device")
+        device = PhoneSignInFlow(config.google, device_store, lambda token: None)
+
+        class Login(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if self.path != "/login" or body.get("code") != "K7QF-2MXD":
+                    status, answer = 403, {"ok": False, "error": "That code is not the one on the screen."}
+                else:
+                    status, answer = 200, {"ok": True, "account": device.accept(body["token"])}
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Login)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        to = f"http://127.0.0.1:{server.server_port}"
+        try:
+            with pytest.raises(AuthError, match="not the one on the screen"):
+                run_login(config, args(to=to, code="WRONG-000"), open_url=browser)
+            assert device_store.load() is None
+            line = run_login(config, args(to=to, code="K7QF-2MXD"), open_url=browser)
+        finally:
+            server.shutdown()
+            server.server_close()
+        assert line == "Signed in on the device as frame.owner@example.com."
+        stored = device_store.load()
+        assert stored is not None and stored.client_id == DESKTOP_ID
+        assert not (tmp_path / "state" / "token.json").exists()  # --to writes no file on the computer
