@@ -261,8 +261,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
         shutil.rmtree(state_dir)
     state_dir.mkdir(parents=True, mode=0o700)
     person = Person(approve_after=3.0, pick_count=args.photos, pick_after=4.0)
-    phone = args.sign_in == "phone"
-    desktop = {"desktop_client_id": DEMO_DESKTOP_ID, "desktop_client_secret": DEMO_CLIENT_SECRET} if phone else {}
     emulator = Emulator(
         photos=max(60, args.photos + 10),
         person=person,
@@ -271,9 +269,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         interval=2,
         poll_interval=2.0,
         latency=args.latency,
-        **desktop,  # type: ignore[arg-type]
+        desktop_client_id=DEMO_DESKTOP_ID,
+        desktop_client_secret=DEMO_CLIENT_SECRET,
     )
-    emulator.refuse_scope = phone  # the phone journey: Google refuses the Picker scope to the device grant
+    # --sign-in phone: Google refuses the Picker scope to the device grant, and the phone signs in instead.
+    emulator.refuse_scope = args.sign_in == "phone"
     if not args.verbose:
         # The emulator's request log would drown the journey on the terminal.
         logging.getLogger("core.emulator").setLevel(logging.WARNING)
@@ -289,7 +289,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 auth_url=emulator.url,
                 picker_url=emulator.url,
                 authorize_url=f"{emulator.url}/o/oauth2/v2/auth",
-                desktop=DesktopClient(DEMO_DESKTOP_ID, DEMO_CLIENT_SECRET) if phone else None,
+                desktop=DesktopClient(DEMO_DESKTOP_ID, DEMO_CLIENT_SECRET),
             ),
             companion=CompanionConfig(bind="127.0.0.1", port=8080),
             storage=StorageConfig(state_dir=state_dir, library_dir=state_dir / "library"),
@@ -308,22 +308,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
             # With a real screen the demo keeps showing the slideshow until Esc or the window is closed.
             once = display.choose_driver(os.environ) is None
-        demo_phone = None
-        if phone:
-            from device.demo_phone import DemoPhone
+        from device.demo_phone import DemoPhone
 
-            demo_phone = DemoPhone()
-            print(
-                "The stand-in refuses the Photos Picker scope to the device sign-in, so the frame asks for the "
-                "phone; the scripted person's phone answers the pairing."
-            )
+        phone = DemoPhone(announce=emulator.refuse_scope)
         code = run_journey(
-            config,
-            once=once,
-            headless=headless,
-            size=size,
-            screenshots=screenshots,
-            companion=demo_phone.companion if demo_phone else companion_server,
+            config, once=once, headless=headless, size=size, screenshots=screenshots, companion=phone.companion
         )
         left = emulator.open_sessions
         if left:

@@ -1,11 +1,12 @@
 """The scripted person's phone in `picker-kiosk demo --sign-in phone`: it "scans" the pairing QR and pastes.
 
 The emulator refuses the Photos Picker scope to the device grant, so the kiosk switches to the phone sign-in
-and opens a pairing. The device's pairing server (device/companion/, another branch) is not part of this
-tree yet, so the demo's pairing desk serves no page: the phone here talks to the kiosk's PhoneSignIn
-directly, as the pairing page will. It opens Google's consent link (the emulator answers "Allow" with a
-redirect to http://127.0.0.1/?state=…&code=…) and hands that address to ``complete``, exactly what a
-person pastes into the pairing page's one field.
+and opens a pairing (without the refusal, the demo signs in with the device grant and no pairing opens). The
+device's pairing server (device/companion/, another branch) is not part of this tree yet, so the demo's
+pairing desk serves no page: the phone here talks to the kiosk's PhoneSignIn directly, as the pairing page
+will. It opens Google's consent link (the emulator answers "Allow" with a redirect to
+http://127.0.0.1/?state=…&code=…) and hands that address to ``complete``, exactly what a person pastes into
+the pairing page's one field.
 """
 
 from __future__ import annotations
@@ -28,8 +29,13 @@ log = logging.getLogger("picker-kiosk")
 class DemoPhone:
     """Makes the demo's pairing desks; each pairing is answered by the phone after ``delay`` seconds."""
 
-    def __init__(self, delay: float = 3.0) -> None:
+    def __init__(self, delay: float = 3.0, *, announce: bool = False) -> None:
         self.delay = delay
+        if announce:
+            print(
+                "The stand-in refuses the Photos Picker scope to the device sign-in, so the frame asks for the "
+                "phone; the scripted person's phone answers the pairing."
+            )
         self.signed_in = threading.Event()
         self._stop = threading.Event()
 
