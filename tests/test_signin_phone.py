@@ -179,3 +179,25 @@ def test_the_first_qr_does_not_wait_for_oauthlib() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_an_old_token_file_without_its_client_is_the_device_clients(emu: Emulator, tmp_path: Path) -> None:
+    from device.signin.grant import DeviceAuth, Granted
+
+    auth = DeviceAuth(google_for(emu), requests.Session(), clock=emu.fake_clock)
+    code = auth.start()
+    emu.fake_clock.advance(5)
+    granted = auth.poll_once(code)
+    assert isinstance(granted, Granted)
+    token = granted.token
+    assert token.client_id == "tv.apps"
+    old = json.loads(token.to_json())
+    del old["client_id"]  # written before the client was recorded
+    (tmp_path / "token.json").write_text(json.dumps(old))
+    loaded = TokenStore(tmp_path).load()
+    assert loaded is not None and loaded.client_id is None
+    emu.expire_access_tokens()
+    session = authorized_session(loaded, google_for(emu), TokenStore(tmp_path))
+    assert session.post(f"{emu.url}/v1/sessions", json={}, timeout=5).status_code == 200
+    assert emu.tokens_refreshed == 1  # refreshed with the device client (the desktop one would be refused)
+    assert TokenStore(tmp_path).load().client_id is None  # type: ignore[union-attr]

@@ -138,7 +138,8 @@ def run_in_browser(google: GoogleConfig, open_url: Callable[[str], object], *, t
             host="127.0.0.1",
             port=0,
             browser=name,
-            authorization_prompt_message="",
+            # The consent URL holds no secret (the PKCE challenge is public by design); shown on this terminal.
+            authorization_prompt_message="If no browser opened, open this address on this computer:\n{url}",
             success_message="picker-kiosk is signed in. You can close this window.",
             timeout_seconds=int(timeout),
             access_type="offline",
