@@ -71,9 +71,15 @@ def send_to_device(url: str, code: str, token: StoredToken, http: requests.Sessi
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"--to must look like http://<device>:<port>, not {url!r}.")
-    target = f"{parts.scheme}://{parts.netloc}/login"
+    origin = f"{parts.scheme}://{parts.netloc}"
     try:
-        reply = http.post(target, json={"code": code, "token": authorized_user(token)}, timeout=SEND_TIMEOUT)
+        # The device checks Origin on every POST (a page elsewhere cannot post a sign-in to it).
+        reply = http.post(
+            f"{origin}/login",
+            json={"code": code, "token": authorized_user(token)},
+            headers={"Origin": origin},
+            timeout=SEND_TIMEOUT,
+        )
     except requests.RequestException as exc:
         raise TransportError(f"Could not reach the device at {parts.netloc}.") from exc
     try:

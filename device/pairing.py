@@ -2,7 +2,9 @@
 
 The flow's OpenPairing effect lands here: the server is built and started the first time (its module, and
 waitress with it, are imported only then, so a device that signs in with the device grant never loads them),
-then a fresh pairing is opened and its link and short code go back to the flow as PairingOpened.
+then a fresh pairing is opened and its link and short code go back to the flow as PairingOpened. A kiosk that
+already runs one companion server hands it over with ``use_factory`` (``start`` is then a no-op): one server
+per port.
 """
 
 from __future__ import annotations
@@ -69,6 +71,11 @@ class Pairing:
         self._factory = factory
         self._server: CompanionServer | None = None
         self._lock = threading.Lock()
+
+    def use_factory(self, factory: CompanionFactory) -> None:
+        """Build the server with ``factory`` from now on (e.g. one that hands back the kiosk's one server)."""
+        with self._lock:
+            self._factory = factory
 
     def open(self) -> flow.PairingOpened:
         """A fresh pairing (the previous one, if any, is replaced): its link, short code and lifetime."""

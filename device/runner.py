@@ -196,6 +196,11 @@ class Runner:
             self._state.flow = result.flow
         return flow.TokenPending(result.flow.interval)
 
+    def use_companion(self, factory: CompanionFactory) -> None:
+        """Where the phone sign-in's pairing server comes from (see device.pairing.Pairing.use_factory)."""
+        if self._pairing is not None:
+            self._pairing.use_factory(factory)
+
     def _open_pairing(self) -> flow.Event:
         if self._pairing is None:
             raise KioskError('Signing in with the phone needs a "Desktop app" client: add [google.desktop].')

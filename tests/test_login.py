@@ -104,6 +104,7 @@ def test_login_to_a_device_sends_what_accept_takes_and_reports_a_wrong_code(tmp_
         class Login(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                assert self.headers["Origin"] == to  # the device refuses a POST without its own Origin
                 if self.path != "/login" or body.get("code") != "K7QF-2MXD":
                     status, answer = 403, {"ok": False, "error": "That code is not the one on the screen."}
                 else:

@@ -87,7 +87,7 @@ def config_for(emu: Emulator, tmp: Path, sign_in: str) -> Config:
 class Run:
     """One `run --once` in this process, with the real wiring, in a thread."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, *, handed_over: bool = False) -> None:
         self.desks: list[PhoneDesk] = []
 
         def factory(*args: object) -> PhoneDesk:
@@ -95,7 +95,11 @@ class Run:
             self.desks.append(desk)
             return desk
 
-        self.kiosk = build_kiosk(config, screen=(640, 480), companion=factory)
+        if handed_over:  # a kiosk that already runs its one companion server hands it to the sign-in
+            self.kiosk = build_kiosk(config, screen=(640, 480))
+            self.kiosk.runner.use_companion(factory)
+        else:
+            self.kiosk = build_kiosk(config, screen=(640, 480), companion=factory)
         self.out = io.StringIO()
         self.loop = self.kiosk.loop(self.kiosk.machine(once=True), Terminal(self.out))
         self.result: list[flow.Exit] = []
@@ -174,7 +178,7 @@ def test_refused_scope_switches_to_the_phone_in_auto_and_the_journey_completes(t
 
 def test_phone_only_goes_straight_to_pairing(tmp_path: Path) -> None:
     with emulator() as emu:
-        run = Run(config_for(emu, tmp_path, "phone"))
+        run = Run(config_for(emu, tmp_path, "phone"), handed_over=True)
         run.wait_for(SignInOnPhone)
         assert phone_plays(run.desks[0].sign_in)
         assert run.finish().code == 0
