@@ -21,10 +21,19 @@ from typing import Any
 
 from core import flow
 from core.clock import REAL
-from core.config import CompanionConfig, Config, GoogleConfig, StorageConfig, parse_config, secret_file_path
+from core.config import (
+    CompanionConfig,
+    Config,
+    DesktopClient,
+    GoogleConfig,
+    StorageConfig,
+    parse_config,
+    secret_file_path,
+)
 from core.errors import ConfigError, KioskError
 from device import logs
 from device.loop import FrameHook, Renderer
+from device.pairing import CompanionFactory, companion_server
 from device.screenshots import JOURNEY_SCREENS, ScreenshotPlan, Screenshots
 from device.signin.token import TokenStore
 from device.wiring import build_kiosk
@@ -35,6 +44,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # pygame's banner is n
 DEFAULT_CONFIG = Path("/etc/picker-kiosk/config.toml")
 DEMO_CLIENT_ID = "picker-kiosk-demo.apps.googleusercontent.com"
 DEMO_CLIENT_SECRET = "demo-client-secret"  # the emulator's; not a Google secret
+DEMO_DESKTOP_ID = "picker-kiosk-demo-desktop.apps.googleusercontent.com"
 # After the loop ends, workers get this long to notice the cancel; a request stalled longer is abandoned.
 WORKER_GRACE = 0.5
 
@@ -159,9 +169,10 @@ def run_journey(
     headless: bool,
     size: tuple[int, int] | None = None,
     screenshots: Path | None = None,
+    companion: CompanionFactory = companion_server,
 ) -> int:
     """Sign in if needed, pick, download, show. Returns the exit code."""
-    kiosk = build_kiosk(config, screen=size or (1920, 1080))
+    kiosk = build_kiosk(config, screen=size or (1920, 1080), companion=companion)
     library, runner = kiosk.library, kiosk.runner
     after_frame: list[FrameHook] = []
     plan = None
@@ -169,35 +180,36 @@ def run_journey(
         screenshots.mkdir(parents=True, exist_ok=True)
         plan = ScreenshotPlan(folder=screenshots, stop_after=JOURNEY_SCREENS if once else frozenset())
     display: OpenRenderer | None = None
-    companion = None
-    if config.companion.enabled:
+    remote = None  # the phone companion; a caller with a companion of its own (the demo's) goes without it
+    if config.companion.enabled and companion is companion_server:
         from device.companion.kiosk import KioskCompanion  # its server is imported after the first frame
 
-        companion = KioskCompanion(kiosk)
-        after_frame.append(companion.observe)
+        remote = KioskCompanion(kiosk)
+        after_frame.append(remote.observe)
+        runner.use_companion(remote.signin_server)  # one server for the phone sign-in and the phone page
     try:
         boot = kiosk.boot()
         # The first request (a sign-in code, a session) goes out now, while the display starts up.
-        machine, effects = flow.step(flow.Machine(once=once and plan is None), boot, REAL.now())
+        machine, effects = flow.step(kiosk.machine(once=once and plan is None), boot, REAL.now())
         runner.run(effects)
         # The slideshow settings a phone saved apply over the config file's (which stays the default).
-        shown = replace(config, slideshow=companion.settings.current()) if companion else config
+        shown = replace(config, slideshow=remote.settings.current()) if remote else config
         display = open_renderer(shown, headless=headless, size=size, screenshots=screenshots is not None)
         if size is None and display.size is not None:
             library.screen = display.size  # downloads are asked for at the size of the screen that shows them
         if plan is not None:
             after_frame.append(Screenshots(plan, display.renderer))
         on_first_frame = startup.first_frame
-        if companion is not None:
-            companion.observe_renderer(display.renderer, headless=display.name == "terminal")
-            on_first_frame = companion.after_first_frame
+        if remote is not None:
+            remote.observe_renderer(display.renderer, headless=display.name == "terminal")
+            on_first_frame = remote.after_first_frame
         loop = kiosk.loop(machine, display.renderer, on_first_frame=on_first_frame, after_frame=after_frame)
         loop.install_signal_handlers()
         result = loop.run()
         photos = library.count()
     finally:
-        if companion is not None:
-            companion.stop()
+        if remote is not None:
+            remote.stop()
         if not runner.close(wait=False, grace=WORKER_GRACE):
             # A request is stuck on the network; main() leaves without it, so its temp file goes now.
             library.discard_temp_files()
@@ -272,7 +284,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         interval=2,
         poll_interval=2.0,
         latency=args.latency,
+        desktop_client_id=DEMO_DESKTOP_ID,
+        desktop_client_secret=DEMO_CLIENT_SECRET,
     )
+    # --sign-in phone: Google refuses the Picker scope to the device grant, and the phone signs in instead.
+    emulator.refuse_scope = args.sign_in == "phone"
     if not args.verbose:
         # The emulator's request log would drown the journey on the terminal.
         logging.getLogger("core.emulator").setLevel(logging.WARNING)
@@ -287,9 +303,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 client_secret=DEMO_CLIENT_SECRET,
                 auth_url=emulator.url,
                 picker_url=emulator.url,
+                authorize_url=f"{emulator.url}/o/oauth2/v2/auth",
+                desktop=DesktopClient(DEMO_DESKTOP_ID, DEMO_CLIENT_SECRET),
             ),
+            companion=CompanionConfig(bind="127.0.0.1", port=8080),
             storage=StorageConfig(state_dir=state_dir, library_dir=state_dir / "library"),
-            companion=CompanionConfig(bind="127.0.0.1", port=0),  # the demo's phone page: this machine only
         )
         # A demo pace: two downloads at a time, so a person watching sees the photos arrive one by one.
         config = replace(
@@ -305,11 +323,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
             # With a real screen the demo keeps showing the slideshow until Esc or the window is closed.
             once = display.choose_driver(os.environ) is None
-        code = run_journey(config, once=once, headless=headless, size=size, screenshots=screenshots)
+        from device.demo_phone import DemoPhone
+
+        phone = DemoPhone(announce=emulator.refuse_scope)
+        code = run_journey(
+            config, once=once, headless=headless, size=size, screenshots=screenshots, companion=phone.companion
+        )
         left = emulator.open_sessions
         if left:
             print(f"Warning: {len(left)} picking session(s) were left open.", file=sys.stderr)
         return code
+
+
+def cmd_login(args: argparse.Namespace) -> int:
+    from device.login import cmd_login as run_login
+
+    return run_login(args, load_config(config_path(args.config)))
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from device.doctor import cmd_doctor as run_doctor
+
+    return run_doctor(args, config_path(args.config), load_config)
 
 
 def cmd_emulator(args: argparse.Namespace) -> int:
@@ -336,6 +371,12 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     screen_options(demo)
     demo.add_argument("--photos", type=int, default=12, metavar="N", help="how many photos the person picks (12)")
     demo.add_argument("--state-dir", metavar="DIR", help="where the demo keeps its library (wiped at start)")
+    demo.add_argument(
+        "--sign-in",
+        choices=("device", "phone"),
+        default="device",
+        help="device: the code-and-QR sign-in (default); phone: Google refuses it and the phone signs in instead",
+    )
     # The stand-in answers with a little delay so that a person watching sees the progress bar move.
     demo.add_argument("--latency", type=float, default=0.3, help=argparse.SUPPRESS)
     demo.set_defaults(func=cmd_demo)
@@ -351,6 +392,18 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     signout = sub.add_parser("signout", help="revoke the token at Google and forget it")
     signout.add_argument("--config", metavar="FILE")
     signout.set_defaults(func=cmd_signout)
+
+    login = sub.add_parser("login", help="sign in on a computer with a browser, for the device (or send it there)")
+    if "login" in argv:
+        from device import login as login_cli
+
+        login_cli.add_arguments(login)
+    login.set_defaults(func=cmd_login)
+
+    doctor = sub.add_parser("doctor", help="check the config, Google's answers, the sign-in, library, display, disk")
+    doctor.add_argument("--config", metavar="FILE")
+    doctor.add_argument("--json", action="store_true", help='one JSON object: {"ok": …, "checks": [...]}')
+    doctor.set_defaults(func=cmd_doctor)
 
     emulator = sub.add_parser("emulator", help="the stand-in for Google on its own, for app developers")
     if "emulator" in argv:

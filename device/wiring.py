@@ -15,6 +15,7 @@ from core.config import Config
 from core.errors import ConfigError
 from core.library import Library
 from device.loop import FrameHook, Loop, Renderer
+from device.pairing import CompanionFactory, companion_server
 from device.runner import EventQueue, Runner
 from device.signin.token import TokenStore
 
@@ -31,6 +32,10 @@ class Kiosk:
     store: TokenStore
     events: EventQueue
     runner: Runner
+
+    def machine(self, *, once: bool) -> flow.Machine:
+        """The journey's first machine, signing in the way the config allows (see sign_in_way)."""
+        return flow.Machine(once=once, sign_in=sign_in_way(self.config))
 
     def boot(self) -> flow.Boot:
         """The machine's first event: what the device knows at start (sign-in, photos, sessions left open)."""
@@ -66,7 +71,20 @@ class Kiosk:
         )
 
 
-def build_kiosk(config: Config, *, screen: tuple[int, int] = (1920, 1080), clock: Clock = REAL) -> Kiosk:
+def sign_in_way(config: Config) -> str:
+    """``google.sign_in``, except that "auto" without a "Desktop app" client can only use the device grant."""
+    if config.google.sign_in == "auto" and config.google.desktop is None:
+        return "device"
+    return config.google.sign_in
+
+
+def build_kiosk(
+    config: Config,
+    *,
+    screen: tuple[int, int] = (1920, 1080),
+    clock: Clock = REAL,
+    companion: CompanionFactory = companion_server,
+) -> Kiosk:
     """Open the library (ConfigError when its folder cannot be used) and wire the runner to it."""
     state_dir = config.storage.state_dir
     library = Library(state_dir, config.storage.library_dir, download=config.download, screen=screen, clock=clock)
@@ -78,5 +96,5 @@ def build_kiosk(config: Config, *, screen: tuple[int, int] = (1920, 1080), clock
     log.info("library: %d photos", library.count())
     store = TokenStore(state_dir)
     events = EventQueue()
-    runner = Runner(config, library, store, events.post, clock=clock)
+    runner = Runner(config, library, store, events.post, clock=clock, companion=companion)
     return Kiosk(config=config, clock=clock, library=library, store=store, events=events, runner=runner)

@@ -51,8 +51,17 @@ class TokenPending:
 
 
 @dataclass(frozen=True)
+class PairingOpened:
+    """The pairing page for the phone sign-in is open at ``url`` for ``expires_in`` seconds."""
+
+    url: str
+    login_code: str
+    expires_in: float
+
+
+@dataclass(frozen=True)
 class SignedIn:
-    """The code was approved: a token is stored for ``account``."""
+    """Signed in (the code was approved, or the phone or a computer finished): a token is stored for ``account``."""
 
     account: str | None
 
@@ -166,6 +175,7 @@ Event = (
     Boot
     | CodeIssued
     | TokenPending
+    | PairingOpened
     | SignedIn
     | SessionCreated
     | SessionPolled

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from core.flow.effects import CreateSession, DeleteSession, Effect, StartSignIn
+from core.flow.effects import CreateSession, DeleteSession, Effect, OpenPairing, StartSignIn
 from core.flow.events import DownloadFinished
 from core.flow.problems import nothing_picked
 from core.flow.wording import result_note
@@ -46,6 +46,9 @@ class Machine:
 
     state: State = Starting()  # noqa: RUF009 - frozen, so sharing the default is safe
     once: bool = False
+    # How to sign in: "device" (the device grant), "phone" (the pairing page), "auto" (the device grant, and
+    # "phone" from the moment Google refuses the Picker scope to it). The device passes the config's.
+    sign_in: str = "device"
     signed_in: bool = False
     account: str | None = None
     photos: int = 0
@@ -66,6 +69,20 @@ class Machine:
 
 Outcome = tuple[Machine, list[Effect]]
 
+PHONE_OPENING = "Opening sign-in with your phone…"
+
+
+def sign_in_effect(m: Machine) -> Effect:
+    """What signing in starts with, the way this machine signs in."""
+    return OpenPairing() if m.sign_in == "phone" else StartSignIn()
+
+
+def begin_sign_in(m: Machine) -> Outcome:
+    """Show that a sign-in is starting and start it."""
+    effect = sign_in_effect(m)
+    message = PHONE_OPENING if isinstance(effect, OpenPairing) else "Getting a sign-in code…"
+    return replace(m, state=Starting(message)), [effect]
+
 
 def delete(m: Machine, sid: str | None) -> Outcome:
     """Have session ``sid`` deleted at Google, once: an id already being deleted, or none yet (a session still
@@ -84,7 +101,7 @@ def idle(m: Machine, notice: str | None = None) -> Machine:
     """Where the device rests: the slideshow if there are photos, else a prompt to pick some."""
     if m.photos > 0:
         return replace(m, state=Slideshow(count=m.photos, notice=notice))
-    return replace(m, state=nothing_picked(notice), retry=(CreateSession(),) if m.signed_in else (StartSignIn(),))
+    return replace(m, state=nothing_picked(notice), retry=(CreateSession(),) if m.signed_in else (sign_in_effect(m),))
 
 
 def choose(m: Machine, s: ActiveSession, next_poll_at: float, polling: bool = False) -> Choose:
@@ -104,7 +121,7 @@ def choose(m: Machine, s: ActiveSession, next_poll_at: float, polling: bool = Fa
 def start_picking(m: Machine, replacing: bool) -> Outcome:
     """Open a new picking session (signing in first if needed)."""
     if not m.signed_in:
-        return replace(m, state=Starting("Getting a sign-in code…"), retry=()), [StartSignIn()]
+        return begin_sign_in(replace(m, retry=()))
     # Remember whether the next session replaces the library; the id arrives with SessionCreated.
     pending = ActiveSession(id="", replace=replacing)
     return replace(m, session=pending, state=Starting("Opening the photo picker…"), retry=()), [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import assert_never
 
-from core.errors import CodeExpired, KioskError, NotReady, SessionExpired, TransportError
+from core.errors import CodeExpired, KioskError, NotReady, ScopeRefused, SessionExpired, TransportError
 from core.flow.effects import (
     CancelWork,
     CreateSession,
@@ -14,6 +14,7 @@ from core.flow.effects import (
     Effect,
     ForgetToken,
     Note,
+    OpenPairing,
     PollSession,
     PollToken,
     SignOut,
@@ -21,22 +22,27 @@ from core.flow.effects import (
 )
 from core.flow.events import Failed
 from core.flow.memory import (
+    PHONE_OPENING,
     ActiveSession,
     DeleteRetry,
     Exit,
     Machine,
     Outcome,
+    begin_sign_in,
     choose,
     delete,
     drop_session,
     fail,
     idle,
     maybe_exit,
+    sign_in_effect,
     start_picking,
 )
 from core.flow.problems import problem_for, rule_for, session_timeout
 from core.flow.timing import DELETE_RETRY_WAIT, DELETE_TRIES, ONCE_MAX_FAILURES
-from core.states import Choose, Connect, Downloading, Problem, Slideshow, Starting
+from core.states import Choose, Connect, Downloading, Problem, SignInOnPhone, Slideshow, Starting
+
+SWITCHED_TO_PHONE = "Google refused the Photos Picker scope to the device sign-in; signing in with the phone instead."
 
 
 def on_failed(m: Machine, e: Failed, now: float) -> Outcome:
@@ -48,6 +54,10 @@ def on_failed(m: Machine, e: Failed, now: float) -> Outcome:
         return m, []  # the runner logged it; a token file left behind fails the same way at its next use
     if m.stopping:
         return maybe_exit(m)
+    if isinstance(err, ScopeRefused) and isinstance(effect, StartSignIn) and m.sign_in == "auto":
+        # Google does not hand this scope to the device grant for this project: the other way, for good.
+        m, effects = begin_sign_in(replace(m, sign_in="phone", sign_in_code=None, failures=0, retry=()))
+        return m, [Note(SWITCHED_TO_PHONE), *effects]
     if isinstance(err, CodeExpired):
         # Not a problem for the person: a fresh code replaces the old one on screen.
         return replace(m, sign_in_code=None), [StartSignIn()]
@@ -58,7 +68,7 @@ def on_failed(m: Machine, e: Failed, now: float) -> Outcome:
     rule = rule_for(err)
     failures = m.failures + 1
     problem = problem_for(err, rule, failures=failures, photos=m.photos > 0, now=now)
-    retry = (StartSignIn(),) if rule.fresh_sign_in else _again(m, effect)
+    retry = (sign_in_effect(m),) if rule.fresh_sign_in else _again(m, effect)
     now_effects: list[Effect] = [ForgetToken()] if rule.token_dead else []
     m = replace(m, failures=failures, retry=retry)
     if rule.token_dead:
@@ -77,7 +87,7 @@ def on_failed(m: Machine, e: Failed, now: float) -> Outcome:
 def _again(m: Machine, effect: Effect) -> tuple[Effect, ...]:
     """What retrying ``effect`` is: the same effect, while what it works on is still there."""
     match effect:
-        case StartSignIn() | CreateSession() | SignOut():
+        case StartSignIn() | OpenPairing() | CreateSession() | SignOut():
             return (effect,)
         case PollToken():
             if m.sign_in_code is not None:
@@ -89,7 +99,7 @@ def _again(m: Machine, effect: Effect) -> tuple[Effect, ...]:
             pass  # handled before, or never fail
         case _:
             assert_never(effect)
-    return (CreateSession(),) if m.signed_in else (StartSignIn(),)
+    return (CreateSession(),) if m.signed_in else (sign_in_effect(m),)
 
 
 def _download_lost(m: Machine, effect: Download, err: KioskError) -> Outcome:
@@ -163,6 +173,10 @@ def _on_time(m: Machine, now: float) -> Outcome:
             polling = replace(st, polling=True)
             return replace(m, state=polling, sign_in_code=polling), [PollToken()]
         return m, []
+    if isinstance(st, SignInOnPhone):
+        if now >= st.expires_at:
+            return replace(m, state=Starting(PHONE_OPENING)), [OpenPairing()]
+        return m, []
     if isinstance(st, Choose):
         if now >= st.expires_at and not st.polling:
             return timed_out(m, now)
@@ -192,6 +206,8 @@ def run_retry(m: Machine) -> Outcome:
     if isinstance(first, CreateSession):
         pending = ActiveSession(id="", replace=first.replace)
         return replace(m, session=pending, state=Starting("Opening the photo picker…")), effects
+    if isinstance(first, OpenPairing):
+        return replace(m, state=Starting(PHONE_OPENING)), effects
     if isinstance(first, StartSignIn):
         return replace(m, sign_in_code=None, state=Starting("Getting a sign-in code…")), effects
     return m, effects

@@ -17,8 +17,12 @@ from device.loop import Renderer
 from device.wiring import Kiosk
 
 if TYPE_CHECKING:
+    from core import flow
+    from core.clock import Clock
+    from core.config import CompanionConfig
     from device.companion.server import Companion
     from device.companion.status import DeviceView
+    from device.signin.phone import PhoneSignIn
 
 log = logging.getLogger("picker-kiosk.companion")
 ACCOUNT_CACHE = 10.0  # seconds the account name is kept before the token file is read again
@@ -104,6 +108,14 @@ class KioskCompanion:
                 self.view = view
             self.server.start()
             return self.server
+
+    def signin_server(
+        self, settings: CompanionConfig, sign_in: PhoneSignIn, post: Callable[[flow.Event], None], clock: Clock
+    ) -> Companion:
+        """device.pairing's CompanionFactory: the kiosk's one server, now also serving the phone sign-in."""
+        server = self.ensure_server()
+        server.use_signin(sign_in)
+        return server
 
     def start(self) -> None:
         """Start serving (after the first frame, so the first screen is not slower); never raises."""

@@ -19,9 +19,10 @@ from device.companion.pairing import Pairing, Purpose, short_code
 from device.companion.phones import Phones
 from device.companion.remote import RemoteRoutes
 from device.companion.settings import PhoneSettings
-from device.companion.signin import PhoneSignIn, SignInRoutes
+from device.companion.signin import SignInRoutes
 from device.companion.status import DeviceView
 from device.companion.web import MAX_BODY, Router, log_path
+from device.signin.phone import PhoneSignIn
 
 log = logging.getLogger("picker-kiosk.companion")
 

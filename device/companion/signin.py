@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from typing import Protocol
+from collections.abc import Callable
 
 from core.errors import AuthError, KioskError
 from device.companion import pages
 from device.companion.guard import csrf_ok, csrf_token
 from device.companion.pairing import Pairing
 from device.companion.web import Request, Response, Router, html_response, json_response
+from device.signin.phone import PhoneSignIn  # the sign-in side's Protocol (device/signin/)
 
 STALE = "This link has expired or was already used. Scan the code on the frame's screen again."
 WRONG_CODE = "Wrong or expired code: use the code the frame shows now."
 TOO_MANY = "Too many wrong attempts. Wait a minute, then scan the code on the frame's screen again."
-
-
-class PhoneSignIn(Protocol):
-    """The sign-in side (device/signin/phone.py): Google's consent URL, the pasted address, an imported token."""
-
-    def consent_url(self) -> str: ...
-
-    def complete(self, pasted_address: str) -> str: ...
-
-    def accept(self, token_info: Mapping[str, object]) -> str: ...
 
 
 PairPhone = Callable[[Request, str], Response]

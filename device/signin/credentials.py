@@ -77,6 +77,17 @@ def _shared_credentials() -> Callable[..., Credentials]:
     return SharedCredentials
 
 
+def client_of(token: StoredToken, google: GoogleConfig) -> tuple[str, str]:
+    """The (id, secret) of the OAuth client that made ``token``: the desktop client's when it names it, else the
+    device client's (token files written before the client was recorded are the device client's)."""
+    desktop = google.desktop
+    if desktop is not None and token.client_id == desktop.client_id:
+        return desktop.client_id, desktop.client_secret
+    if token.client_id not in (None, google.client_id):
+        log.warning("the stored sign-in was made by an OAuth client this config does not name; refreshing may fail")
+    return google.client_id, google.client_secret
+
+
 def credentials(
     token: StoredToken,
     google: GoogleConfig,
@@ -86,13 +97,15 @@ def credentials(
     """google-auth Credentials for ``token``, refreshing at ``{auth_url}/token``.
 
     Built directly: ``from_authorized_user_info`` would reset token_uri to Google's and bypass the emulator.
+    It refreshes with the client that made the token (``token.client_id``): Google refuses any other.
     """
+    client_id, client_secret = client_of(token, google)
     return _shared_credentials()(
         token.access_token,
         refresh_token=token.refresh_token,
         token_uri=f"{google.auth_url}/token",
-        client_id=google.client_id,
-        client_secret=google.client_secret,
+        client_id=client_id,
+        client_secret=client_secret,
         scopes=list(token.scopes),
         expiry=_naive_utc(token.expiry),
         on_refresh=on_refresh,
@@ -110,6 +123,7 @@ def token_from_credentials(creds: Credentials, previous: StoredToken) -> StoredT
         expiry=_aware_utc(creds.expiry),
         scopes=previous.scopes,
         account=account_from_id_token(creds.id_token) or previous.account,
+        client_id=previous.client_id,
     )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pygame
 
 from core.flow.wording import display_url
-from core.states import Choose, Connect, Downloading, Problem, Slideshow, Starting
+from core.states import Choose, Connect, Downloading, Problem, SignInOnPhone, Slideshow, Starting
 from device.ui.frame import Context, Frame, QrPlacement, Slot
 from device.ui.layout import Item, Layout, Placed, stack
 from device.ui.menu import MenuItem
@@ -140,6 +140,32 @@ def build_connect(ctx: Context, state: Connect) -> Frame:
         Item("This code expires in 00 min", Style(L.small, color=MUTED, max_lines=1), gap=4.5, slot="countdown"),
     ]
     return _qr_screen(ctx, state.qr_url, items, (), NO_BUTTON)
+
+
+def build_sign_in_phone(ctx: Context, state: SignInOnPhone) -> Frame:
+    L = ctx.layout
+    items = [
+        Item("Sign in with your phone", Style(L.title, bold=True, max_lines=2, one_line=0.75)),
+        Item(
+            "Scan the code with a phone on the same Wi-Fi, then follow the steps on the phone.",
+            Style(L.body, color=MUTED, max_lines=3),
+            gap=4.0,
+        ),
+        Item("Or open this address:", Style(L.small, color=MUTED, max_lines=1), gap=3.0),
+        Item(
+            display_url(state.pairing_url),
+            Style(round(L.small * 1.1), color=ACCENT, max_lines=3, url=True, min_size=round(L.small * 0.75)),
+            gap=0.5,
+        ),
+        Item(
+            "From a computer (picker-kiosk login --to), this code:",
+            Style(L.small, color=MUTED, max_lines=2),
+            gap=3.0,
+        ),
+        Item(state.login_code, Style(L.big, bold=True, max_lines=1, min_size=round(L.big * 0.4)), gap=0.5),
+        Item("This link expires in 00 min", Style(L.small, color=MUTED, max_lines=1), gap=3.5, slot="countdown"),
+    ]
+    return _qr_screen(ctx, state.pairing_url, items, (), NO_BUTTON)
 
 
 def build_choose(ctx: Context, state: Choose, menu: Sequence[MenuItem], focus: int) -> Frame:

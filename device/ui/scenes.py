@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from urllib.parse import urlsplit
 
 from core.states import (
     Choose,
@@ -14,6 +15,7 @@ from core.states import (
     Downloading,
     Problem,
     SignedOut,
+    SignInOnPhone,
     Slideshow,
     Starting,
     State,
@@ -136,6 +138,47 @@ class ConnectScene(Scene[Connect]):
 
     def terminal_status(self, state: Connect, now: float) -> str | None:
         return f"Waiting for you to sign in… code expires in {clock_time(state.expires_at - now)}"
+
+
+def device_address(url: str) -> str:
+    """``http://host:port`` of a pairing link: where `picker-kiosk login --to` sends a sign-in."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+class SignInOnPhoneScene(Scene[SignInOnPhone]):
+    name = "sign-in-phone"
+
+    def deadline(self, state: SignInOnPhone) -> float | None:
+        return state.expires_at
+
+    def slot_texts(self, state: SignInOnPhone, left: float) -> dict[str, str]:
+        return {"countdown": f"This link expires in {countdown(left)}" if left > 0 else "A new link is coming."}
+
+    def key(self, state: SignInOnPhone, view: View) -> Hashable:
+        return ("sign-in-phone", state.pairing_url, state.login_code)
+
+    def build(self, ctx: Context, state: SignInOnPhone, view: View, thumbs: Sequence[pygame.Surface]) -> Frame:
+        from device.ui.builders import build_sign_in_phone
+
+        return build_sign_in_phone(ctx, state)
+
+    def terminal_key(self, state: SignInOnPhone) -> object:
+        return ("sign-in-phone", state.pairing_url)
+
+    def terminal_lines(self, state: SignInOnPhone, colour: bool) -> list[str]:
+        return [
+            "",
+            "Sign in with your phone",
+            *("  " + line for line in qr_lines(state.pairing_url, colour=colour)),
+            "Scan the code with a phone on the same network, or open this link on it:",
+            f"  {state.pairing_url}",
+            f"From a computer: picker-kiosk login --to {device_address(state.pairing_url)} --code {state.login_code}",
+            "",
+        ]
+
+    def terminal_status(self, state: SignInOnPhone, now: float) -> str | None:
+        return f"Waiting for the phone… link expires in {clock_time(state.expires_at - now)}"
 
 
 class ChooseScene(Scene[Choose]):
@@ -302,6 +345,7 @@ class SignedOutScene(Scene[SignedOut]):
 SCENES: dict[type, Scene[Any]] = {
     Starting: StartingScene(),
     Connect: ConnectScene(),
+    SignInOnPhone: SignInOnPhoneScene(),
     Choose: ChooseScene(),
     Downloading: DownloadingScene(),
     Slideshow: SlideshowScene(),

@@ -85,8 +85,10 @@ def compose_poster(poster: str, video: str, size: tuple[int, int]) -> bytes:
     x, y = unit, 2 * unit  # top left: the hint bar and captions are at the bottom
     draw.ellipse((x, y - unit, x + 2 * unit, y + unit), fill=(0, 0, 0, 150))
     third = unit * 2 // 3
-    draw.polygon([(x + unit - third // 2, y - third), (x + unit - third // 2, y + third), (x + unit + third, y)],
-                 fill=(255, 255, 255, 235))
+    draw.polygon(
+        [(x + unit - third // 2, y - third), (x + unit - third // 2, y + third), (x + unit + third, y)],
+        fill=(255, 255, 255, 235),
+    )
     seconds = duration(video)
     if seconds is not None:
         try:
@@ -96,8 +98,15 @@ def compose_poster(poster: str, video: str, size: tuple[int, int]) -> bytes:
         except OSError:  # installed without the assets folder
             font = ImageFont.load_default(unit)
         text = f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
-        draw.text((x + 2.5 * unit, y), text, font=font, fill=(255, 255, 255), anchor="lm",
-                  stroke_width=max(1, unit // 12), stroke_fill=(0, 0, 0))
+        draw.text(
+            (x + 2.5 * unit, y),
+            text,
+            font=font,
+            fill=(255, 255, 255),
+            anchor="lm",
+            stroke_width=max(1, unit // 12),
+            stroke_fill=(0, 0, 0),
+        )
     return img.tobytes()
 
 
