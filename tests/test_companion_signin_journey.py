@@ -1,0 +1,107 @@
+"""#10's judged journey with the real pieces: Google refuses the Picker scope to the device grant, so
+`picker-kiosk run --headless --once` (sign_in = "auto") prints a pairing link; a phone (headless chromium)
+opens it, follows the page's consent link, taps Allow and pastes the address it landed on; the photos arrive."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from core.emulator import Emulator, Person
+from tests.companion_browser import browsers, wait_for  # noqa: F401 - the fixture
+from tests.companion_doubles import DESKTOP_ID, DESKTOP_SECRET
+from tests.companion_kiosk import free_port
+from tests.helpers import CLIENT_ID, CLIENT_SECRET, KIOSK, ROOT
+
+SIGNIN_LINK = re.compile(r"^\s+(http://127\.0\.0\.1:\d+/p/\S+)$")
+PICKS = 4
+
+
+def config_file(folder: Path, url: str, port: int) -> Path:
+    state = folder / "state"
+    text = f"""
+[google]
+client_id = "{CLIENT_ID}"
+client_secret = "{CLIENT_SECRET}"
+auth_url = "{url}"
+picker_url = "{url}"
+authorize_url = "{url}/o/oauth2/v2/auth"
+sign_in = "auto"
+[google.desktop]
+client_id = "{DESKTOP_ID}"
+client_secret = "{DESKTOP_SECRET}"
+[storage]
+state_dir = "{state}"
+library_dir = "{state / "library"}"
+[companion]
+bind = "127.0.0.1"
+port = {port}
+"""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def test_refused_scope_signs_in_from_the_phone_page_and_the_journey_completes(
+    tmp_path: Path, browsers: Callable[[], Any]  # noqa: F811
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    person = Person(consent_page=True, pick_count=PICKS, pick_after=0.5, include_videos=False)
+    google = Emulator(
+        photos=30,
+        person=person,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        desktop_client_id=DESKTOP_ID,
+        desktop_client_secret=DESKTOP_SECRET,
+        interval=1,
+        poll_interval=0.5,
+    )
+    google.refuse_scope = True
+    with google:
+        config = config_file(tmp_path, google.url, free_port())
+        kiosk = subprocess.Popen(
+            [*KIOSK, "run", "--headless", "--once", "--config", str(config)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=ROOT,
+        )
+        assert kiosk.stdout is not None
+        seen: list[str] = []
+        link = None
+        for line in kiosk.stdout:  # the terminal shows the sign-in's QR code and its link as text
+            seen.append(line)
+            found = SIGNIN_LINK.match(line.rstrip("\n"))
+            if found:
+                link = found.group(1)
+                break
+        assert link is not None, "".join(seen)
+        phone = browsers()
+        phone.get(link)
+        pairing_tab = phone.current_window_handle
+        phone.find_element(By.ID, "consent").click()
+        wait_for(phone, lambda d: len(d.window_handles) == 2)
+        phone.switch_to.window(next(h for h in phone.window_handles if h != pairing_tab))
+        wait_for(phone, lambda d: d.find_elements(By.ID, "allow"))
+        phone.find_element(By.ID, "allow").click()
+        landed = wait_for(phone, lambda d: d.current_url if d.current_url.startswith("http://127.0.0.1") else None)
+        phone.close()
+        phone.switch_to.window(pairing_tab)
+        phone.find_element(By.ID, "address").send_keys(landed)
+        phone.find_element(By.ID, "connect").click()
+        shown = wait_for(phone, lambda d: d.find_elements(By.ID, "connected"))
+        assert shown[0].text == f"Connected as {person.email}"
+        rest, _ = kiosk.communicate(timeout=90)
+        output = "".join(seen) + rest
+        assert kiosk.returncode == 0, output
+        assert f"Done: {PICKS} photos" in output
+        assert google.open_sessions == []
+        assert CLIENT_SECRET not in output and DESKTOP_SECRET not in output
+        assert link.rsplit("/", 1)[1] not in rest  # the secret was never logged (only the screen shows it)
