@@ -47,7 +47,8 @@ port = {port}
 
 
 def test_refused_scope_signs_in_from_the_phone_page_and_the_journey_completes(
-    tmp_path: Path, browsers: Callable[[], Any]  # noqa: F811
+    tmp_path: Path,
+    browsers: Callable[[], Any],  # noqa: F811
 ) -> None:
     from selenium.webdriver.common.by import By
 
