@@ -572,3 +572,26 @@ def test_a_whole_sign_in_logs_no_secret(make_emulator: MakeEmu, fake_clock: Fake
             assert form not in text
         assert secret not in str(info.value)
     assert all(s not in repr(flow) + repr(token) + repr(google_for(emulator)) for s in secrets)
+
+
+@pytest.mark.parametrize(
+    "expiry",
+    ["0001-01-01T00:00:00+00:00", "0001-01-01T00:00:00", "9999-12-31T23:59:59+00:00", "soon", 12, [], "2026-13-45"],
+)
+def test_a_token_file_with_an_impossible_expiry_is_refreshed_not_a_traceback(
+    emulator: Emulator, signed_in: StoredToken, fake_clock: FakeClock, tmp_path: Path, expiry: object
+) -> None:
+    # A year-1 expiry made google-auth's `expired` overflow at every start; any expiry that cannot be
+    # trusted is taken as expired: the next request refreshes, and the account stays signed in.
+    store = TokenStore(tmp_path)
+    store.save(signed_in)
+    data = json.loads(store.path.read_text(encoding="utf-8"))
+    data["expiry"] = expiry
+    store.path.write_text(json.dumps(data), encoding="utf-8")
+    token = store.load()
+    assert token is not None and token.refresh_token == signed_in.refresh_token
+    client = picker(emulator, token, fake_clock, store)
+    assert client.create_session().id in emulator.open_sessions
+    assert emulator.tokens_refreshed == 1
+    saved = store.load()
+    assert saved is not None and saved.expiry is not None and saved.expiry > datetime.now(UTC)
