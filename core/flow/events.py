@@ -99,6 +99,8 @@ class DownloadCounts(Protocol):
     def failed(self) -> int: ...
     @property
     def unsupported(self) -> int: ...
+    @property
+    def reasons(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,7 @@ class DownloadFinished:
     failed: int  # items that could not be downloaded (bad file, gone)
     photos: int  # the library's count afterwards
     skipped: int = 0  # items there was nothing to fetch for: videos when videos are off, or not processed yet
+    reasons: tuple[str, ...] = ()  # why the failed ones failed, in plain words
 
     @classmethod
     def of(cls, session_id: str, report: DownloadCounts, photos: int) -> DownloadFinished:
@@ -122,6 +125,7 @@ class DownloadFinished:
             failed=report.failed - report.unsupported,
             photos=photos,
             skipped=report.unsupported,
+            reasons=report.reasons,
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from core.flow import deadline
 from core.flow.effects import CancelWork, CreateSession, Download, Effect, Note, SignOut, StartSignIn
 from core.flow.events import (
     Action,
@@ -104,6 +105,7 @@ def on_created(m: Machine, e: SessionCreated, now: float) -> Outcome:
         poll_interval=interval,
         expires_at=now + timeout_in,
     )
+    m = deadline.with_session(m, now, timeout_in)
     return replace(m, session=session, state=choose(m, session, now + interval), failures=0), []
 
 
