@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from core import flow
 from core.clock import REAL, Clock
 from core.config import Config
-from core.errors import ConfigError
+from core.errors import ConfigError, LibraryError
 from core.library import Library
 from device.loop import FrameHook, Loop, Renderer
 from device.runner import EventQueue, Runner
@@ -75,6 +75,10 @@ def build_kiosk(config: Config, *, screen: tuple[int, int] = (1920, 1080), clock
         library.open()
     except OSError as exc:
         raise ConfigError(f"Cannot use the state folder {state_dir}: {exc.strerror}.") from exc
+    except LibraryError as exc:
+        if isinstance(exc.__cause__, PermissionError):  # a folder this user may not use: a set-up problem, exit 2
+            raise ConfigError(f"{exc.message} ({exc.__cause__.strerror}: check its owner and mode)") from exc
+        raise
     log.info("library: %d photos", library.count())
     store = TokenStore(state_dir)
     events = EventQueue()

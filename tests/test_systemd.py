@@ -96,7 +96,14 @@ def verify(unit_text: str, work: Path, exec_path: str | None = None) -> tuple[in
         binary.write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
         binary.chmod(0o755)
     done = subprocess.run(
-        [tool, "verify", f"--root={root}", "--man=no", UNIT.name, *([RETRY_TIMER.name] if RETRY_TIMER.exists() else [])],
+        [
+            tool,
+            "verify",
+            f"--root={root}",
+            "--man=no",
+            UNIT.name,
+            *([RETRY_TIMER.name] if RETRY_TIMER.exists() else []),
+        ],
         capture_output=True,
         text=True,
         timeout=60,

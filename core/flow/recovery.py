@@ -71,8 +71,10 @@ def on_failed(m: Machine, e: Failed, now: float) -> Outcome:
         late = deadline.too_late(m, problem.retry_at, now)
         if rule.gives_up or not retryable or failures >= ONCE_MAX_FAILURES or late:
             line = f"{problem.title}: {problem.detail}"
-            if late and problem.retry_at is not None:
-                line += f" (it would wait {_minutes(problem.retry_at - now)}, past the deadline)"
+            if late and problem.retry_at is not None:  # the detail may promise a later try: not this run's
+                line = (
+                    f"{problem.title}: the next try would be in {_minutes(problem.retry_at - now)}, past the deadline."
+                )
             m, effects = drop_session(m)
             m, more = fail(replace(m, state=deadline.gave_up(problem)), line)
             return m, now_effects + effects + more  # e.g. a dead token is forgotten, so the next run signs in
