@@ -14,6 +14,7 @@ from core.clock import REAL, Clock
 from core.config import Config
 from core.errors import ConfigError, LibraryError
 from core.library import Library
+from device.degraded import WritableAgain
 from device.loop import FrameHook, Loop, Renderer
 from device.runner import EventQueue, Runner
 from device.signin.token import TokenStore
@@ -31,6 +32,7 @@ class Kiosk:
     store: TokenStore
     events: EventQueue
     runner: Runner
+    writable_again: WritableAgain  # while the library is degraded, tries to reopen it every few minutes
 
     def boot(self) -> flow.Boot:
         """The machine's first event: what the device knows at start (sign-in, photos, sessions left open)."""
@@ -41,6 +43,7 @@ class Kiosk:
             account=token.account if token else None,
             photos=self.library.count(),
             left_open=left,
+            degraded=self.library.degraded,
         )
 
     def loop(
@@ -62,7 +65,7 @@ class Kiosk:
             self.library.photos,
             clock=self.clock,
             on_first_frame=on_first_frame,
-            after_frame=after_frame,
+            after_frame=(*after_frame, self.writable_again),
         )
 
 
@@ -79,8 +82,17 @@ def build_kiosk(config: Config, *, screen: tuple[int, int] = (1920, 1080), clock
         if isinstance(exc.__cause__, PermissionError):  # a folder this user may not use: a set-up problem, exit 2
             raise ConfigError(f"{exc.message} ({exc.__cause__.strerror}: check its owner and mode)") from exc
         raise
-    log.info("library: %d photos", library.count())
+    log.info("library: %d photos%s", library.count(), " (read-only)" if library.degraded else "")
     store = TokenStore(state_dir)
     events = EventQueue()
     runner = Runner(config, library, store, events.post, clock=clock)
-    return Kiosk(config=config, clock=clock, library=library, store=store, events=events, runner=runner)
+    kiosk = Kiosk(
+        config=config,
+        clock=clock,
+        library=library,
+        store=store,
+        events=events,
+        runner=runner,
+        writable_again=WritableAgain(library, lambda: kiosk.boot(), events.post),
+    )
+    return kiosk

@@ -46,6 +46,11 @@ class Disk:
 
 @pytest.fixture
 def disk(tmp_path: Path) -> Iterator[Disk]:
+    yield from mounted(tmp_path)
+
+
+def mounted(tmp_path: Path) -> Iterator[Disk]:
+    """A fresh tmpfs under ``tmp_path`` while the generator runs (skips the test if mounting is not allowed)."""
     where = tmp_path / "disk"
     where.mkdir()
     done = subprocess.run(

@@ -21,7 +21,7 @@ def shortfall(done: int, wanted: int, failed: int, reasons: tuple[str, ...]) -> 
     line = f"Saved {done} of {wanted} photo{'s' if wanted != 1 else ''}"
     if failed:
         why = " ".join(r if r.endswith(".") else r + "." for r in reasons) or "They could not be downloaded."
-        line += f"; {failed} could not be downloaded: {why}"
+        line += f"; {failed} of {wanted} could not be downloaded: {why}"
     else:
         line += "."
     missing = wanted - done - failed

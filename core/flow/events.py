@@ -30,6 +30,7 @@ class Boot:
     account: str | None = None
     photos: int = 0
     left_open: tuple[LeftOpen, ...] = ()
+    degraded: str | None = None  # the library is read-only (a full or read-only disk): why, in plain words
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ class Machine:
     failing: Exit | None = None  # once mode gave up: this is the exit, as soon as the open sessions are deleted
     last_result: DownloadFinished | None = None  # the last download; in once mode, the run is done
     notice_until: float | None = None  # when the slideshow's passing notice goes away
+    degraded: str | None = None  # the library is read-only (Boot.degraded): show what is saved, fetch nothing
     deadline: float | None = None  # once mode: the run ends by then (core.flow.deadline)
     deadline_flag: float | None = None  # --deadline SECONDS: the deadline is now + that, a session does not move it
 

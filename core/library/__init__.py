@@ -243,6 +243,8 @@ class Library:
                 self._changed()
 
     def open_sessions(self) -> list[RememberedSession]:
+        if self.degraded is not None and not self._index.is_open:
+            return []  # degraded, without a readable index: no session is known (the next writable start sees them)
         return self._index.sessions()
 
     def pending_count(self, session_id: str) -> int:
