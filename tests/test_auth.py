@@ -595,3 +595,38 @@ def test_a_token_file_with_an_impossible_expiry_is_refreshed_not_a_traceback(
     assert emulator.tokens_refreshed == 1
     saved = store.load()
     assert saved is not None and saved.expiry is not None and saved.expiry > datetime.now(UTC)
+
+
+def test_a_burst_of_401s_is_refreshed_and_retried_not_sign_in_again(
+    emulator: Emulator, signed_in: StoredToken, fake_clock: FakeClock
+) -> None:
+    # Google refusing fresh access tokens a few times in a row (revoked again and again) is not a dead
+    # sign-in: each 401 leads to a refresh and a retry; google-auth's own limit is two refreshes a request.
+    client = picker(emulator, signed_in, fake_clock)
+    emulator.add_fault(Fault(endpoint="sessions.create", status=401, google_status="UNAUTHENTICATED", times=4))
+    assert client.create_session().id in emulator.open_sessions
+    assert emulator.tokens_refreshed == 4
+
+
+def test_a_longer_burst_of_401s_is_a_retryable_error_not_sign_in_again(
+    emulator: Emulator, signed_in: StoredToken, fake_clock: FakeClock
+) -> None:
+    client = picker(emulator, signed_in, fake_clock)
+    emulator.add_fault(Fault(endpoint="sessions.create", status=401, google_status="UNAUTHENTICATED", times=None))
+    with pytest.raises(ApiError) as info:
+        client.create_session()
+    assert info.value.retryable and not isinstance(info.value, SignInRequired)
+    emulator.clear_faults()
+    assert client.create_session().id in emulator.open_sessions  # the sign-in was fine all along
+
+
+def test_only_a_refused_refresh_means_sign_in_again_even_mid_burst(
+    emulator: Emulator, signed_in: StoredToken, fake_clock: FakeClock
+) -> None:
+    client = picker(emulator, signed_in, fake_clock)
+    emulator.add_fault(Fault(endpoint="sessions.create", status=401, google_status="UNAUTHENTICATED", times=None))
+    emulator.kill_refresh_tokens()
+    with pytest.raises(SignInRequired):
+        client.create_session()
+    assert emulator.tokens_refreshed == 0
+
