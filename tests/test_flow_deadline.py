@@ -140,3 +140,19 @@ def test_the_kiosk_has_no_deadline() -> None:
     m, _ = flow.step(m, flow.Boot(signed_in=True, photos=3), T0)
     m, _ = flow.step(m, flow.Tick(), T0 + 10 * 86400)
     assert m.exit is None
+
+
+def test_giving_up_offline_promises_no_other_try() -> None:
+    w = Walk()
+    w.send(flow.Boot(signed_in=True))
+    error = TransportError("Google's sign-in service did not answer properly; the device will try again.")
+    for _ in range(flow.ONCE_MAX_FAILURES):
+        w.send(flow.Failed(flow.CreateSession(), error))
+        st = w.m.state
+        if w.m.exit is None:
+            assert isinstance(st, Problem) and st.retry_at is not None
+            w.tick(st.retry_at)
+    assert w.m.exit is not None and w.m.exit.code == 1
+    assert "did not answer properly" in w.m.exit.message and "try again" not in w.m.exit.message
+    st = w.m.state
+    assert isinstance(st, Problem) and st.retry_at is None and "reconnect" not in st.next_step

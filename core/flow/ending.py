@@ -16,6 +16,18 @@ def once_result(e: DownloadFinished) -> tuple[int, str]:
     return 1, shortfall(e.done, wanted, e.failed, e.reasons)
 
 
+def no_promise(line: str) -> str:
+    """A give-up line without the clauses that promise another try (error messages are written for the kiosk)."""
+    parts = [part for part in line.replace(". ", "; ").split("; ") if not _promises(part)]
+    text = "; ".join(parts).strip().rstrip(".;")
+    return text + "." if text else "Gave up."
+
+
+def _promises(part: str) -> bool:
+    words = part.lower()
+    return any(p in words for p in ("try again", "will reconnect", "keeps trying", "will ask again"))
+
+
 def shortfall(done: int, wanted: int, failed: int, reasons: tuple[str, ...]) -> str:
     """One line: how many were saved, and why the rest were not."""
     line = f"Saved {done} of {wanted} photo{'s' if wanted != 1 else ''}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from core.flow.effects import CreateSession, DeleteSession, Effect, StartSignIn
-from core.flow.ending import STOPPED, once_result
+from core.flow.ending import STOPPED, no_promise, once_result
 from core.flow.events import DownloadFinished
 from core.flow.problems import nothing_picked
 from core.records import DEFAULT_POLL_INTERVAL
@@ -134,4 +134,4 @@ def fail(m: Machine, line: str) -> Outcome:
 
     Exiting before would leave them open at Google, where they count against the open-session limit.
     """
-    return maybe_exit(replace(m, retry=(), failing=Exit(1, line)))
+    return maybe_exit(replace(m, retry=(), failing=Exit(1, no_promise(line))))
