@@ -7,8 +7,8 @@ power is cut mid-download (in-process: the loop dies without its shutdown, the l
 temp files and the open session are left as a power cut leaves them) and the kiosk starts again.
 
 It ends with every picked photo present, no picking session left open at Google, and bounds on what a
-week may add: at most 4 more threads, 16 more file descriptors and 64 MiB more resident memory than after
-the first day.
+week may add: at most 4 more threads (the emulator's connection threads not counted), 16 more file
+descriptors and 64 MiB more resident memory than after the first day.
 """
 
 from __future__ import annotations
@@ -58,6 +58,11 @@ class CuttableDevice(Device):
         assert isinstance(self.error, PowerCut)
         self.library.close()  # no clean shutdown: the session stays open at Google and remembered on disk
         self.runner.close(wait=True)  # (the threads of a dead process are gone too)
+
+
+def kiosk_threads() -> list[str]:
+    """Threads of the kiosk, not the emulator's (it serves each kept-alive connection on a thread of its own)."""
+    return [t.name for t in threading.enumerate() if "process_request_thread" not in t.name]
 
 
 def rss() -> int:
@@ -118,7 +123,7 @@ def test_a_week_on_the_wall(
 
     device = new_device()
     device.wait_for(settled(device, 1), timeout=30)
-    threads, files, memory = threading.active_count(), fds(), rss()
+    threads, files, memory = len(kiosk_threads()), fds(), rss()
     refreshed = emu.tokens_refreshed
 
     for day in range(2, 8):
@@ -153,7 +158,9 @@ def test_a_week_on_the_wall(
     assert all_picked() <= photos_in(device) and emu.open_sessions == []
     assert not [p for p in (tmp_path / "state" / "library").iterdir() if p.name.startswith(".")]
     device.stop()
-    assert threading.active_count() <= threads + MAX_MORE_THREADS
+    device.close()  # the kiosk's worker pools end with it
+    devices.remove(device)
+    assert len(kiosk_threads()) <= threads + MAX_MORE_THREADS, kiosk_threads()
     assert fds() <= files + MAX_MORE_FDS
     assert rss() <= memory + MAX_MORE_RSS
     assert time.monotonic() - started < 60
