@@ -629,4 +629,3 @@ def test_only_a_refused_refresh_means_sign_in_again_even_mid_burst(
     with pytest.raises(SignInRequired):
         client.create_session()
     assert emulator.tokens_refreshed == 0
-
