@@ -9,6 +9,7 @@ if __name__ == "__main__":  # `python -m device.app`: the same fast start as `py
 
 import argparse
 import logging
+import math
 import os
 import shutil
 import sys
@@ -170,8 +171,9 @@ def run_journey(
     size: tuple[int, int] | None = None,
     screenshots: Path | None = None,
     companion: CompanionFactory = companion_server,
+    deadline: float | None = None,
 ) -> int:
-    """Sign in if needed, pick, download, show. Returns the exit code."""
+    """Sign in if needed, pick, download, show. Returns the exit code (``deadline``: --once's --deadline)."""
     kiosk = build_kiosk(config, screen=size or (1920, 1080), companion=companion)
     library, runner = kiosk.library, kiosk.runner
     after_frame: list[FrameHook] = []
@@ -183,7 +185,13 @@ def run_journey(
     try:
         boot = kiosk.boot()
         # The first request (a sign-in code, a session) goes out now, while the display starts up.
-        machine, effects = flow.step(kiosk.machine(once=once and plan is None), boot, REAL.now())
+        start = REAL.now()
+        first = replace(
+            kiosk.machine(once=once and plan is None),
+            deadline=start + deadline if deadline is not None else None,
+            deadline_flag=deadline,
+        )
+        machine, effects = flow.step(first, boot, start)
         runner.run(effects)
         display = open_renderer(config, headless=headless, size=size, screenshots=screenshots is not None)
         if size is None and display.size is not None:
@@ -219,7 +227,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         headless=args.headless,
         size=parse_size(args.size),
         screenshots=Path(args.screenshots) if args.screenshots else None,
+        deadline=parse_deadline(args.deadline, once=args.once),
     )
+
+
+def parse_deadline(value: float | None, *, once: bool) -> float | None:
+    """--deadline SECONDS: finite, positive, and only with --once (the kiosk itself never ends by itself)."""
+    if value is None:
+        return None
+    if not once:
+        raise ConfigError("--deadline only applies to run --once.")
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"--deadline must be a number of seconds above 0, not {value}.")
+    return value
 
 
 def cmd_signout(args: argparse.Namespace) -> int:
@@ -371,6 +391,12 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     screen_options(run)
     run.add_argument(
         "--once", action="store_true", help="sign in if needed, one picking session, download, delete it, exit"
+    )
+    run.add_argument(
+        "--deadline",
+        type=float,
+        metavar="SECONDS",
+        help="with --once: stop (session deleted, exit 1) after this long; default the picking link's time + 30 min",
     )
     run.set_defaults(func=cmd_run)
 
