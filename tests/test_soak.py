@@ -140,7 +140,8 @@ def test_a_week_on_the_wall(
             assert photos_in(device) >= all_picked()  # the photos stayed on show
             emu.clear_faults()
         elif day == 5:
-            emu.add_fault(Fault(endpoint="media", latency=0.05, times=None))
+            # The first photo arrives at once, the others only after the cut: the cut lands mid-download.
+            emu.add_fault(Fault(endpoint="media", latency=3.0, skip=1, times=None))
             device.screen.press(UserAction.ADD)
             device.wait_for(lambda s: isinstance(s, Downloading) and s.done >= 1)
             device.power_cut()
