@@ -16,7 +16,6 @@ from device.ui.widgets import ButtonRow, draw_buttons, draw_column, layout_butto
 NO_BUTTON = -1
 
 
-
 def group(
     ctx: Context,
     items: Sequence[Item],

@@ -56,7 +56,7 @@ def build_connect(ctx: Context, state: Connect) -> Frame:
         ),
         Item("and enter this code:", Style(L.body, color=MUTED, max_lines=2), gap=3.0),
         # The thing to act on: the largest text, never broken (it shrinks on one line instead).
-        Item(state.user_code, Style(L.huge, bold=True, max_lines=1, token=True), gap=0.5),
+        Item(state.user_code, Style(L.huge, bold=True, max_lines=1, token=True), gap=0.5, lead=True),
         Item("This code expires in 00 min", Style(L.small, color=MUTED, max_lines=1), gap=4.5, slot="countdown"),
     ]
     return qr_screen(ctx, state.qr_url, items, (), NO_BUTTON)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pygame
 
@@ -129,9 +129,11 @@ class Layout:
             below = card.bottom + (self.gap // 2 if self.shape == "square" else self.gap)
             text = pygame.Rect(self.margin, below, self.width - 2 * self.margin, self.height - below - edge)
             return card, text
-        card.right = self.width - self.margin
+        # Narrow edges beside the code: the text column needs every pixel the 60 % code leaves it.
+        edge = self.space(3.3, 8)
+        card.right = self.width - edge
         card.centery = self.height // 2
-        text = pygame.Rect(self.margin, self.margin, card.left - 2 * self.margin, self.height - 2 * self.margin)
+        text = pygame.Rect(edge, self.margin, card.left - 2 * edge, self.height - 2 * self.margin)
         return card, text
 
 
@@ -145,6 +147,7 @@ class Item:
     gap: float = 0.0
     slot: str | None = None
     optional: bool = False  # help that may be left out, last first, when the column cannot fit otherwise
+    lead: bool = False  # the thing to act on: no other block of the column comes out larger than it
 
 
 @dataclass
@@ -176,6 +179,17 @@ def _stack(fonts: Fonts, layout: Layout, items: Sequence[Item], box: pygame.Rect
     previous = -1
     while True:
         blocks = [fit(fonts, item.text, item.style, box.width, scale) for item in items]
+        leads = [b.size for b, item in zip(blocks, items, strict=True) if item.lead]
+        if leads:
+            most = max(fonts.least, min(leads) - 1)
+            blocks = [
+                fit(
+                    fonts, item.text, replace(item.style, size=most, min_size=min(most, item.style.min_size)), box.width
+                )
+                if b.size > most and not item.lead
+                else b
+                for b, item in zip(blocks, items, strict=True)
+            ]
         gaps = [round(item.gap * layout.unit * scale) if i else 0 for i, item in enumerate(items)]
         total = sum(b.height for b in blocks) + sum(gaps)
         if total <= box.height or scale < 0.2 or (total == previous and scale < 0.5):

@@ -162,7 +162,8 @@ def fit(fonts: Fonts, text: str, style: Style, max_w: int, scale: float = 1.0) -
             if font.size(text)[0] <= max_w and "\n" not in text:
                 return Block((text,), size, style.bold, style.color, _line_height(font), font.size(text)[0])
             size = max(single, int(size * SHRINK))
-    breaks = "tokens" if style.url else "none"
+    # A bare link breaks between its tokens at any size; a sentence holding an address shrinks first.
+    breaks = "tokens" if style.url and " " not in text else "none"
     lines: list[str] | None = None
     while True:
         font = fonts.get(size, style.bold)
