@@ -130,7 +130,7 @@ def open_renderer(config: Config, *, headless: bool, size: tuple[int, int] | Non
         os.environ["SDL_VIDEODRIVER"] = driver
     from device.ui.screen import Screen
 
-    screen = Screen(size=size, slideshow=config.slideshow)
+    screen = Screen(size=size, slideshow=config.slideshow, rotate=config.screen.rotate)
     try:
         actual = screen.open()
     except KioskError as exc:

@@ -48,7 +48,7 @@ def build_connect(ctx: Context, state: Connect) -> Frame:
     L = ctx.layout
     items = [
         Item("Scan to connect", Style(L.title, bold=True, max_lines=2, one_line=0.75)),
-        Item("On your phone, scan the code, or go to", Style(L.body, color=MUTED, max_lines=3), gap=4.5),
+        Item("On your phone, scan the code, or go to", Style(L.body, color=MUTED, max_lines=3, one_line=0.85), gap=4.5),
         Item(
             display_url(state.verification_url),
             Style(L.big, bold=True, color=ACCENT, max_lines=2, url=True, one_line=0.7),
