@@ -146,6 +146,7 @@ def _terminal() -> OpenRenderer:
     from device.ui.terminal import Terminal  # a screen start does not need it
 
     terminal = Terminal()
+    terminal.open()  # from here log records go to the rows above its status line
     return OpenRenderer(renderer=terminal, name="terminal", close=terminal.close)
 
 
