@@ -156,12 +156,16 @@ def test_full_screens_fit(screen: tuple[Screen, FakeClock], state: State) -> Non
 
 def test_thumbnails_stay_on_screen(screen: tuple[Screen, FakeClock], photos: list[Photo], tmp_path: Path) -> None:
     scr, clock = screen
-    state = Downloading(session_id="s", done=3, total=3)
-    settle(scr, clock, state, photos)
+    show(scr, clock, Downloading(session_id="t", done=0, total=3))
+    for done in range(1, 4):  # thumbnails are of the photos that arrive while the screen shows
+        settle(scr, clock, Downloading(session_id="t", done=done, total=3), photos[:done])
     img = screenshot(scr, tmp_path, "thumbs")
     w, h = img.size
+    # The photos' light ellipse (240, 220, 180) shows in the thumbnails, and none runs off the bottom.
+    light = [y for y in range(0, h, 2) for x in range(0, w, 4) if img.getpixel((x, y)) == (240, 220, 180)]
+    assert light, "no thumbnail on screen"
+    assert max(light) < h - 4, "a thumbnail runs off the bottom"
     bottom_row = [img.getpixel((x, h - 2)) for x in range(0, w, 4)]
-    # The photos are light; the backdrop's bottom row is its dark end colour.
     assert all(max(p) < 80 for p in bottom_row), "a thumbnail runs off the bottom"  # type: ignore[arg-type]
     check_sizes(scr)
 

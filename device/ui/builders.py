@@ -147,6 +147,8 @@ def build_downloading(
     x = (L.width - row_w) // 2
     for surface in shown:
         tile = pygame.Surface((side, side), pygame.SRCALPHA)
+        if surface.get_size() != (side, side):  # a small screen left less height than thumb_geometry's side
+            surface = pygame.transform.smoothscale(surface, (side, side))
         tile.blit(surface, (0, 0))
         # Rounded corners by masking: keep only the pixels inside a rounded rect.
         mask = pygame.Surface((side, side), pygame.SRCALPHA)
