@@ -54,7 +54,7 @@ def build_connect(ctx: Context, state: Connect) -> Frame:
             Style(L.big, bold=True, color=ACCENT, max_lines=2, url=True, one_line=0.7),
             gap=0.8,
         ),
-        Item("and enter this code:", Style(L.body, color=MUTED, max_lines=2), gap=3.0),
+        Item("and enter this code:", Style(L.body, color=MUTED, max_lines=2), gap=3.0, optional=True),
         # The thing to act on: the largest text, never broken (it shrinks on one line instead).
         Item(state.user_code, Style(L.huge, bold=True, max_lines=1, token=True), gap=0.5, lead=True),
         Item("This code expires in 00 min", Style(L.small, color=MUTED, max_lines=1), gap=4.5, slot="countdown"),

@@ -13,10 +13,11 @@ from device.ui.text import Block, Fonts, Style, fit
 BIG_SCREEN_QR_SHARE = 0.80  # on a TV the QR card takes 80 % of the height: scannable from a sofa, not shouting
 SMALL_SCREEN_UNIT = 4.8  # px per type unit at least: small panels are looked at from closer
 TEXT_SHARE_MIN = 0.40  # on a landscape screen the text column beside the QR keeps at least this share
-SQUARE_RATIO = 1.2  # a screen whose sides differ by less than this factor is square: no room for a column
+SQUARE_RATIO = 1.3  # sides closer than this (5:4 too) make a square screen: no room for a column beside the code
 LEAST_TEXT_SHARE = 30  # no text is smaller than 1/30 of the shorter side, buttons included
 QR_SHARE = 0.5  # the QR symbol (quiet zone excluded) takes at least half the shorter side...
-QR_SHARE_LANDSCAPE = 0.6  # ...and 60 % of the height on a landscape screen 800 px wide or more
+QR_SHARE_LANDSCAPE = 0.6  # ...and 60 % of the height on a wide screen (3:2 or wider) 800 px wide or more
+WIDE_RATIO = 1.5  # narrower landscape screens (4:3, 5:4) keep the code at half the height: the text needs room
 PORTRAIT_QR_HEIGHT = 0.5  # on a portrait screen the QR card may grow up to half the height, the text below
 
 
@@ -97,7 +98,8 @@ class Layout:
 
     def qr_target(self) -> int:
         """The smallest side the QR symbol may have on this screen."""
-        share = QR_SHARE_LANDSCAPE if self.shape == "landscape" and self.width >= 800 else QR_SHARE
+        wide = self.width >= 800 and self.width >= self.height * WIDE_RATIO
+        share = QR_SHARE_LANDSCAPE if wide else QR_SHARE
         return -(-round(self.short * share * 100) // 100)
 
     def qr_card_limit(self) -> int:
@@ -167,18 +169,23 @@ def stack(fonts: Fonts, layout: Layout, items: Sequence[Item], box: pygame.Rect,
     first. The column is centred vertically in the box."""
     shown = list(items)
     while True:
-        placed = _stack(fonts, layout, shown, box, align)
+        placed = _stack(fonts, layout, shown, box, align, lead_shrinks=False)
         optional = [i for i, item in enumerate(shown) if item.optional]
-        if placed.height <= box.height or not optional:
+        if placed.height <= box.height:
             return placed
+        if not optional:
+            return _stack(fonts, layout, shown, box, align, lead_shrinks=True)
         del shown[optional[-1]]
 
 
-def _stack(fonts: Fonts, layout: Layout, items: Sequence[Item], box: pygame.Rect, align: str) -> Placed:
-    scale = 1.0
+def _stack(
+    fonts: Fonts, layout: Layout, items: Sequence[Item], box: pygame.Rect, align: str, *, lead_shrinks: bool
+) -> Placed:
+    # Everything but the lead shrinks first (gaps too); the lead only when that is not enough (and allowed).
+    scale = lead_scale = 1.0
     previous = -1
     while True:
-        blocks = [fit(fonts, item.text, item.style, box.width, scale) for item in items]
+        blocks = [fit(fonts, item.text, item.style, box.width, lead_scale if item.lead else scale) for item in items]
         leads = [b.size for b, item in zip(blocks, items, strict=True) if item.lead]
         if leads:
             most = max(fonts.least, min(leads) - 1)
@@ -192,10 +199,15 @@ def _stack(fonts: Fonts, layout: Layout, items: Sequence[Item], box: pygame.Rect
             ]
         gaps = [round(item.gap * layout.unit * scale) if i else 0 for i, item in enumerate(items)]
         total = sum(b.height for b in blocks) + sum(gaps)
-        if total <= box.height or scale < 0.2 or (total == previous and scale < 0.5):
+        if total <= box.height:
+            break
+        if scale >= 0.2 and total != previous:
+            scale *= 0.93
+        elif leads and lead_shrinks and lead_scale >= 0.2:
+            lead_scale *= 0.93
+        else:
             break
         previous = total
-        scale *= 0.93
     placed = Placed(box=box, align=align, height=total)
     y = box.top + max(0, (box.height - total) // 2)
     for item, block, gap in zip(items, blocks, gaps, strict=True):
