@@ -19,7 +19,7 @@ from typing import Any
 
 from bench.common import Figure
 
-FIGURES = ("download", "prepare", "first_qr", "idle_cpu", "memory", "pick_to_photo", "api_economy")
+FIGURES = ("download", "prepare", "first_qr", "idle_cpu", "memory", "pick_to_photo", "api_economy", "video")
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 

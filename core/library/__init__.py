@@ -1,7 +1,8 @@
 """The local photo library: the ``Library`` facade (lifecycle, the locks, reads, sessions, downloads).
 
 On disk (``library_dir``, 0700): one file per media item (0600), named ``sha256(id)[:32]`` + the extension
-of the *validated* content (``.jpg .png .webp .gif .mp4``), and nothing else of ours but ``.<stem>.part``
+of the *validated* content (``.jpg .png .webp .gif .heic .mp4``; a video's poster beside it as
+``<stem>.poster.jpg``), and nothing else of ours but ``.<stem>.part``
 temp files while a download runs; the folder's owner (which index) is its extended attribute OWNER_ATTR. The
 index is ``state_dir/library.sqlite3`` (0600, see core.library.index); the start-up check is
 core.library.repair, one session's download core.library.sync, the worker pool core.library.fetch.
@@ -157,16 +158,17 @@ class Library:
     # ---- reading ---------------------------------------------------------------------------------
 
     def photos(self) -> list[Photo]:
-        """Complete photos in the library, by createTime then id; a fresh list (callers may shuffle it)."""
+        """Complete photos (and videos, as their poster) by createTime then id; a fresh list to shuffle."""
         with self._lock:
             if self._photos is None:
                 self._photos = [
                     Photo(
                         id=r.id or r.stem,
-                        path=str(self.library_dir / r.file),
+                        path=str(self.library_dir / (r.poster or r.file)),
                         created=r.created,
                         width=r.width,
                         height=r.height,
+                        video=str(self.library_dir / r.file) if r.poster else None,
                     )
                     for r in self._index.shown_photos()
                 ]

@@ -25,7 +25,7 @@ from pathlib import Path
 from core.errors import DiskFull, LibraryError
 from core.library.files import PRIVATE_FILE, private_file
 from core.library.records import MediaRow, RememberedSession, time_text
-from core.library.schema import MEDIA_COLS, SCHEMA, SCHEMA_VERSION, media_row, parse_time_text
+from core.library.schema import MEDIA_COLS, MIGRATIONS, SCHEMA, SCHEMA_VERSION, media_row, parse_time_text
 
 
 class CorruptIndex(Exception):
@@ -63,11 +63,12 @@ class Index:
             if check != [("ok",)]:
                 raise CorruptIndex("quick_check failed")
             version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, SCHEMA_VERSION):
+            if not 0 <= version <= SCHEMA_VERSION:
                 raise CorruptIndex(f"unknown schema version {version}")
+            steps = "".join(MIGRATIONS[v] for v in range(version + 1, SCHEMA_VERSION + 1)) if version else ""
             # One transaction: schema, identity and the version marker are durable together or not at all.
             db.executescript(
-                f"BEGIN IMMEDIATE; {SCHEMA}; INSERT OR IGNORE INTO meta (key, value) "
+                f"BEGIN IMMEDIATE; {steps}{SCHEMA}; INSERT OR IGNORE INTO meta (key, value) "
                 f"VALUES ('identity', '{uuid.uuid4().hex}'); PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
             )
         except sqlite3.OperationalError as exc:
@@ -136,10 +137,10 @@ class Index:
             return [media_row(r) for r in db.execute(f"SELECT {MEDIA_COLS} FROM media")]
 
     def shown_photos(self) -> list[MediaRow]:
-        """Complete photos in the library, oldest first (unknown dates last), then by id."""
+        """Complete photos (and videos with their poster) in the library, oldest first (unknown dates last)."""
         with self._read() as db:
             rows = db.execute(
-                f"SELECT {MEDIA_COLS} FROM media WHERE shown = 1 AND kind = 'photo' "
+                f"SELECT {MEDIA_COLS} FROM media WHERE shown = 1 AND (kind = 'photo' OR poster IS NOT NULL) "
                 "ORDER BY created IS NULL, created, COALESCE(id, stem)"
             )
             return [media_row(r) for r in rows]
@@ -189,13 +190,13 @@ class Index:
         """Staged rows (shown = 0) that no remembered session will ever swap in go to the trash."""
         with self._tx() as db:
             rows = db.execute(
-                "SELECT stem, file FROM media WHERE shown = 0 AND stem NOT IN "
+                "SELECT stem, file, poster FROM media WHERE shown = 0 AND stem NOT IN "
                 "(SELECT i.stem FROM session_items i JOIN sessions s ON s.id = i.session_id "
                 "WHERE s.replace = 1 AND s.finished = 0)"
             ).fetchall()
-            for stem, file in rows:
+            for stem, file, _ in rows:
                 _to_trash(db, str(stem), str(file))
-            return [str(file) for _, file in rows]
+            return [str(name) for _, file, poster in rows for name in (file, poster) if name]
 
     def trash(self) -> list[str]:
         """Files that left the library in a committed change and may still be on disk."""
@@ -358,18 +359,22 @@ def _upsert_session(db: sqlite3.Connection, session_id: str, request_id: str, re
 
 
 def _to_trash(db: sqlite3.Connection, stem: str, file: str) -> None:
+    """The row leaves the library; its file (and a video's poster) go to the trash."""
+    poster = db.execute("SELECT poster FROM media WHERE stem = ?", (stem,)).fetchone()
     db.execute("DELETE FROM media WHERE stem = ?", (stem,))
-    db.execute("INSERT OR IGNORE INTO trash (file) VALUES (?)", (file,))
+    for name in (file, poster[0] if poster else None):
+        if name:
+            db.execute("INSERT OR IGNORE INTO trash (file) VALUES (?)", (name,))
 
 
 def _upsert_media(db: sqlite3.Connection, row: MediaRow) -> None:
-    db.execute("DELETE FROM trash WHERE file = ?", (row.file,))
+    db.execute("DELETE FROM trash WHERE file IN (?, ?)", (row.file, row.poster or row.file))
     db.execute(
-        f"INSERT INTO media ({MEDIA_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        f"INSERT INTO media ({MEDIA_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT(stem) DO UPDATE SET id = COALESCE(excluded.id, id), file = excluded.file, "
         "kind = excluded.kind, mime = excluded.mime, width = excluded.width, height = excluded.height, "
         "created = COALESCE(excluded.created, created), size = excluded.size, mtime_ns = excluded.mtime_ns, "
-        "shown = MAX(shown, excluded.shown)",
+        "shown = MAX(shown, excluded.shown), poster = excluded.poster",
         (
             row.stem,
             row.id,
@@ -382,5 +387,6 @@ def _upsert_media(db: sqlite3.Connection, row: MediaRow) -> None:
             row.size,
             row.mtime_ns,
             int(row.shown),
+            row.poster,
         ),
     )

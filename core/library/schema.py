@@ -7,7 +7,7 @@ from datetime import datetime
 from core.library.records import MediaRow
 from core.records import parse_time
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: media.poster
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS media (
@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS media (
     created  TEXT,                  -- fixed-width ISO 8601 UTC, so text order is time order
     size     INTEGER NOT NULL,      -- size and mtime_ns when last verified: an unchanged file is not decoded
     mtime_ns INTEGER NOT NULL,      -- again at every start
-    shown    INTEGER NOT NULL       -- 1 in the library; 0 staged for a replace that is not complete yet
+    shown    INTEGER NOT NULL,      -- 1 in the library; 0 staged for a replace that is not complete yet
+    poster   TEXT                   -- a video's poster file beside it (<stem>.poster<ext>); NULL for photos
 );
 CREATE TABLE IF NOT EXISTS sessions (
     id         TEXT PRIMARY KEY,
@@ -49,15 +50,19 @@ CREATE TABLE IF NOT EXISTS trash (
 """
 
 
+# Each step takes an index of version N-1 to version N, inside the transaction that writes the schema.
+MIGRATIONS = {2: "ALTER TABLE media ADD COLUMN poster TEXT;"}
+
+
 def parse_time_text(text: str | None) -> datetime | None:
     return parse_time(text) if text else None
 
 
-MEDIA_COLS = "stem, id, file, kind, mime, width, height, created, size, mtime_ns, shown"
+MEDIA_COLS = "stem, id, file, kind, mime, width, height, created, size, mtime_ns, shown, poster"
 
 
 def media_row(row: tuple[object, ...]) -> MediaRow:
-    stem, mid, file, kind, mime, width, height, created, size, mtime_ns, shown = row
+    stem, mid, file, kind, mime, width, height, created, size, mtime_ns, shown, poster = row
     return MediaRow(
         stem=str(stem),
         id=None if mid is None else str(mid),
@@ -70,4 +75,5 @@ def media_row(row: tuple[object, ...]) -> MediaRow:
         size=int(size) if isinstance(size, int) else -1,
         mtime_ns=int(mtime_ns) if isinstance(mtime_ns, int) else -1,
         shown=bool(shown),
+        poster=poster if isinstance(poster, str) else None,
     )

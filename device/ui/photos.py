@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 import pygame
 
 from core.config import SlideshowConfig
+from core.images import register_heif
 from core.library import Photo
+from device.ui import video
 
 if TYPE_CHECKING:  # Pillow loads on the decode worker's first photo, not on the way to the first QR code
     from PIL import Image
@@ -36,6 +38,7 @@ POLL = 0.1  # how often the loop looks for a finished decode when it has nothing
 def _open(path: str) -> Image.Image:
     from PIL import Image
 
+    register_heif()  # HEIC originals
     # Read the bytes first: Pillow seeks while sniffing, which not every file (a pipe, a FUSE mount) allows.
     return Image.open(io.BytesIO(Path(path).read_bytes()))
 
@@ -174,6 +177,7 @@ class Player:
         self._shown_at = 0.0
         self._fade_start: float | None = None
         self._alpha = 255
+        self._video: video.Playback | None = None  # the video on screen, while it plays
 
     # -- what the screen asks
 
@@ -197,6 +201,7 @@ class Player:
         """Let go of every picture (another screen is up); the order is kept for when the show resumes."""
         self._current = self._leaving = self._ready = None
         self._fade_start = None
+        self._play(None)
         if self._pending is not None and self._pending[1].cancel():
             self._pending = None
         # A decode already running is kept: its photo comes first when the show resumes, not decoded twice.
@@ -211,12 +216,15 @@ class Player:
         if (
             self._ready is not None
             and self._fade_start is None
-            and (self._current is None or now - self._shown_at >= self._config.interval)
+            and (self._current is None or now - self._shown_at >= self._hold())
         ):
             self._leaving, self._current, self._ready = self._current, self._ready, None
             self._shown_at = now
             self._fade_start = now
+            self._play(self._current)
             changed = True
+        if self._video is not None:
+            changed |= self._video.update(now)
         if self._current is not None and not self._photos:
             self.suspend()  # the library was emptied
             changed = True
@@ -252,16 +260,30 @@ class Player:
             return 1 / 30
         if self._pending is not None:
             return POLL
+        wake = self._video.next_wake(now) if self._video is not None else math.inf
         if self._ready is not None and self._current is not None:
-            return max(0.0, self._shown_at + self._config.interval - now)
-        return math.inf
+            return min(wake, max(0.0, self._shown_at + self._hold() - now))
+        return wake
 
     # -- inside
+
+    def _hold(self) -> float:
+        """How long the picture on screen stays: ``interval`` for a photo, a video's own time for a video."""
+        return self._video.hold(self._config.interval) if self._video is not None else self._config.interval
+
+    def _play(self, slide: _Slide | None) -> None:
+        """Stop the video that was playing; start ``slide``'s if it is one and videos play."""
+        if self._video is not None:
+            self._video.stop()
+            self._video = None
+        if slide is not None and slide.photo.video is not None and self._config.videos == "play":
+            self._video = video.Playback(slide.photo, slide.surface, self._config)
 
     def _refresh(self, photos: Sequence[Photo]) -> None:
         if photos is self._source and len(photos) == self._source_len:
             return
         self._source, self._source_len = photos, len(photos)
+        photos = video.shown(photos, self._config)
         if len(photos) == len(self._order) and all(p.id == pid for p, pid in zip(photos, self._order, strict=True)):
             return  # the library hands out a fresh list each time: usually the same photos
         old = self._photos
@@ -313,7 +335,8 @@ class Player:
         pid = self._next_id()
         if pid is not None:
             photo = self._photos[pid]
-            self._pending = (photo, self._worker.submit(compose_slide, photo.path, self._size))
+            job, args = video.slide_job(photo, self._config)
+            self._pending = (photo, self._worker.submit(job, *args, self._size))
 
 
 # ---------------------------------------------------------------- thumbnails while downloading
