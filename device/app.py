@@ -141,7 +141,7 @@ def open_renderer(config: Config, *, headless: bool, size: tuple[int, int] | Non
         os.environ["SDL_VIDEODRIVER"] = driver
     from device.ui.screen import Screen
 
-    screen = Screen(size=size, slideshow=config.slideshow)
+    screen = Screen(size=size, slideshow=config.slideshow, rotate=config.screen.rotate)
     try:
         actual = screen.open()
     except KioskError as exc:
@@ -157,6 +157,7 @@ def _terminal() -> OpenRenderer:
     from device.ui.terminal import Terminal  # a screen start does not need it
 
     terminal = Terminal()
+    terminal.open()  # from here log records go to the rows above its status line
     return OpenRenderer(renderer=terminal, name="terminal", close=terminal.close)
 
 
