@@ -93,6 +93,16 @@ class SlideshowConfig:
 VIDEO_MODES = ("play", "poster", "skip")
 
 
+ROTATIONS = (0, 90, 180, 270)
+
+
+@dataclass(frozen=True)
+class ScreenConfig:
+    """How the picture sits on the panel: ``rotate`` turns it clockwise, for a panel hung on its side."""
+
+    rotate: int = 0
+
+
 @dataclass(frozen=True)
 class CompanionConfig:
     """The device's own small web server on the local network (pairing, the phone page)."""
@@ -117,6 +127,7 @@ class Config:
     download: DownloadConfig = DownloadConfig()
     slideshow: SlideshowConfig = SlideshowConfig()
     companion: CompanionConfig = CompanionConfig()
+    screen: ScreenConfig = ScreenConfig()
 
 
 def is_loopback_host(host: str) -> bool:
@@ -149,6 +160,7 @@ _SECTIONS: dict[str, type] = {
     "download": DownloadConfig,
     "slideshow": SlideshowConfig,
     "companion": CompanionConfig,
+    "screen": ScreenConfig,
     "google.desktop": DesktopClient,
 }
 # Read by the caller (client_secret_file), or a table of its own (desktop), not a plain field of the record.
@@ -303,6 +315,9 @@ def parse_config(data: Mapping[str, Any], *, client_secret_text: str | None = No
     if slideshow.sound:
         raise ConfigError("slideshow.sound = true is not supported yet: videos play muted (sound = false).")
     companion = _companion(_section(data, "companion"))
+    rotate = _typed(_section(data, "screen"), "rotate", int, ScreenConfig().rotate, "screen")
+    if rotate not in ROTATIONS:
+        raise ConfigError(f"screen.rotate must be 0, 90, 180 or 270 (degrees clockwise), not {rotate}.")
     if not google_cfg.client_secret:
         # Checked last, so that a config with other mistakes names those first.
         raise ConfigError(
@@ -317,6 +332,7 @@ def parse_config(data: Mapping[str, Any], *, client_secret_text: str | None = No
         download=download,
         slideshow=slideshow,
         companion=companion,
+        screen=ScreenConfig(rotate=rotate),
     )
 
 

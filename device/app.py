@@ -9,6 +9,7 @@ if __name__ == "__main__":  # `python -m device.app`: the same fast start as `py
 
 import argparse
 import logging
+import math
 import os
 import shutil
 import sys
@@ -140,7 +141,7 @@ def open_renderer(config: Config, *, headless: bool, size: tuple[int, int] | Non
         os.environ["SDL_VIDEODRIVER"] = driver
     from device.ui.screen import Screen
 
-    screen = Screen(size=size, slideshow=config.slideshow)
+    screen = Screen(size=size, slideshow=config.slideshow, rotate=config.screen.rotate)
     try:
         actual = screen.open()
     except KioskError as exc:
@@ -156,6 +157,7 @@ def _terminal() -> OpenRenderer:
     from device.ui.terminal import Terminal  # a screen start does not need it
 
     terminal = Terminal()
+    terminal.open()  # from here log records go to the rows above its status line
     return OpenRenderer(renderer=terminal, name="terminal", close=terminal.close)
 
 
@@ -170,8 +172,9 @@ def run_journey(
     size: tuple[int, int] | None = None,
     screenshots: Path | None = None,
     companion: CompanionFactory = companion_server,
+    deadline: float | None = None,
 ) -> int:
-    """Sign in if needed, pick, download, show. Returns the exit code."""
+    """Sign in if needed, pick, download, show. Returns the exit code (``deadline``: --once's --deadline)."""
     kiosk = build_kiosk(config, screen=size or (1920, 1080), companion=companion)
     library, runner = kiosk.library, kiosk.runner
     after_frame: list[FrameHook] = []
@@ -190,7 +193,13 @@ def run_journey(
     try:
         boot = kiosk.boot()
         # The first request (a sign-in code, a session) goes out now, while the display starts up.
-        machine, effects = flow.step(kiosk.machine(once=once and plan is None), boot, REAL.now())
+        start = REAL.now()
+        first = replace(
+            kiosk.machine(once=once and plan is None),
+            deadline=start + deadline if deadline is not None else None,
+            deadline_flag=deadline,
+        )
+        machine, effects = flow.step(first, boot, start)
         runner.run(effects)
         # The slideshow settings a phone saved apply over the config file's (which stays the default).
         shown = replace(config, slideshow=remote.settings.current()) if remote else config
@@ -234,7 +243,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         headless=args.headless,
         size=parse_size(args.size),
         screenshots=Path(args.screenshots) if args.screenshots else None,
+        deadline=parse_deadline(args.deadline, once=args.once),
     )
+
+
+def parse_deadline(value: float | None, *, once: bool) -> float | None:
+    """--deadline SECONDS: finite, positive, and only with --once (the kiosk itself never ends by itself)."""
+    if value is None:
+        return None
+    if not once:
+        raise ConfigError("--deadline only applies to run --once.")
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"--deadline must be a number of seconds above 0, not {value}.")
+    return value
 
 
 def cmd_signout(args: argparse.Namespace) -> int:
@@ -386,6 +407,12 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     screen_options(run)
     run.add_argument(
         "--once", action="store_true", help="sign in if needed, one picking session, download, delete it, exit"
+    )
+    run.add_argument(
+        "--deadline",
+        type=float,
+        metavar="SECONDS",
+        help="with --once: stop (session deleted, exit 1) after this long; default the picking link's time + 30 min",
     )
     run.set_defaults(func=cmd_run)
 

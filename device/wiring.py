@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from core import flow
 from core.clock import REAL, Clock
 from core.config import Config
-from core.errors import ConfigError
+from core.errors import ConfigError, LibraryError
 from core.library import Library
+from device.degraded import WritableAgain
 from device.loop import FrameHook, Loop, Renderer
 from device.pairing import CompanionFactory, companion_server
 from device.runner import EventQueue, Runner
@@ -32,6 +33,7 @@ class Kiosk:
     store: TokenStore
     events: EventQueue
     runner: Runner
+    writable_again: WritableAgain  # while the library is degraded, tries to reopen it every few minutes
 
     def machine(self, *, once: bool) -> flow.Machine:
         """The journey's first machine, signing in the way the config allows (see sign_in_way)."""
@@ -46,6 +48,7 @@ class Kiosk:
             account=token.account if token else None,
             photos=self.library.count(),
             left_open=left,
+            degraded=self.library.degraded,
         )
 
     def loop(
@@ -67,7 +70,7 @@ class Kiosk:
             self.library.photos,
             clock=self.clock,
             on_first_frame=on_first_frame,
-            after_frame=after_frame,
+            after_frame=(*after_frame, self.writable_again),
         )
 
 
@@ -93,8 +96,21 @@ def build_kiosk(
         library.open()
     except OSError as exc:
         raise ConfigError(f"Cannot use the state folder {state_dir}: {exc.strerror}.") from exc
-    log.info("library: %d photos", library.count())
+    except LibraryError as exc:
+        if isinstance(exc.__cause__, PermissionError):  # a folder this user may not use: a set-up problem, exit 2
+            raise ConfigError(f"{exc.message} ({exc.__cause__.strerror}: check its owner and mode)") from exc
+        raise
+    log.info("library: %d photos%s", library.count(), " (read-only)" if library.degraded else "")
     store = TokenStore(state_dir)
     events = EventQueue()
     runner = Runner(config, library, store, events.post, clock=clock, companion=companion)
-    return Kiosk(config=config, clock=clock, library=library, store=store, events=events, runner=runner)
+    kiosk = Kiosk(
+        config=config,
+        clock=clock,
+        library=library,
+        store=store,
+        events=events,
+        runner=runner,
+        writable_again=WritableAgain(library, lambda: kiosk.boot(), events.post),
+    )
+    return kiosk

@@ -30,6 +30,7 @@ class Boot:
     account: str | None = None
     photos: int = 0
     left_open: tuple[LeftOpen, ...] = ()
+    degraded: str | None = None  # the library is read-only (a full or read-only disk): why, in plain words
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,8 @@ class DownloadCounts(Protocol):
     def failed(self) -> int: ...
     @property
     def unsupported(self) -> int: ...
+    @property
+    def reasons(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ class DownloadFinished:
     failed: int  # items that could not be downloaded (bad file, gone)
     photos: int  # the library's count afterwards
     skipped: int = 0  # items there was nothing to fetch for: videos when videos are off, or not processed yet
+    reasons: tuple[str, ...] = ()  # why the failed ones failed, in plain words
 
     @classmethod
     def of(cls, session_id: str, report: DownloadCounts, photos: int) -> DownloadFinished:
@@ -131,6 +135,7 @@ class DownloadFinished:
             failed=report.failed - report.unsupported,
             photos=photos,
             skipped=report.unsupported,
+            reasons=report.reasons,
         )
 
 

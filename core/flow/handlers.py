@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from core.flow import deadline
 from core.flow.effects import CancelWork, CreateSession, Download, Effect, Note, SignOut
 from core.flow.events import (
     Action,
@@ -26,11 +27,13 @@ from core.flow.memory import (
     choose,
     delete,
     drop_session,
+    fail,
     idle,
     maybe_exit,
     sign_in_effect,
     start_picking,
 )
+from core.flow.problems import library_read_only
 from core.flow.recovery import run_retry, timed_out
 from core.flow.timing import NOTICE_SECONDS, sane_interval
 from core.flow.wording import display_url, result_note
@@ -49,7 +52,13 @@ from core.states import (
 
 
 def on_boot(m: Machine, e: Boot) -> Outcome:
-    m = replace(m, signed_in=e.signed_in, account=e.account, photos=e.photos)
+    m = replace(m, signed_in=e.signed_in, account=e.account, photos=e.photos, degraded=e.degraded)
+    if e.degraded is not None:  # a full or read-only disk: show what is saved, start nothing that writes
+        if m.once:
+            return fail(m, e.degraded)
+        if m.photos > 0:
+            return replace(m, state=Slideshow(count=m.photos, notice=e.degraded), notice_until=None), []
+        return replace(m, state=library_read_only(e.degraded), retry=()), []
     effects: list[Effect] = []
     resume = next((s for s in e.left_open if s.has_pending), None)
     if resume is None:
@@ -126,6 +135,7 @@ def on_created(m: Machine, e: SessionCreated, now: float) -> Outcome:
         poll_interval=interval,
         expires_at=now + timeout_in,
     )
+    m = deadline.with_session(m, now, timeout_in)
     return replace(m, session=session, state=choose(m, session, now + interval), failures=0), []
 
 
@@ -199,7 +209,7 @@ def on_action(m: Machine, e: Action) -> Outcome:
         m, effects = drop_session(m)
         return replace(m, state=Starting("Signing out…"), retry=()), [CancelWork(), *effects, SignOut()]
     if a in (UserAction.ADD, UserAction.REPLACE):
-        if busy:
+        if busy or m.degraded is not None:  # nothing can be saved while the library is read-only
             return m, []
         return start_picking(m, a is UserAction.REPLACE)
     if a is UserAction.RETRY and isinstance(st, Choose) and not st.polling:

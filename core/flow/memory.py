@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from core.flow.effects import CreateSession, DeleteSession, Effect, OpenPairing, StartSignIn
+from core.flow.ending import STOPPED, no_promise, once_result
 from core.flow.events import DownloadFinished
 from core.flow.problems import nothing_picked
-from core.flow.wording import result_note
 from core.records import DEFAULT_POLL_INTERVAL
 from core.states import Choose, Connect, Slideshow, Starting, State
 
@@ -65,6 +65,9 @@ class Machine:
     failing: Exit | None = None  # once mode gave up: this is the exit, as soon as the open sessions are deleted
     last_result: DownloadFinished | None = None  # the last download; in once mode, the run is done
     notice_until: float | None = None  # when the slideshow's passing notice goes away
+    degraded: str | None = None  # the library is read-only (Boot.degraded): show what is saved, fetch nothing
+    deadline: float | None = None  # once mode: the run ends by then (core.flow.deadline)
+    deadline_flag: float | None = None  # --deadline SECONDS: the deadline is now + that, a session does not move it
 
 
 Outcome = tuple[Machine, list[Effect]]
@@ -135,10 +138,11 @@ def maybe_exit(m: Machine) -> Outcome:
         return m, []
     if m.failing is not None:
         return replace(m, exit=m.failing), []
-    if m.stopping:
-        return replace(m, exit=Exit(0)), []
     if m.once and m.last_result is not None:
-        return replace(m, exit=Exit(0, result_note(m.last_result))), []
+        return replace(m, exit=Exit(*once_result(m.last_result))), []
+    if m.stopping:
+        # A once run stopped (SIGTERM) before its photos were saved has failed: exit 1, one line.
+        return replace(m, exit=Exit(1, STOPPED) if m.once else Exit(0)), []
     return m, []
 
 
@@ -147,4 +151,4 @@ def fail(m: Machine, line: str) -> Outcome:
 
     Exiting before would leave them open at Google, where they count against the open-session limit.
     """
-    return maybe_exit(replace(m, retry=(), failing=Exit(1, line)))
+    return maybe_exit(replace(m, retry=(), failing=Exit(1, no_promise(line))))

@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import assert_never
 
 from core.errors import CodeExpired, KioskError, NotReady, ScopeRefused, SessionExpired, TransportError
+from core.flow import deadline
 from core.flow.effects import (
     CancelWork,
     CreateSession,
@@ -77,11 +78,21 @@ def on_failed(m: Machine, e: Failed, now: float) -> Outcome:
         m = replace(m, sign_in_code=replace(m.sign_in_code, polling=False))
     if m.once:
         retryable = err.retryable or isinstance(err, TransportError)
-        if rule.gives_up or not retryable or failures >= ONCE_MAX_FAILURES:
+        late = deadline.too_late(m, problem.retry_at, now)
+        if rule.gives_up or not retryable or failures >= ONCE_MAX_FAILURES or late:
+            line = f"{problem.title}: {problem.detail}"
+            if late and problem.retry_at is not None:  # the detail may promise a later try: not this run's
+                line = (
+                    f"{problem.title}: the next try would be in {_minutes(problem.retry_at - now)}, past the deadline."
+                )
             m, effects = drop_session(m)
-            m, more = fail(replace(m, state=problem), f"{problem.title}: {problem.detail}")
+            m, more = fail(replace(m, state=deadline.gave_up(problem)), line)
             return m, now_effects + effects + more  # e.g. a dead token is forgotten, so the next run signs in
     return replace(m, state=problem), now_effects
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} minutes"
 
 
 def _again(m: Machine, effect: Effect) -> tuple[Effect, ...]:
@@ -150,6 +161,9 @@ def timed_out(m: Machine, now: float) -> Outcome:
 
 def on_tick(m: Machine, now: float) -> Outcome:
     m, resent = _resend_deletes(m, now)
+    if deadline.passed(m, now):
+        m, effects = deadline.out_of_time(m, now)
+        return m, resent + effects
     if m.stopping or m.failing is not None:
         return m, resent  # only the deletes still matter
     m, effects = _on_time(m, now)

@@ -61,13 +61,28 @@ class StoredToken:
         client_id = data.get("client_id")
         if client_id is not None and (not isinstance(client_id, str) or not client_id):
             raise ValueError("client_id")
-        expiry = None
-        if raw_expiry is not None:
-            if not isinstance(raw_expiry, str):
-                raise ValueError("expiry")
-            expiry = datetime.fromisoformat(raw_expiry)
-            expiry = expiry.replace(tzinfo=UTC) if expiry.tzinfo is None else expiry.astimezone(UTC)
+        expiry = None if raw_expiry is None else parse_expiry(raw_expiry)
         return cls(access, refresh, expiry, tuple(scopes), account, client_id)
+
+
+# An access token lives an hour: an expiry outside these years was never written by us, and near the ends of
+# datetime's range google-auth's own arithmetic overflows. Such an expiry, or garbage, means "expired".
+EXPIRY_YEARS = range(2000, 3000)
+EXPIRED = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def parse_expiry(raw: object) -> datetime:
+    """A stored expiry as aware UTC; anything that cannot be trusted is EXPIRED, so the token is refreshed."""
+    try:
+        when = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+        if when is not None:
+            when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    except (ValueError, OverflowError):
+        when = None
+    if when is None or when.year not in EXPIRY_YEARS:
+        log.warning("the stored sign-in has an impossible expiry; it is refreshed")
+        return EXPIRED
+    return when
 
 
 def account_from_id_token(id_token: object) -> str | None:
