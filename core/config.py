@@ -77,6 +77,9 @@ class DownloadConfig:
     min_free_bytes: int = 64 * 1024 * 1024  # stop downloading before the disk is full
 
 
+SLIDESHOW_LAYOUTS = ("pairs", "single")
+
+
 @dataclass(frozen=True)
 class SlideshowConfig:
     """How the slideshow runs."""
@@ -85,6 +88,7 @@ class SlideshowConfig:
     shuffle: bool = True
     captions: bool = False
     fade: float = 1.0
+    layout: str = "pairs"  # "pairs": two photos share a screen whose shape they do not match; "single"
 
 
 @dataclass(frozen=True)
@@ -280,7 +284,10 @@ def parse_config(data: Mapping[str, Any], *, client_secret_text: str | None = No
         shuffle=_typed(ss, "shuffle", bool, sdef.shuffle, "slideshow"),
         captions=_typed(ss, "captions", bool, sdef.captions, "slideshow"),
         fade=_typed(ss, "fade", float, sdef.fade, "slideshow"),
+        layout=_typed(ss, "layout", str, sdef.layout, "slideshow"),
     )
+    if slideshow.layout not in SLIDESHOW_LAYOUTS:
+        raise ConfigError(f"slideshow.layout must be one of {', '.join(SLIDESHOW_LAYOUTS)}, not {slideshow.layout!r}.")
     _seconds(slideshow.interval, "slideshow.interval", least=1)
     _seconds(slideshow.fade, "slideshow.fade", least=0)  # 0: photos change without a fade
     companion = _companion(_section(data, "companion"))

@@ -19,6 +19,10 @@ class UserAction(Enum):
     CANCEL = "cancel"  # stop waiting for a pick / go back to the slideshow
     RETRY = "retry"  # retry now instead of waiting for the countdown
     QUIT = "quit"  # leave the program (window closed, Esc held, SIGINT)
+    # The slideshow's own: the screen moves through the photos; the journey has nothing to do with them.
+    NEXT = "next"  # the next photo now
+    PREVIOUS = "previous"  # the photo before
+    PAUSE = "pause"  # stop on this photo / go on again
 
 
 @dataclass(frozen=True)

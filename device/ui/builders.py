@@ -231,8 +231,10 @@ def build_slideshow(
     menu_visible: bool,
     focus: int,
     placeholder: str | None,
+    paused: bool = False,
 ) -> Frame:
-    """Overlays for the slideshow: the notice banner, the date caption, the hint bar (when awake)."""
+    """Overlays for the slideshow: the notice banner, the date caption, the hint bar (when awake) with a line on
+    the keys, and a small mark while paused."""
     L = ctx.layout
     frame = Frame()
     pad = L.px(1.4, 6)
@@ -250,6 +252,16 @@ def build_slideshow(
         frame.texts += texts
         frame.buttons += targets
         menu_rect = surface.get_rect(topleft=at)
+        hint = BAR_HINT if focus >= 0 else PHOTOS_HINT
+        block = fit(ctx.fonts, hint, Style(L.small, color=TEXT, max_lines=1), L.width - 2 * L.margin)
+        plate = panel((block.width + 2 * pad, block.height + pad), L.radius, alpha=150)
+        where = plate.get_rect(midbottom=(L.width // 2, menu_rect.top - pad // 2))
+        texts = render_block(ctx.fonts, block, plate, pad, pad // 2, block.width, "center")
+        frame.overlays.append((plate, where.topleft))
+        frame.texts += [(t, r.move(where.topleft)) for t, r in texts]
+        menu_rect = menu_rect.union(where)
+    if paused:
+        _paused_mark(ctx, frame, pad)
     if caption:
         block = fit(ctx.fonts, caption, Style(L.small, color=TEXT, max_lines=1), L.width // 2)
         surface = panel((block.width + 2 * pad, block.height + pad), L.radius, alpha=140)
@@ -305,6 +317,25 @@ def build_problem(ctx: Context, state: Problem, menu: Sequence[MenuItem], focus:
         frame.buttons += targets
     frame.overlays.append((surface, at))
     return frame
+
+
+PHOTOS_HINT = "◀ ▶ photos · OK pause · ▲ menu"  # the keys while the focus is on the photos
+BAR_HINT = "◀ ▶ choose · OK select · Back photos"  # the keys while the focus is in the bar
+
+
+def _paused_mark(ctx: Context, frame: Frame, pad: int) -> None:
+    """Two bars and "Paused" on a small plate in the top right corner."""
+    L = ctx.layout
+    block = fit(ctx.fonts, "Paused", Style(L.small, color=TEXT, max_lines=1), L.width // 3)
+    bar_h = block.height * 2 // 3
+    bar_w = max(2, bar_h // 4)
+    plate = panel((block.width + 2 * pad + 3 * bar_w + pad // 2, block.height + pad), L.radius, alpha=170)
+    for x in (pad, pad + 2 * bar_w):
+        pygame.draw.rect(plate, TEXT, (x, (plate.get_height() - bar_h) // 2, bar_w, bar_h))
+    texts = render_block(ctx.fonts, block, plate, pad + 3 * bar_w + pad // 2, pad // 2, block.width)
+    at = (L.width - L.margin // 2 - plate.get_width(), L.margin // 2)
+    frame.overlays.append((plate, at))
+    frame.texts += [(t, r.move(at)) for t, r in texts]
 
 
 def _banner(ctx: Context, frame: Frame, text: str, *, top: int, pad: int) -> None:

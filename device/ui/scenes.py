@@ -43,6 +43,7 @@ class View:
     empty: bool = False  # over photos: the library has none
     thumbs_version: int = 0
     placeholder: str | None = None  # over photos, in place of one: what to say instead
+    paused: bool = False  # the slideshow stays on this photo
 
 
 class Scene(Generic[S]):
@@ -212,7 +213,16 @@ class SlideshowScene(Scene[Slideshow]):
         return True
 
     def key(self, state: Slideshow, view: View) -> Hashable:
-        return ("slideshow", state.notice, view.menu_visible, view.focus, view.caption, view.waiting, view.empty)
+        return (
+            "slideshow",
+            state.notice,
+            view.menu_visible,
+            view.focus,
+            view.caption,
+            view.waiting,
+            view.empty,
+            view.paused,
+        )
 
     def build(self, ctx: Context, state: Slideshow, view: View, thumbs: Sequence[pygame.Surface]) -> Frame:
         from device.ui.builders import build_slideshow
@@ -225,6 +235,7 @@ class SlideshowScene(Scene[Slideshow]):
             menu_visible=view.menu_visible,
             focus=view.focus,
             placeholder=view.placeholder,
+            paused=view.paused,
         )
 
     def terminal_key(self, state: Slideshow) -> object:

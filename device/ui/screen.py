@@ -30,6 +30,12 @@ from device.ui.wording import caption_for, countdown_changes_in
 log = logging.getLogger(__name__)
 
 DEFAULT_SLIDESHOW = SlideshowConfig()
+# What the slideshow's own keys do: the screen moves through the photos, the journey never hears of it.
+PHOTO_ACTIONS: dict[UserAction, Callable[[Player], None]] = {
+    UserAction.NEXT: Player.next,
+    UserAction.PREVIOUS: Player.previous,
+    UserAction.PAUSE: Player.toggle_pause,
+}
 LONGEST_SLEEP = 30.0  # nothing on screen changes by itself: the loop still wakes now and then
 TICK_MARGIN = 0.02  # wake just after a countdown changes, never just before it
 
@@ -146,6 +152,15 @@ class Screen:
         return self._player.current if self._player is not None else None
 
     @property
+    def showing_slide(self) -> tuple[Photo, ...]:
+        """Every photo the slideshow has on screen (two for a pair)."""
+        return self._player.current_slide if self._player is not None else ()
+
+    @property
+    def paused(self) -> bool:
+        return self._player is not None and self._player.paused
+
+    @property
     def menu_visible(self) -> bool:
         return self._controls.menu_visible(self._now())
 
@@ -156,6 +171,12 @@ class Screen:
         self._require()
         buttons = self._frame.buttons if self._frame is not None else []
         actions = self._controls.handle(pygame.event.get(), self._now(), buttons)
+        if self._player is not None and any(a in PHOTO_ACTIONS for a in actions):
+            for action in actions:
+                if action in PHOTO_ACTIONS:
+                    PHOTO_ACTIONS[action](self._player)
+                    self._dirty = True
+            actions = [a for a in actions if a not in PHOTO_ACTIONS]
         if self._controls.redraw:
             self._controls.redraw = False
             self._dirty = True
@@ -190,7 +211,7 @@ class Screen:
         controls = self._controls
         menu_visible = controls.bar_awake(now)
         if controls.sleeps and not menu_visible:
-            controls.focus = 0  # a sleeping bar wakes on "Add photos": the design's one-button use
+            controls.focus = 0  # a bar that shows again has the focus on its first button
         view = self._view(state, menu_visible, over_photos, thumbs.version)
         key = scene.key(state, view)
         rebuilt = key != self._frame_key or self._frame is None
@@ -287,12 +308,14 @@ class Screen:
     def _view(self, state: State, menu_visible: bool, over_photos: bool, thumbs_version: int) -> View:
         player = self._parts()[1]
         current = player.current
+        controls = self._controls
         return View(
-            focus=self._controls.focus,
+            focus=-1 if controls.sleeps and not controls.bar_engaged(self._now()) else controls.focus,
             menu_visible=menu_visible,
             caption=caption_for(current.created) if over_photos and current and self._config.captions else None,
             waiting=current is None if over_photos else False,
             empty=not player.has_photos if over_photos else False,
+            paused=player.paused if over_photos else False,
             thumbs_version=thumbs_version,
         )
 
