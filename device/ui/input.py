@@ -121,8 +121,8 @@ class Controls:
             return
         if self.sleeps:
             self._wake(now)
-            if key in BAR_KEYS - {pygame.K_UP}:
-                self._put_bar_away(now)  # ↓ or Menu again: back to the photos
+            if key == pygame.K_MENU:
+                self._put_bar_away(now)  # Menu again: back to the photos
                 return
             if key == K_AUDIOPLAY or key == pygame.K_PAUSE:
                 actions.append(UserAction.PAUSE)
