@@ -59,6 +59,7 @@ class Choose:
     next_poll_at: float
     polling: bool = False
     replace: bool = False  # the new picks replace the library once complete, instead of adding
+    confirm_new: bool = False  # "New link" was pressed once: a second OK replaces the link (and its picks)
     screen_name: str = "choose"
 
 
@@ -106,10 +107,18 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class ConfirmSignOut:
+    """"Sign out?": asked before the device forgets its sign-in (``photos`` saved photos stay unless removed)."""
+
+    photos: int
+    screen_name: str = "confirm-sign-out"
+
+
+@dataclass(frozen=True)
 class SignedOut:
     """The token was revoked and forgotten."""
 
     screen_name: str = "signed-out"
 
 
-State = Starting | Connect | Choose | Downloading | Slideshow | Problem | SignedOut
+State = Starting | Connect | Choose | Downloading | Slideshow | Problem | ConfirmSignOut | SignedOut

@@ -66,7 +66,8 @@ def test_a_failed_token_poll_polls_the_same_code_again() -> None:
 
 def test_a_failed_sign_out_signs_out_again() -> None:
     w = signed_in_choosing(photos=2)
-    w.send(flow.Action(UserAction.SIGN_OUT))
+    w.send(flow.Action(UserAction.SIGN_OUT))  # "Sign out?"
+    w.send(flow.Action(UserAction.SIGN_OUT))  # "Sign out, keep the photos"
     w.send(flow.Failed(flow.SignOut(), KioskError("Unexpected error (PermissionError).")), at=T0 + 1)
     st = w.m.state
     assert isinstance(st, Problem) and st.what == "unexpected" and st.retry_at is not None
@@ -199,7 +200,7 @@ def test_a_download_report_becomes_counts_a_person_reads() -> None:
     w.send(e)
     st = w.m.state
     assert isinstance(st, Slideshow)
-    assert st.notice == "1 of 12 could not be downloaded. 3 videos skipped (only photos are shown)."
+    assert st.notice == "1 of 12 could not be downloaded. 3 videos skipped: only photos are shown."
 
 
 def test_the_problems_table_tells_a_subclass_as_its_parent_and_waits_as_google_asks() -> None:

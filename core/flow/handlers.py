@@ -27,12 +27,23 @@ from core.flow.memory import (
     idle,
     maybe_exit,
     start_picking,
+    with_notice,
 )
 from core.flow.recovery import run_retry, timed_out
 from core.flow.timing import NOTICE_SECONDS, sane_interval
 from core.flow.wording import display_url, result_note
 from core.records import DEFAULT_TIMEOUT_IN
-from core.states import Choose, Connect, Downloading, Problem, SignedOut, Slideshow, Starting, UserAction
+from core.states import (
+    Choose,
+    ConfirmSignOut,
+    Connect,
+    Downloading,
+    Problem,
+    SignedOut,
+    Slideshow,
+    Starting,
+    UserAction,
+)
 
 
 def on_boot(m: Machine, e: Boot) -> Outcome:
@@ -157,29 +168,38 @@ def on_deleted(m: Machine, e: SessionDeleted) -> Outcome:
     return maybe_exit(m)
 
 
-def on_signed_out(m: Machine) -> Outcome:
+def on_signed_out(m: Machine, now: float) -> Outcome:
     m = replace(m, signed_in=False, account=None, sign_in_code=None, retry=())
     if m.photos > 0:
-        return replace(
-            m,
-            state=Slideshow(m.photos, notice="Signed out. Press OK to sign in and add photos."),
-            retry=(StartSignIn(),),
-        ), []
+        # "Add photos" signs in again; the note goes, like any other, after a minute.
+        return with_notice(m, "Signed out. Add photos signs in again.", now), []
     return replace(m, state=SignedOut()), [StartSignIn()]
 
 
-def on_action(m: Machine, e: Action) -> Outcome:
+def on_action(m: Machine, e: Action, now: float) -> Outcome:
     a = e.action
     st = m.state
     # A session being created (id still "") or open, or a download running: one thing at a time.
     busy = isinstance(st, Downloading) or m.session is not None
+    if a is UserAction.SIGN_OUT and not isinstance(st, ConfirmSignOut):
+        # Asked first: one press of a remote must not undo the sign-in. Cancel comes back here.
+        return replace(m, state=ConfirmSignOut(photos=m.photos), before_confirm=st), []
+    if a is UserAction.CANCEL and isinstance(st, ConfirmSignOut):
+        back = m.before_confirm if m.before_confirm is not None else idle(m).state
+        return replace(m, state=back, before_confirm=None), []
     if a is UserAction.SIGN_OUT:
+        m = replace(m, before_confirm=None)
         m, effects = drop_session(m)
         return replace(m, state=Starting("Signing out…"), retry=()), [CancelWork(), *effects, SignOut()]
     if a in (UserAction.ADD, UserAction.REPLACE):
         if busy:
             return m, []
         return start_picking(m, a is UserAction.REPLACE)
+    if isinstance(st, ConfirmSignOut):
+        return m, []  # only its own buttons
+    if a is UserAction.RETRY and isinstance(st, Choose) and not st.confirm_new and now < st.expires_at:
+        # "New link" would lose what the phone picked so far: asked again first (an expired link is not).
+        return replace(m, state=replace(st, confirm_new=True)), []
     if a is UserAction.RETRY and isinstance(st, Choose) and not st.polling:
         # "New link": the old session is deleted and a fresh one (new requestId) takes its place.
         m, effects = delete(replace(m, session=None), st.session_id)
@@ -192,6 +212,8 @@ def on_action(m: Machine, e: Action) -> Outcome:
             return start_picking(m, False)
         return m, []
     if a is UserAction.CANCEL:
+        if isinstance(st, Choose) and st.confirm_new:
+            return replace(m, state=replace(st, confirm_new=False)), []  # "Keep this link"
         if isinstance(st, Choose) and m.photos > 0:
             m, effects = delete(replace(m, session=None), st.session_id)
             return replace(m, state=Slideshow(m.photos)), effects

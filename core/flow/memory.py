@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from core.flow.effects import CreateSession, DeleteSession, Effect, StartSignIn
 from core.flow.events import DownloadFinished
 from core.flow.problems import nothing_picked
+from core.flow.timing import NOTICE_SECONDS
 from core.flow.wording import result_note
 from core.records import DEFAULT_POLL_INTERVAL
 from core.states import Choose, Connect, Slideshow, Starting, State
@@ -62,6 +63,7 @@ class Machine:
     failing: Exit | None = None  # once mode gave up: this is the exit, as soon as the open sessions are deleted
     last_result: DownloadFinished | None = None  # the last download; in once mode, the run is done
     notice_until: float | None = None  # when the slideshow's passing notice goes away
+    before_confirm: State | None = None  # the screen a "Sign out?" question came from, for its Cancel
 
 
 Outcome = tuple[Machine, list[Effect]]
@@ -87,8 +89,15 @@ def idle(m: Machine, notice: str | None = None) -> Machine:
     return replace(m, state=nothing_picked(notice), retry=(CreateSession(),) if m.signed_in else (StartSignIn(),))
 
 
+def with_notice(m: Machine, notice: str, now: float) -> Machine:
+    """The slideshow (or the prompt to pick photos) with ``notice``, which fades after NOTICE_SECONDS."""
+    m = idle(m, notice=notice)
+    return replace(m, notice_until=now + NOTICE_SECONDS if isinstance(m.state, Slideshow) else None)
+
+
 def choose(m: Machine, s: ActiveSession, next_poll_at: float, polling: bool = False) -> Choose:
-    """The "Scan to choose photos" screen for session ``s``."""
+    """The "Scan to choose photos" screen for session ``s`` (a "Replace this link?" question stays asked)."""
+    asked = isinstance(m.state, Choose) and m.state.session_id == s.id and m.state.confirm_new
     return Choose(
         session_id=s.id,
         picker_uri=s.picker_uri,
@@ -98,6 +107,7 @@ def choose(m: Machine, s: ActiveSession, next_poll_at: float, polling: bool = Fa
         next_poll_at=next_poll_at,
         polling=polling,
         replace=s.replace,
+        confirm_new=asked,
     )
 
 

@@ -33,6 +33,7 @@ from core.flow.memory import (
     idle,
     maybe_exit,
     start_picking,
+    with_notice,
 )
 from core.flow.problems import problem_for, rule_for, session_timeout
 from core.flow.timing import DELETE_RETRY_WAIT, DELETE_TRIES, ONCE_MAX_FAILURES
@@ -133,8 +134,8 @@ def timed_out(m: Machine, now: float) -> Outcome:
         m, more = fail(m, "Nobody picked photos before the picking link expired.")
         return m, effects + more
     if m.photos > 0:
-        m = replace(m, state=Slideshow(m.photos, notice="The picking link expired. Press OK to try again."))
-        return replace(m, retry=(CreateSession(),)), effects
+        # Often a link opened by accident: back to the photos, quietly, with a note that fades.
+        return with_notice(replace(m, retry=()), "The picking link expired.", now), effects
     return replace(m, state=session_timeout(now), retry=(CreateSession(),)), effects
 
 

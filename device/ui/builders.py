@@ -125,6 +125,16 @@ def build_signed_out(ctx: Context, menu: Sequence[MenuItem], focus: int) -> Fram
     return _centered_screen(ctx, [Item(line, Style(L.body, color=TEXT, max_lines=3))], menu, focus)
 
 
+def build_confirm_sign_out(ctx: Context, menu: Sequence[MenuItem], focus: int, photos: int) -> Frame:
+    L = ctx.layout
+    items = [Item("Sign out of Google Photos?", Style(L.title, bold=True, max_lines=2))]
+    if photos:
+        items.append(
+            Item("The photos on this device stay and keep showing.", Style(L.body, color=MUTED, max_lines=3), gap=3.0)
+        )
+    return _centered_screen(ctx, items, menu, focus)
+
+
 def build_connect(ctx: Context, state: Connect) -> Frame:
     L = ctx.layout
     items = [

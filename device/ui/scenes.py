@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from core.states import (
     Choose,
+    ConfirmSignOut,
     Connect,
     Downloading,
     Problem,
@@ -19,7 +20,14 @@ from core.states import (
     State,
     UserAction,
 )
-from device.ui.menu import CHOOSE_MENU, SIGNED_OUT_MENU, SLIDESHOW_MENU, MenuItem
+from device.ui.menu import (
+    CHOOSE_CONFIRM_MENU,
+    CHOOSE_MENU,
+    CONFIRM_SIGN_OUT_MENU,
+    SIGNED_OUT_MENU,
+    SLIDESHOW_MENU,
+    MenuItem,
+)
 from device.ui.qr import qr_lines
 from device.ui.wording import clock_time, countdown, download_notes, photo_count, progress_bar
 
@@ -143,16 +151,18 @@ class ChooseScene(Scene[Choose]):
     name = "choose"
 
     def menu(self, state: Choose) -> tuple[MenuItem, ...]:
-        return CHOOSE_MENU
+        return CHOOSE_CONFIRM_MENU if state.confirm_new else CHOOSE_MENU
 
     def deadline(self, state: Choose) -> float | None:
         return state.expires_at
 
     def slot_texts(self, state: Choose, left: float) -> dict[str, str]:
+        if state.confirm_new and left > 0:
+            return {"countdown": "Replace this link? The phone's picks so far are lost."}
         return {"countdown": f"The link expires in {countdown(left)}" if left > 0 else "The link has expired."}
 
     def key(self, state: Choose, view: View) -> Hashable:
-        return ("choose", state.picker_uri, state.account, state.replace, view.focus)
+        return ("choose", state.picker_uri, state.account, state.replace, state.confirm_new, view.focus)
 
     def build(self, ctx: Context, state: Choose, view: View, thumbs: Sequence[pygame.Surface]) -> Frame:
         from device.ui.builders import build_choose
@@ -250,7 +260,11 @@ class ProblemScene(Scene[Problem]):
     name = "problem"
 
     def menu(self, state: Problem) -> tuple[MenuItem, ...]:
-        items = [MenuItem("Try again now" if state.retry_at is not None else "Try again", UserAction.RETRY)]
+        if state.what == "nothing-picked":
+            label = "Choose photos"  # what its sentence says OK does
+        else:
+            label = "Try again now" if state.retry_at is not None else "Try again"
+        items = [MenuItem(label, UserAction.RETRY)]
         if state.what in WRONG_ACCOUNT:
             items.append(MenuItem("Sign out", UserAction.SIGN_OUT))
         return tuple(items)
@@ -292,6 +306,24 @@ class ProblemScene(Scene[Problem]):
         return None if state.retry_at is None else f"Trying again in {clock_time(state.retry_at - now)}"
 
 
+class ConfirmSignOutScene(Scene[ConfirmSignOut]):
+    name = "confirm-sign-out"
+
+    def menu(self, state: ConfirmSignOut) -> tuple[MenuItem, ...]:
+        return CONFIRM_SIGN_OUT_MENU
+
+    def key(self, state: ConfirmSignOut, view: View) -> Hashable:
+        return ("confirm-sign-out", state.photos, view.focus)
+
+    def build(self, ctx: Context, state: ConfirmSignOut, view: View, thumbs: Sequence[pygame.Surface]) -> Frame:
+        from device.ui.builders import build_confirm_sign_out
+
+        return build_confirm_sign_out(ctx, self.menu(state), view.focus, state.photos)
+
+    def terminal_lines(self, state: ConfirmSignOut, colour: bool) -> list[str]:
+        return ["Sign out of Google Photos? (s: sign out, Esc: cancel)"]
+
+
 class SignedOutScene(Scene[SignedOut]):
     name = "signed-out"
 
@@ -317,6 +349,7 @@ SCENES: dict[type, Scene[Any]] = {
     Downloading: DownloadingScene(),
     Slideshow: SlideshowScene(),
     Problem: ProblemScene(),
+    ConfirmSignOut: ConfirmSignOutScene(),
     SignedOut: SignedOutScene(),
 }
 
