@@ -15,7 +15,8 @@ class UserAction(Enum):
 
     ADD = "add"  # pick more photos, merged into the library
     REPLACE = "replace"  # pick a new set that replaces the library once complete
-    SIGN_OUT = "sign-out"  # revoke the token and forget it
+    SIGN_OUT = "sign-out"  # revoke the token and forget it (asked first)
+    SIGN_OUT_REMOVE = "sign-out-remove"  # the same, and delete the photos from this device
     CANCEL = "cancel"  # stop waiting for a pick / go back to the slideshow
     RETRY = "retry"  # retry now instead of waiting for the countdown
     QUIT = "quit"  # leave the program (window closed, Esc held, SIGINT)

@@ -142,7 +142,9 @@ class Failed:
 
 @dataclass(frozen=True)
 class SignedOutDone:
-    """The token was revoked (or forgotten) and the device is signed out."""
+    """The token was revoked (or forgotten) and the device is signed out; ``photos`` left on it (None: as before)."""
+
+    photos: int | None = None
 
 
 @dataclass(frozen=True)

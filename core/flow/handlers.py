@@ -15,6 +15,7 @@ from core.flow.events import (
     SessionDeleted,
     SessionPolled,
     SignedIn,
+    SignedOutDone,
     TokenPending,
 )
 from core.flow.memory import (
@@ -168,8 +169,10 @@ def on_deleted(m: Machine, e: SessionDeleted) -> Outcome:
     return maybe_exit(m)
 
 
-def on_signed_out(m: Machine, now: float) -> Outcome:
+def on_signed_out(m: Machine, e: SignedOutDone, now: float) -> Outcome:
     m = replace(m, signed_in=False, account=None, sign_in_code=None, retry=())
+    if e.photos is not None:
+        m = replace(m, photos=e.photos)
     if m.photos > 0:
         # "Add photos" signs in again; the note goes, like any other, after a minute.
         return with_notice(m, "Signed out. Add photos signs in again.", now), []
@@ -187,10 +190,12 @@ def on_action(m: Machine, e: Action, now: float) -> Outcome:
     if a is UserAction.CANCEL and isinstance(st, ConfirmSignOut):
         back = m.before_confirm if m.before_confirm is not None else idle(m).state
         return replace(m, state=back, before_confirm=None), []
-    if a is UserAction.SIGN_OUT:
+    if a is UserAction.SIGN_OUT or (a is UserAction.SIGN_OUT_REMOVE and isinstance(st, ConfirmSignOut)):
+        remove = a is UserAction.SIGN_OUT_REMOVE
         m = replace(m, before_confirm=None)
         m, effects = drop_session(m)
-        return replace(m, state=Starting("Signing out…"), retry=()), [CancelWork(), *effects, SignOut()]
+        doing = "Signing out and removing the photos…" if remove else "Signing out…"
+        return replace(m, state=Starting(doing), retry=()), [CancelWork(), *effects, SignOut(remove)]
     if a in (UserAction.ADD, UserAction.REPLACE):
         if busy:
             return m, []

@@ -129,9 +129,8 @@ def build_confirm_sign_out(ctx: Context, menu: Sequence[MenuItem], focus: int, p
     L = ctx.layout
     items = [Item("Sign out of Google Photos?", Style(L.title, bold=True, max_lines=2))]
     if photos:
-        items.append(
-            Item("The photos on this device stay and keep showing.", Style(L.body, color=MUTED, max_lines=3), gap=3.0)
-        )
+        line = "Keep the photos on this device showing, or remove them and free the space."
+        items.append(Item(line, Style(L.body, color=MUTED, max_lines=3), gap=3.0))
     return _centered_screen(ctx, items, menu, focus)
 
 

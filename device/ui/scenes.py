@@ -23,6 +23,7 @@ from core.states import (
 from device.ui.menu import (
     CHOOSE_CONFIRM_MENU,
     CHOOSE_MENU,
+    CONFIRM_SIGN_OUT_EMPTY_MENU,
     CONFIRM_SIGN_OUT_MENU,
     SIGNED_OUT_MENU,
     SLIDESHOW_MENU,
@@ -310,7 +311,7 @@ class ConfirmSignOutScene(Scene[ConfirmSignOut]):
     name = "confirm-sign-out"
 
     def menu(self, state: ConfirmSignOut) -> tuple[MenuItem, ...]:
-        return CONFIRM_SIGN_OUT_MENU
+        return CONFIRM_SIGN_OUT_MENU if state.photos else CONFIRM_SIGN_OUT_EMPTY_MENU
 
     def key(self, state: ConfirmSignOut, view: View) -> Hashable:
         return ("confirm-sign-out", state.photos, view.focus)
@@ -321,7 +322,7 @@ class ConfirmSignOutScene(Scene[ConfirmSignOut]):
         return build_confirm_sign_out(ctx, self.menu(state), view.focus, state.photos)
 
     def terminal_lines(self, state: ConfirmSignOut, colour: bool) -> list[str]:
-        return ["Sign out of Google Photos? (s: sign out, Esc: cancel)"]
+        return ["Sign out of Google Photos? (s: sign out and keep the photos, Esc: cancel)"]
 
 
 class SignedOutScene(Scene[SignedOut]):

@@ -1,0 +1,56 @@
+"""Sign out asks first; "remove the photos" deletes every file and index row and frees the space."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from core import flow
+from core.emulator import Emulator
+from core.library import Library
+from core.states import ConfirmSignOut, Slideshow, UserAction
+from tests.test_flow import T0, signed_in_choosing
+from tests.test_library import SCREEN, World, pick
+
+
+@pytest.fixture
+def world(emulator: Emulator, tmp_path: Path) -> World:
+    return World(emulator, tmp_path)
+
+
+def test_remove_all_deletes_files_and_rows_and_survives_a_restart(world: World) -> None:
+    lib = world.library()
+    sid = pick(world.emu, world.client, count=5)
+    lib.remember_session(sid, "00000000-0000-4000-8000-000000000000")
+    lib.download_session(world.client, sid)
+    paths = [Path(p.path) for p in lib.photos()]
+    assert len(paths) >= 3 and all(p.exists() for p in paths)
+    used = sum(p.stat().st_size for p in paths)
+    free_before = shutil.disk_usage(world.library_dir).free
+    assert lib.remove_all() == len(paths)
+    assert lib.photos() == [] and lib.count() == 0
+    assert not any(p.exists() for p in paths), "the files are gone from the disk"
+    assert shutil.disk_usage(world.library_dir).free >= free_before + used // 2
+    lib.close()
+    again = Library(world.state_dir, world.library_dir, screen=SCREEN)
+    again.open()
+    assert again.photos() == [], "no row came back, and no file was adopted again"
+    again.close()
+
+
+def test_sign_out_asks_and_remove_empties_the_screen() -> None:
+    w = signed_in_choosing(photos=4)
+    w.send(flow.Action(UserAction.CANCEL))
+    assert isinstance(w.m.state, Slideshow)
+    assert w.send(flow.Action(UserAction.SIGN_OUT)) == []
+    assert w.m.state == ConfirmSignOut(photos=4)
+    w.send(flow.Action(UserAction.CANCEL))
+    assert isinstance(w.m.state, Slideshow), "Cancel: back to the photos, still signed in"
+    assert w.m.signed_in
+    w.send(flow.Action(UserAction.SIGN_OUT))
+    out = w.send(flow.Action(UserAction.SIGN_OUT_REMOVE))
+    assert out[-1] == flow.SignOut(remove_photos=True)
+    assert w.send(flow.SignedOutDone(photos=0), at=T0 + 1) == [flow.StartSignIn()]
+    assert w.m.photos == 0 and not w.m.signed_in
