@@ -78,6 +78,7 @@ class DownloadConfig:
 
 
 SLIDESHOW_LAYOUTS = ("pairs", "single")
+SLIDESHOW_CLOCKS = ("off", "corner", "large")
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,8 @@ class SlideshowConfig:
     captions: bool = False
     fade: float = 1.0
     layout: str = "pairs"  # "pairs": two photos share a screen whose shape they do not match; "single"
+    clock: str = "off"  # "corner": a small clock and date over the photos; "large": a big one
+    locale: str = ""  # the clock's and date's language, e.g. "de_DE.UTF-8"; "": from the environment
 
 
 @dataclass(frozen=True)
@@ -285,7 +288,13 @@ def parse_config(data: Mapping[str, Any], *, client_secret_text: str | None = No
         captions=_typed(ss, "captions", bool, sdef.captions, "slideshow"),
         fade=_typed(ss, "fade", float, sdef.fade, "slideshow"),
         layout=_typed(ss, "layout", str, sdef.layout, "slideshow"),
+        clock=_typed(ss, "clock", str, sdef.clock, "slideshow"),
+        locale=_typed(ss, "locale", str, sdef.locale, "slideshow"),
     )
+    if slideshow.clock not in SLIDESHOW_CLOCKS:
+        raise ConfigError(f"slideshow.clock must be one of {', '.join(SLIDESHOW_CLOCKS)}, not {slideshow.clock!r}.")
+    if len(slideshow.locale) > 64 or any(c.isspace() or c in "/\\" for c in slideshow.locale):
+        raise ConfigError(f"slideshow.locale must be a locale name such as de_DE.UTF-8, not {slideshow.locale!r}.")
     if slideshow.layout not in SLIDESHOW_LAYOUTS:
         raise ConfigError(f"slideshow.layout must be one of {', '.join(SLIDESHOW_LAYOUTS)}, not {slideshow.layout!r}.")
     _seconds(slideshow.interval, "slideshow.interval", least=1)

@@ -70,7 +70,7 @@ class Downloading:
 
     session_id: str
     done: int = 0
-    total: int = 0  # 0 while the list is still being fetched
+    total: int = 0  # items that will be shown (the skipped ones apart); 0 while the list is still being fetched
     failed: int = 0  # bad files, or gone from Google
     skipped: int = 0  # nothing to fetch: videos (when videos are off) or not processed yet
     replace: bool = False

@@ -242,6 +242,7 @@ def demo_state_dir() -> Path:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from core.emulator import Emulator, Person
+    from core.emulator.picker import videos_among
 
     size = parse_size(args.size)  # a bad --size is refused before anything starts
     state_dir = Path(args.state_dir) if args.state_dir else demo_state_dir()
@@ -263,9 +264,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         # The emulator's request log would drown the journey on the terminal.
         logging.getLogger("core.emulator").setLevel(logging.WARNING)
     with emulator:
+        videos = videos_among(args.photos)
         print(
             f"Demo: a stand-in for Google is running at {emulator.url}; its scripted person signs in and picks "
-            f"{args.photos} photos by themselves."
+            f"{args.photos} items by themselves: {args.photos - videos} photos and {videos} videos (this frame "
+            "shows photos only, unless [download] videos = true)."
         )
         config = Config(
             google=GoogleConfig(

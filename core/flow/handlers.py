@@ -137,7 +137,9 @@ def on_polled(m: Machine, e: SessionPolled, now: float) -> Outcome:
 
 def on_progress(m: Machine, e: Progress) -> Outcome:
     if isinstance(m.state, Downloading) and m.state.session_id == e.session_id:
-        return replace(m, state=replace(m.state, done=e.done, total=e.total, failed=e.failed, skipped=e.skipped)), []
+        # The bar counts what will be shown: items the settings leave out (videos) are told apart, so it ends full.
+        total = max(0, e.total - e.skipped)
+        return replace(m, state=replace(m.state, done=e.done, total=total, failed=e.failed, skipped=e.skipped)), []
     return m, []
 
 

@@ -241,6 +241,8 @@ def build_slideshow(
     focus: int,
     placeholder: str | None,
     paused: bool = False,
+    clock: tuple[str, str] | None = None,
+    clock_style: str = "corner",
 ) -> Frame:
     """Overlays for the slideshow: the notice banner, the date caption, the hint bar (when awake) with a line on
     the keys, and a small mark while paused."""
@@ -250,8 +252,11 @@ def build_slideshow(
     menu_rect: pygame.Rect | None = None
     if placeholder:
         _overlay_text(ctx, frame, placeholder, Style(L.big, color=TEXT, max_lines=3), center=True)
+    top = L.margin // 2
     if state.notice:
-        _banner(ctx, frame, state.notice, top=L.margin // 2, pad=pad)
+        top = _banner(ctx, frame, state.notice, top=L.margin // 2, pad=pad).bottom + pad // 2
+    if clock:
+        _clock(ctx, frame, clock, large=clock_style == "large", top=top, pad=pad)
     if menu_visible:
         row = layout_buttons(ctx.fonts, L, menu, L.width - 2 * L.margin - 2 * pad, L.small)
         surface = panel((row.bounds.w + 2 * pad, row.bounds.h + 2 * pad), row.bounds.h // 2 + pad)
@@ -347,7 +352,22 @@ def _paused_mark(ctx: Context, frame: Frame, pad: int) -> None:
     frame.texts += [(t, r.move(at)) for t, r in texts]
 
 
-def _banner(ctx: Context, frame: Frame, text: str, *, top: int, pad: int) -> None:
+def _clock(ctx: Context, frame: Frame, texts: tuple[str, str], *, large: bool, top: int, pad: int) -> None:
+    """The time over the date, on a soft plate at the top left (clear of the bar at the bottom)."""
+    L = ctx.layout
+    size = min(L.huge if large else L.big, L.width // 6 if large else L.width // 10)
+    hour = fit(ctx.fonts, texts[0], Style(size, bold=True, color=TEXT, max_lines=1), L.width // 2)
+    day = fit(ctx.fonts, texts[1], Style(L.body if large else L.small, color=TEXT, max_lines=1), L.width // 2)
+    width = max(hour.width, day.width)
+    plate = panel((width + 2 * pad, hour.height + day.height + pad), L.radius, alpha=120)
+    drawn = render_block(ctx.fonts, hour, plate, pad, pad // 2, width)
+    drawn += render_block(ctx.fonts, day, plate, pad, pad // 2 + hour.height, width)
+    at = (L.margin // 2, top)
+    frame.overlays.append((plate, at))
+    frame.texts += [(t, r.move(at)) for t, r in drawn]
+
+
+def _banner(ctx: Context, frame: Frame, text: str, *, top: int, pad: int) -> pygame.Rect:
     L = ctx.layout
     block = fit(ctx.fonts, text, Style(L.small, color=TEXT, max_lines=2), L.width - 2 * L.margin - 2 * pad)
     surface = panel((block.width + 2 * pad, block.height + pad), L.radius, alpha=200)
@@ -355,6 +375,7 @@ def _banner(ctx: Context, frame: Frame, text: str, *, top: int, pad: int) -> Non
     texts = render_block(ctx.fonts, block, surface, pad, pad // 2, block.width, "center")
     frame.overlays.append((surface, at))
     frame.texts += [(t, r.move(at)) for t, r in texts]
+    return surface.get_rect(topleft=at)
 
 
 def _overlay_text(ctx: Context, frame: Frame, text: str, style: Style, *, center: bool) -> None:

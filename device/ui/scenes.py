@@ -53,6 +53,8 @@ class View:
     thumbs_version: int = 0
     placeholder: str | None = None  # over photos, in place of one: what to say instead
     paused: bool = False  # the slideshow stays on this photo
+    clock: tuple[str, str] | None = None  # the time and the date over the photos, when the clock is on
+    clock_style: str = "corner"
 
 
 class Scene(Generic[S]):
@@ -233,6 +235,7 @@ class SlideshowScene(Scene[Slideshow]):
             view.waiting,
             view.empty,
             view.paused,
+            view.clock,
         )
 
     def build(self, ctx: Context, state: Slideshow, view: View, thumbs: Sequence[pygame.Surface]) -> Frame:
@@ -247,6 +250,8 @@ class SlideshowScene(Scene[Slideshow]):
             focus=view.focus,
             placeholder=view.placeholder,
             paused=view.paused,
+            clock=view.clock,
+            clock_style=view.clock_style,
         )
 
     def terminal_key(self, state: Slideshow) -> object:

@@ -10,6 +10,7 @@ import random
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import pygame
@@ -19,6 +20,7 @@ from core.library import Photo
 from core.states import State, UserAction
 from device.display import open_display
 from device.ui.builders import thumb_geometry
+from device.ui.clock import date_text, next_minute_in, time_text, use_locale
 from device.ui.frame import Context, Frame, QrPlacement
 from device.ui.input import Controls
 from device.ui.layout import Layout
@@ -55,11 +57,13 @@ class Screen:
         fonts_dir: Path | None = None,
         now: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        wall: Callable[[], datetime] = datetime.now,
     ) -> None:
         self._want_size = size
         self._config = slideshow
         self._fonts_dir = fonts_dir
         self._now = now
+        self._wall = wall  # the time of day, for the clock (tests hand a fake one)
         self._rng = rng
         self._surface: pygame.Surface | None = None
         self._driver: str | None = None
@@ -91,6 +95,8 @@ class Screen:
         # drawing them apart and copying them over; another format would round differently).
         like = pygame.Surface((1, 1), depth=32)
         self._draw_direct = surface.get_bitsize() == like.get_bitsize() and surface.get_masks() == like.get_masks()
+        if self._config.clock != "off":
+            log.info("clock: dates in the locale %s", use_locale(self._config.locale))
         self._wake_event = pygame.event.custom_type()
         self._closing = False
         self._worker = Worker(wake=self._post_wake)
@@ -250,6 +256,8 @@ class Screen:
                 waits.append(change + TICK_MARGIN)
         if scene.over_photos(state) and self._player is not None:
             waits.append(self._player.next_wake(now))
+            if self._config.clock != "off":
+                waits.append(next_minute_in(self._wall()) + TICK_MARGIN)
         bar = self._controls.bar_sleeps_in(now)
         if bar is not None:
             waits.append(bar + TICK_MARGIN)
@@ -316,8 +324,16 @@ class Screen:
             waiting=current is None if over_photos else False,
             empty=not player.has_photos if over_photos else False,
             paused=player.paused if over_photos else False,
+            clock=self._clock_texts() if over_photos else None,
+            clock_style=self._config.clock,
             thumbs_version=thumbs_version,
         )
+
+    def _clock_texts(self) -> tuple[str, str] | None:
+        if self._config.clock == "off":
+            return None
+        wall = self._wall()
+        return (time_text(wall), date_text(wall))
 
     def _build(self, state: State, view: View, photos: Sequence[Photo]) -> Frame:
         ctx, _player, thumbs = self._parts()
