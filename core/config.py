@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from core.errors import ConfigError
+from core.schedule import Schedule, parse_schedule
 
 GOOGLE_AUTH_URL = "https://oauth2.googleapis.com"
 GOOGLE_PICKER_URL = "https://photospicker.googleapis.com"
@@ -94,6 +95,17 @@ class SlideshowConfig:
     locale: str = ""  # the clock's and date's language, e.g. "de_DE.UTF-8"; "": from the environment
 
 
+STANDBY_WAYS = ("auto", "cec", "backlight", "black")
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    """When the frame sleeps (core.schedule), and how it darkens the display then."""
+
+    sleep: Schedule = Schedule()  # noqa: RUF009 - frozen, so sharing the default is safe
+    standby: str = "auto"  # "auto": HDMI-CEC standby, else the panel's backlight off, else a black screen
+
+
 @dataclass(frozen=True)
 class CompanionConfig:
     """The device's own small web server on the local network (pairing, the phone page)."""
@@ -113,6 +125,7 @@ class Config:
     download: DownloadConfig = DownloadConfig()
     slideshow: SlideshowConfig = SlideshowConfig()
     companion: CompanionConfig = CompanionConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
 
 
 def is_loopback_host(host: str) -> bool:
@@ -145,6 +158,7 @@ _SECTIONS: dict[str, type] = {
     "download": DownloadConfig,
     "slideshow": SlideshowConfig,
     "companion": CompanionConfig,
+    "schedule": ScheduleConfig,
     "google.desktop": DesktopClient,
 }
 # Read by the caller (client_secret_file), or a table of its own (desktop), not a plain field of the record.
@@ -300,6 +314,13 @@ def parse_config(data: Mapping[str, Any], *, client_secret_text: str | None = No
     _seconds(slideshow.interval, "slideshow.interval", least=1)
     _seconds(slideshow.fade, "slideshow.fade", least=0)  # 0: photos change without a fade
     companion = _companion(_section(data, "companion"))
+    sch = _section(data, "schedule")
+    schedule = ScheduleConfig(
+        sleep=parse_schedule(sch.get("sleep", ""), "schedule.sleep"),
+        standby=_typed(sch, "standby", str, "auto", "schedule"),
+    )
+    if schedule.standby not in STANDBY_WAYS:
+        raise ConfigError(f"schedule.standby must be one of {', '.join(STANDBY_WAYS)}, not {schedule.standby!r}.")
     if not google_cfg.client_secret:
         # Checked last, so that a config with other mistakes names those first.
         raise ConfigError(
@@ -314,6 +335,7 @@ def parse_config(data: Mapping[str, Any], *, client_secret_text: str | None = No
         download=download,
         slideshow=slideshow,
         companion=companion,
+        schedule=schedule,
     )
 
 

@@ -128,9 +128,14 @@ def open_renderer(config: Config, *, headless: bool, size: tuple[int, int] | Non
         size = size or (1920, 1080)
     elif driver:
         os.environ["SDL_VIDEODRIVER"] = driver
+    from device.standby import Standby
     from device.ui.screen import Screen
 
-    screen = Screen(size=size, slideshow=config.slideshow)
+    night = config.schedule
+    standby = Standby(night.standby) if night.sleep.enabled else None
+    if standby is not None:
+        log.info("night: at the times of schedule.sleep %s", standby.describe())
+    screen = Screen(size=size, slideshow=config.slideshow, schedule=night.sleep, standby=standby)
     try:
         actual = screen.open()
     except KioskError as exc:

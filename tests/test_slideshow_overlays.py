@@ -49,9 +49,9 @@ def test_clock_is_shown_clear_of_the_bar_and_follows_the_time(
 
 def test_clock_keys_are_checked() -> None:
     base = {"google": {"client_id": "x", "client_secret": "y"}}
-    with pytest.raises(ConfigError, match="slideshow.clock"):
+    with pytest.raises(ConfigError, match=r"slideshow\.clock"):
         parse_config({**base, "slideshow": {"clock": "big"}})
-    with pytest.raises(ConfigError, match="slideshow.layout"):
+    with pytest.raises(ConfigError, match=r"slideshow\.layout"):
         parse_config({**base, "slideshow": {"layout": "triptych"}})
     cfg = parse_config({**base, "slideshow": {"clock": "large", "locale": "C", "layout": "single"}})
     assert cfg.slideshow.clock == "large" and cfg.slideshow.layout == "single"

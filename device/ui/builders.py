@@ -308,12 +308,15 @@ def build_problem(ctx: Context, state: Problem, menu: Sequence[MenuItem], focus:
     row = layout_buttons(ctx.fonts, L, menu, width // 3, L.small) if menu else None
     left = pad + pad // 2  # room for the coral mark
     text_w = width - left - 2 * pad - (row.bounds.w if row else 0)
+    # Over family photos: one short sentence for everyone, then a small line of details for the owner; the
+    # countdown is no louder than the details.
+    fine = round(L.small * 0.85)
     items = [
-        Item(state.title, Style(L.body, bold=True, max_lines=2)),
-        Item(f"{state.detail} {state.next_step}", Style(L.small, color=MUTED, max_lines=3), gap=0.8),
+        Item(f"{state.title}.", Style(L.body, bold=True, max_lines=2)),
+        Item(f"Details: {state.detail} {state.next_step}", Style(fine, color=MUTED, max_lines=2), gap=0.8),
     ]
     if state.retry_at is not None:
-        items.append(Item("Trying again in 00 min", Style(L.small, color=ACCENT, max_lines=1), gap=0.8, slot="retry"))
+        items.append(Item("Trying again in 00 min", Style(fine, color=MUTED, max_lines=1), gap=0.5, slot="retry"))
     placed = stack(ctx.fonts, L, items, pygame.Rect(left, pad, text_w, L.height // 2), "left")
     inner_h = max(placed.height, row.bounds.h if row else 0)
     box = pygame.Rect(left, pad + (inner_h - placed.height) // 2, text_w, placed.height)

@@ -258,7 +258,7 @@ class Player:
         """The next slide off the front of the queue."""
         self._fill_queue()
         self._queue = [pid for pid in self._queue if pid in self._photos and pid not in self._bad]
-        shown = set(self._history[self._place]) if 0 <= self._place < len(self._history) else set()
+        shown = {p.id for p in self._current.photos} if self._current is not None else set()
         if len(self._queue) > 1 and self._queue[0] in shown:
             self._queue.append(self._queue.pop(0))  # never the same photo twice in a row
         if not self._queue:

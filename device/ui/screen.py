@@ -17,13 +17,16 @@ import pygame
 
 from core.config import SlideshowConfig
 from core.library import Photo
-from core.states import State, UserAction
+from core.schedule import Schedule
+from core.states import Slideshow, State, UserAction
 from device.display import open_display
+from device.standby import Standby
 from device.ui.builders import thumb_geometry
 from device.ui.clock import date_text, next_minute_in, time_text, use_locale
 from device.ui.frame import Context, Frame, QrPlacement
 from device.ui.input import Controls
 from device.ui.layout import Layout
+from device.ui.night import Night
 from device.ui.photos import Player, Thumbs, Worker
 from device.ui.scenes import View, scene_for
 from device.ui.text import Fonts, fit, render_block
@@ -38,6 +41,8 @@ PHOTO_ACTIONS: dict[UserAction, Callable[[Player], None]] = {
     UserAction.PREVIOUS: Player.previous,
     UserAction.PAUSE: Player.toggle_pause,
 }
+NO_NIGHT = Schedule()
+DARK_INPUT_POLL = 0.5  # asleep, keys are read this often: a key then only wakes the frame
 LONGEST_SLEEP = 30.0  # nothing on screen changes by itself: the loop still wakes now and then
 TICK_MARGIN = 0.02  # wake just after a countdown changes, never just before it
 
@@ -58,12 +63,17 @@ class Screen:
         now: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         wall: Callable[[], datetime] = datetime.now,
+        schedule: Schedule = NO_NIGHT,
+        standby: Standby | None = None,
     ) -> None:
         self._want_size = size
         self._config = slideshow
         self._fonts_dir = fonts_dir
         self._now = now
-        self._wall = wall  # the time of day, for the clock (tests hand a fake one)
+        self._wall = wall  # the time of day, for the clock and the night (tests hand a fake one)
+        self._night = Night(schedule, wall)
+        self._standby = standby
+        self._dark = False  # the slideshow is asleep for the night: a black screen, the display in standby
         self._rng = rng
         self._surface: pygame.Surface | None = None
         self._driver: str | None = None
@@ -175,6 +185,8 @@ class Screen:
     def handle_events(self) -> list[UserAction]:
         """Take every pending SDL event (never waits) and return what the person asked for."""
         self._require()
+        if self._dark:
+            return self._wake_on(pygame.event.get())
         buttons = self._frame.buttons if self._frame is not None else []
         actions = self._controls.handle(pygame.event.get(), self._now(), buttons)
         if self._player is not None and any(a in PHOTO_ACTIONS for a in actions):
@@ -187,6 +199,23 @@ class Screen:
             self._controls.redraw = False
             self._dirty = True
         return actions
+
+    def _wake_on(self, events: list[pygame.event.Event]) -> list[UserAction]:
+        """Asleep: a key or a tap only wakes the frame (until the night is over); closing the window still quits."""
+        kinds = {e.type for e in events}
+        if kinds & {pygame.KEYDOWN, pygame.MOUSEBUTTONUP, pygame.FINGERUP}:
+            self._night.wake()
+            self._dirty = True
+        return [UserAction.QUIT] if pygame.QUIT in kinds else []
+
+    def input_poll(self) -> float | None:
+        """How often the loop must read keys: seldom while asleep (a key then only wakes); None: as usual."""
+        return DARK_INPUT_POLL if self._dark else None
+
+    @property
+    def dark(self) -> bool:
+        """The frame is asleep for the night."""
+        return self._dark
 
     def _post_wake(self) -> None:
         # Runs in the decode thread: a queued event ends the main loop's wait for events early.
@@ -201,6 +230,8 @@ class Screen:
         """Draw ``state`` as of ``now`` if anything visible changed; never waits for a photo to decode."""
         surface = self._require()
         ctx, player, thumbs = self._parts()
+        if self._sleep(state, surface, player, thumbs):
+            return
         self._enter(state, now)
         scene = scene_for(state)
         over_photos = scene.over_photos(state)
@@ -246,6 +277,9 @@ class Screen:
         """Seconds the loop may sleep before show() has something new to draw (events wake it earlier)."""
         if self._surface is None or self._state is None or self._dirty:
             return 0.0
+        if self._dark:
+            wakes = self._night.changes_in()
+            return LONGEST_SLEEP if wakes is None else max(0.0, min(LONGEST_SLEEP, wakes + TICK_MARGIN))
         state = self._state
         scene = scene_for(state)
         waits = [LONGEST_SLEEP]
@@ -285,6 +319,37 @@ class Screen:
             tmp.unlink(missing_ok=True)
 
     # ------------------------------------------------------------ inside
+
+    def _sleep(self, state: State, surface: pygame.Surface, player: Player, thumbs: Thumbs) -> bool:
+        """The night: True while the slideshow is dark (drawn black once). Any other screen (the phone picking,
+        a download) wakes the frame until the night is over."""
+        asleep = self._night.asleep()
+        if asleep and not isinstance(state, Slideshow):
+            self._night.wake()
+            asleep = False
+        if not asleep:
+            if self._dark:
+                self._dark = False
+                self._dirty = True
+                self._frame_key = None
+                log.info("night: awake")
+                if self._standby is not None:
+                    self._standby.wake()
+            return False
+        self._state = state
+        if not self._dark:
+            self._dark = True
+            player.suspend()
+            if thumbs.active:
+                thumbs.clear()
+            surface.fill((0, 0, 0))
+            pygame.display.flip()
+            self._frames_drawn += 1
+            self._texts = []
+            log.info("night: asleep")
+            if self._standby is not None:
+                self._standby.sleep()
+        return True
 
     def _require(self) -> pygame.Surface:
         if self._surface is None:
