@@ -337,6 +337,7 @@ class Screen:
                     self._standby.wake()
             return False
         self._state = state
+        self._dirty = False  # the black screen is all there is to draw
         if not self._dark:
             self._dark = True
             player.suspend()
