@@ -125,7 +125,8 @@ def test_clicks_and_taps(screen: Screen, screen_clock: FakeClock) -> None:
 
 def test_choose_ok_is_cancel_and_back_cancels(screen: Screen, screen_clock: FakeClock) -> None:
     show(screen, screen_clock, CHOOSE)
-    assert press(screen, pygame.K_RETURN) == [A.CANCEL], "the focus starts on nothing destructive"
+    assert press(screen, pygame.K_RETURN) == [], "the focus starts on nothing: an accidental OK does nothing"
+    assert press(screen, pygame.K_RETURN) == [A.CANCEL]
     assert press(screen, pygame.K_RIGHT, pygame.K_RETURN) == [A.RETRY]
     assert press(screen, pygame.K_ESCAPE) == [A.CANCEL]
     assert press(screen, pygame.K_AC_BACK) == [A.CANCEL]
@@ -135,7 +136,7 @@ def test_focus_starts_on_the_first_button_of_each_new_screen(screen: Screen, scr
     show(screen, screen_clock, SLIDESHOW)
     press(screen, pygame.K_RIGHT, pygame.K_RIGHT)
     show(screen, screen_clock, CHOOSE)
-    assert press(screen, pygame.K_RETURN) == [A.CANCEL]
+    assert press(screen, pygame.K_RETURN, pygame.K_RETURN) == [A.CANCEL]
     problem = Problem(what="no-photos-account", title="No Google Photos account", detail="d", next_step="n")
     show(screen, screen_clock, problem)
     assert press(screen, pygame.K_RETURN) == [A.RETRY]

@@ -312,7 +312,7 @@ def build_problem(ctx: Context, state: Problem, menu: Sequence[MenuItem], focus:
     # countdown is no louder than the details.
     fine = round(L.small * 0.85)
     items = [
-        Item(f"{state.title}.", Style(L.body, bold=True, max_lines=2)),
+        Item(state.title, Style(L.body, bold=True, max_lines=2)),
         Item(f"Details: {state.detail} {state.next_step}", Style(fine, color=MUTED, max_lines=2), gap=0.8),
     ]
     if state.retry_at is not None:

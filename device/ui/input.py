@@ -65,11 +65,14 @@ class Controls:
         self._esc_quit_sent = False
         self._engaged = False  # the focus is in the hint bar (see bar_engaged)
 
-    def enter(self, menu: tuple[MenuItem, ...], *, sleeps: bool, was_sleeping: bool, now: float) -> None:
-        """A new screen (or the same screen with other buttons): focus on the first button."""
+    def enter(
+        self, menu: tuple[MenuItem, ...], *, sleeps: bool, was_sleeping: bool, now: float, focus: int = 0
+    ) -> None:
+        """A new screen (or the same screen with other buttons): focus on button ``focus`` (-1: on none, so the
+        first OK or arrow only shows the focus)."""
         self.menu = menu
         self.sleeps = sleeps
-        self.focus = 0
+        self.focus = focus
         self._engaged = False
         self._esc_down_at = None
         if sleeps and not was_sleeping:
@@ -127,7 +130,10 @@ class Controls:
             if key == K_AUDIOPLAY or key == pygame.K_PAUSE:
                 actions.append(UserAction.PAUSE)
                 return
-        if key in ACTIVATE_KEYS:
+        if self.menu and self.focus < 0 and (key in ACTIVATE_KEYS or key in PREVIOUS_KEYS or key in NEXT_KEYS):
+            self.focus = 0  # nothing had the focus: the first key only shows where it is
+            self.redraw = True
+        elif key in ACTIVATE_KEYS:
             if self.menu:
                 actions.append(self.menu[min(self.focus, len(self.menu) - 1)].action)
         elif key in PREVIOUS_KEYS or key in NEXT_KEYS:

@@ -63,6 +63,7 @@ class Scene(Generic[S]):
     name: ClassVar[str]
     menu_sleeps: ClassVar[bool] = False  # the menu is a hint bar that hides until a key is pressed
     thumbnails: ClassVar[bool] = False  # the newest downloads are shown as thumbnails
+    focus_first: ClassVar[int] = 0  # the button focused when the screen appears; -1: none until a key is pressed
 
     def menu(self, state: S) -> tuple[MenuItem, ...]:
         """The buttons the state offers, in focus order; the first one has the focus when it appears."""
@@ -152,6 +153,7 @@ class ConnectScene(Scene[Connect]):
 
 class ChooseScene(Scene[Choose]):
     name = "choose"
+    focus_first = -1  # an OK pressed by accident must not cancel (or replace) the link the phone is using
 
     def menu(self, state: Choose) -> tuple[MenuItem, ...]:
         return CHOOSE_CONFIRM_MENU if state.confirm_new else CHOOSE_MENU

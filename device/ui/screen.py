@@ -369,7 +369,9 @@ class Screen:
         if previous is not None and type(previous) is type(state) and scene.menu(previous) == menu:
             return
         was_sleeping = previous is not None and scene_for(previous).menu_sleeps
-        self._controls.enter(menu, sleeps=scene.menu_sleeps, was_sleeping=was_sleeping, now=now)
+        self._controls.enter(
+            menu, sleeps=scene.menu_sleeps, was_sleeping=was_sleeping, now=now, focus=scene.focus_first
+        )
 
     def _placeholder(self, photos: Sequence[Photo]) -> str | None:
         player = self._parts()[1]
