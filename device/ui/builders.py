@@ -171,7 +171,7 @@ def build_choose(ctx: Context, state: Choose, menu: Sequence[MenuItem], focus: i
             gap=0.5,
         ),
         Item("The link expires in 00 min", Style(L.small, max_lines=1), gap=3.5, slot="countdown"),
-        Item("If the time runs out, press OK for a new link.", Style(L.small, color=MUTED, max_lines=2), gap=0.8),
+        Item("If the time runs out, choose New link.", Style(L.small, color=MUTED, max_lines=2), gap=0.8),
     ]
     return _qr_screen(ctx, state.picker_uri, items, menu, focus)
 
