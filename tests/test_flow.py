@@ -372,3 +372,15 @@ def test_a_note_after_a_download_goes_away_but_the_slideshow_stays() -> None:
     assert isinstance(w.m.state, Slideshow) and w.m.state.notice
     w.tick(T0 + 10 + flow.NOTICE_SECONDS)
     assert w.m.state == Slideshow(9)
+
+
+def test_nothing_picked_while_photos_are_on_show_is_a_note_that_fades() -> None:
+    w = signed_in_choosing(photos=3)
+    w.tick(T0 + 5)
+    w.send(flow.SessionPolled("s1", True))
+    w.send(flow.DownloadFinished("s1", 0, 0, 0, photos=3), at=T0 + 10)
+    st = w.m.state
+    assert isinstance(st, Slideshow) and st.notice == "No photos were picked."
+    w.tick(T0 + 10 + 3600)
+    later = w.m.state
+    assert isinstance(later, Slideshow) and later.notice is None

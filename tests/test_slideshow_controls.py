@@ -15,7 +15,7 @@ from core.config import SlideshowConfig
 from core.library import Photo
 from core.states import Slideshow, UserAction
 from device.ui.builders import PHOTOS_HINT
-from device.ui.input import K_AUDIOPLAY, K_SELECT, MENU_AWAKE
+from device.ui.input import K_AUDIONEXT, K_AUDIOPLAY, K_AUDIOPREV, K_SELECT, MENU_AWAKE
 from device.ui.screen import Screen
 
 T0 = 1000.0
@@ -172,3 +172,40 @@ def test_taps_left_right_and_middle(screen: Screen, screen_clock: FakeClock, pho
     assert showing(screen) == "p0"
     rect = dict(screen.last_texts)["Add photos"]
     assert tap(screen, rect.center) == [UserAction.ADD], "the bar's buttons work as before"
+
+
+@pytest.mark.parametrize(
+    ("key", "action"),
+    [
+        (K_AUDIOPLAY, UserAction.PAUSE),  # KEY_PLAYPAUSE / KEY_PLAYCD from rc-cec
+        (K_SELECT, UserAction.PAUSE),  # the remote's Select (KEY_SELECT)
+        (pygame.K_RETURN, UserAction.PAUSE),
+        (pygame.K_LEFT, UserAction.PREVIOUS),
+        (pygame.K_RIGHT, UserAction.NEXT),
+        (K_AUDIONEXT, UserAction.NEXT),  # KEY_NEXTSONG
+        (K_AUDIOPREV, UserAction.PREVIOUS),  # KEY_PREVIOUSSONG
+    ],
+)
+def test_what_a_cec_remote_sends_reaches_the_photos(key: int, action: UserAction) -> None:
+    """The keys SDL makes of the kernel's CEC input events, as the slideshow's Controls read them."""
+    from device.ui.input import Controls
+    from device.ui.menu import SLIDESHOW_MENU
+
+    controls = Controls()
+    controls.enter(SLIDESHOW_MENU, sleeps=True, was_sleeping=False, now=0.0)
+    event = pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0)
+    assert controls.handle([event], MENU_AWAKE + 1, []) == [action]
+
+
+def test_the_remote_s_menu_key_opens_the_bar_and_closes_it() -> None:
+    from device.ui.input import Controls
+    from device.ui.menu import SLIDESHOW_MENU
+
+    controls = Controls()
+    controls.enter(SLIDESHOW_MENU, sleeps=True, was_sleeping=False, now=0.0)
+    now = MENU_AWAKE + 1
+    menu = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_MENU, mod=0, unicode="", scancode=0)
+    assert controls.handle([menu], now, []) == []
+    assert controls.bar_engaged(now)
+    assert controls.handle([menu], now, []) == []
+    assert not controls.bar_awake(now)

@@ -154,7 +154,7 @@ def on_finished(m: Machine, e: DownloadFinished, now: float) -> Outcome:
         done = Downloading(session_id=e.session_id, done=e.done, total=e.total, failed=e.failed)
         return replace(m, state=done), effects
     if e.total == 0:
-        return idle(m, notice="No photos were picked."), effects
+        return with_notice(m, "No photos were picked.", now), effects
     notice = result_note(e) or None
     until = now + NOTICE_SECONDS if notice else None
     return replace(m, state=Slideshow(count=m.photos, notice=notice), notice_until=until), effects

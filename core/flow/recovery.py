@@ -30,7 +30,6 @@ from core.flow.memory import (
     delete,
     drop_session,
     fail,
-    idle,
     maybe_exit,
     start_picking,
     with_notice,
@@ -55,7 +54,7 @@ def on_failed(m: Machine, e: Failed, now: float) -> Outcome:
     if isinstance(effect, PollSession) and isinstance(err, SessionExpired):
         return timed_out(m, now)
     if isinstance(effect, Download) and isinstance(err, NotReady | SessionExpired):
-        return _download_lost(m, effect, err)
+        return _download_lost(m, effect, err, now)
     rule = rule_for(err)
     failures = m.failures + 1
     problem = problem_for(err, rule, failures=failures, photos=m.photos > 0, now=now)
@@ -93,7 +92,7 @@ def _again(m: Machine, effect: Effect) -> tuple[Effect, ...]:
     return (CreateSession(),) if m.signed_in else (StartSignIn(),)
 
 
-def _download_lost(m: Machine, effect: Download, err: KioskError) -> Outcome:
+def _download_lost(m: Machine, effect: Download, err: KioskError, now: float) -> Outcome:
     """The session of a download cannot be listed (not picked yet) or is gone at Google."""
     m, effects = delete(replace(m, session=None), m.session.id if m.session else effect.session_id)
     if isinstance(err, NotReady):
@@ -107,7 +106,7 @@ def _download_lost(m: Machine, effect: Download, err: KioskError) -> Outcome:
     if m.once:
         m, more = fail(m, line)
         return m, effects + more
-    return idle(m, notice=line), effects
+    return with_notice(m, line, now), effects
 
 
 def _delete_failed(m: Machine, effect: DeleteSession, err: KioskError, now: float) -> Outcome:
