@@ -109,7 +109,7 @@ class Problem:
 
 @dataclass(frozen=True)
 class ConfirmSignOut:
-    """"Sign out?": asked before the device forgets its sign-in (``photos`` saved photos stay unless removed)."""
+    """The question "Sign out?", asked before the device forgets its sign-in; ``photos`` stay unless removed."""
 
     photos: int
     screen_name: str = "confirm-sign-out"

@@ -38,9 +38,7 @@ def test_a_night_runs_past_midnight_and_belongs_to_the_day_it_starts() -> None:
     assert not Schedule().enabled and Schedule().next_change(MON) is None
 
 
-@pytest.mark.parametrize(
-    "value", ["22:30", "25:00-07:00", "07:00-07:00", {"monday": "22:00-07:00"}, {"mon": 5}, 3]
-)
+@pytest.mark.parametrize("value", ["22:30", "25:00-07:00", "07:00-07:00", {"monday": "22:00-07:00"}, {"mon": 5}, 3])
 def test_a_bad_sleep_is_refused_by_name(value: object) -> None:
     with pytest.raises(ConfigError, match=r"schedule\.sleep"):
         parse_config({"google": {"client_id": "x", "client_secret": "y"}, "schedule": {"sleep": value}})
