@@ -14,7 +14,7 @@ from core.clock import FakeClock
 from core.config import ConfigError, SlideshowConfig, parse_config
 from core.library import Photo
 from core.schedule import Schedule, parse_schedule
-from core.states import Choose, Slideshow
+from core.states import Choose, Problem, Slideshow
 from device.standby import Standby
 from device.ui.screen import Screen
 
@@ -134,6 +134,9 @@ def test_crossing_the_sleep_time_goes_black_and_a_key_wakes_it_until_the_next_ni
         wall[0] += timedelta(hours=19)  # the next night, 22:30 and a bit
         run(1)
         assert scr.dark
+        offline = Problem("offline", "No network", "d", "Showing saved photos meanwhile.", clock.now() + 60, True)
+        scr.show(offline, clock.now(), photos)
+        assert scr.dark, "no network overnight keeps the frame dark"
         choose = Choose("s", "http://127.0.0.1:9/p", None, clock.now() + 600, 5, clock.now() + 5)
         scr.show(choose, clock.now(), photos)
         assert not scr.dark, "the phone (a picking screen) wakes it"

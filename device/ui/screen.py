@@ -18,7 +18,7 @@ import pygame
 from core.config import SlideshowConfig
 from core.library import Photo
 from core.schedule import Schedule
-from core.states import Slideshow, State, UserAction
+from core.states import State, UserAction
 from device.display import open_display
 from device.standby import Standby
 from device.ui.builders import thumb_geometry
@@ -321,10 +321,11 @@ class Screen:
     # ------------------------------------------------------------ inside
 
     def _sleep(self, state: State, surface: pygame.Surface, player: Player, thumbs: Thumbs) -> bool:
-        """The night: True while the slideshow is dark (drawn black once). Any other screen (the phone picking,
-        a download) wakes the frame until the night is over."""
+        """The night: True while the slideshow is dark (drawn black once); a problem it shows over the photos
+        (no network overnight) stays dark too. Any other screen (the phone picking, a download) wakes the frame
+        until the night is over."""
         asleep = self._night.asleep()
-        if asleep and not isinstance(state, Slideshow):
+        if asleep and not scene_for(state).over_photos(state):
             self._night.wake()
             asleep = False
         if not asleep:
