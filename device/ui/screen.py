@@ -105,7 +105,7 @@ class Screen:
         # drawing them apart and copying them over; another format would round differently).
         like = pygame.Surface((1, 1), depth=32)
         self._draw_direct = surface.get_bitsize() == like.get_bitsize() and surface.get_masks() == like.get_masks()
-        if self._config.clock != "off":
+        if self._config.clock != "off" or self._config.captions:
             log.info("clock: dates in the locale %s", use_locale(self._config.locale))
         self._wake_event = pygame.event.custom_type()
         self._closing = False
@@ -389,7 +389,7 @@ class Screen:
         return View(
             focus=-1 if controls.sleeps and not controls.bar_engaged(self._now()) else controls.focus,
             menu_visible=menu_visible,
-            caption=caption_for(current.created) if over_photos and current and self._config.captions else None,
+            caption=self._caption(player) if over_photos and current and self._config.captions else None,
             waiting=current is None if over_photos else False,
             empty=not player.has_photos if over_photos else False,
             paused=player.paused if over_photos else False,
@@ -397,6 +397,12 @@ class Screen:
             clock_style=self._config.clock,
             thumbs_version=thumbs_version,
         )
+
+    def _caption(self, player: Player) -> str | None:
+        """The date of the photo on show; of both, when a pair was taken on different days."""
+        dates = [caption_for(p.created) for p in player.current_slide]
+        known = [d for d in dict.fromkeys(dates) if d]
+        return " · ".join(known) or None
 
     def _clock_texts(self) -> tuple[str, str] | None:
         if self._config.clock == "off":
