@@ -267,7 +267,8 @@ def build_slideshow(
         frame.buttons += targets
         menu_rect = surface.get_rect(topleft=at)
         hint = BAR_HINT if focus >= 0 else PHOTOS_HINT
-        block = fit(ctx.fonts, hint, Style(L.small, color=TEXT, max_lines=1), L.width - 2 * L.margin)
+        quiet = round(L.small * 0.8)  # a reminder, quieter than the buttons
+        block = fit(ctx.fonts, hint, Style(quiet, color=TEXT, max_lines=1, min_size=quiet // 2), L.width - 2 * L.margin)
         plate = panel((block.width + 2 * pad, block.height + pad), L.radius, alpha=150)
         where = plate.get_rect(midbottom=(L.width // 2, menu_rect.top - pad // 2))
         texts = render_block(ctx.fonts, block, plate, pad, pad // 2, block.width, "center")
