@@ -54,3 +54,27 @@ def test_sign_out_asks_and_remove_empties_the_screen() -> None:
     assert out[-1] == flow.SignOut(remove_photos=True)
     assert w.send(flow.SignedOutDone(photos=0), at=T0 + 1) == [flow.StartSignIn()]
     assert w.m.photos == 0 and not w.m.signed_in
+
+
+@pytest.mark.usefixtures("dummy_sdl")
+def test_the_question_on_screen_starts_on_cancel_and_offers_both() -> None:
+    import pygame
+
+    from core.clock import FakeClock
+    from device.ui.screen import Screen
+
+    clock = FakeClock(1000.0)
+    scr = Screen(size=(800, 480), now=clock.now)
+    scr.open()
+    try:
+        scr.show(ConfirmSignOut(photos=4), clock.now(), [])
+        texts = dict(scr.last_texts)
+        assert "Sign out, keep the photos" in texts
+        assert "Sign out and remove the photos from this device" in texts
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN, mod=0, unicode="", scancode=0))
+        assert scr.handle_events() == [UserAction.CANCEL], "an accidental OK keeps everything"
+        pos = texts["Sign out and remove the photos from this device"].center
+        pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=pos))
+        assert scr.handle_events() == [UserAction.SIGN_OUT_REMOVE]
+    finally:
+        scr.close()
