@@ -51,7 +51,7 @@ def shown(photos: Sequence[Photo], config: SlideshowConfig) -> Sequence[Photo]:
 
 def slide_job(photo: Photo, config: SlideshowConfig) -> tuple[Callable[..., bytes], tuple[Any, ...]]:
     """What the decode worker runs to make ``photo``'s slide: a video in "poster" mode gets its ▶ mark."""
-    from device.ui.photos import compose_slide
+    from device.ui.compose import compose_slide
 
     if photo.video is not None and config.videos == "poster":
         return compose_poster, (photo.path, photo.video)
@@ -76,7 +76,7 @@ def compose_poster(poster: str, video: str, size: tuple[int, int]) -> bytes:
     """The poster slide with a small ▶ mark and the video's length in the top left corner."""
     from PIL import Image, ImageDraw, ImageFont
 
-    from device.ui.photos import compose_slide
+    from device.ui.compose import compose_slide
     from device.ui.text import ASSETS_DIR, BOLD
 
     img = Image.frombytes("RGB", size, compose_slide(poster, size))
@@ -85,8 +85,10 @@ def compose_poster(poster: str, video: str, size: tuple[int, int]) -> bytes:
     x, y = unit, 2 * unit  # top left: the hint bar and captions are at the bottom
     draw.ellipse((x, y - unit, x + 2 * unit, y + unit), fill=(0, 0, 0, 150))
     third = unit * 2 // 3
-    draw.polygon([(x + unit - third // 2, y - third), (x + unit - third // 2, y + third), (x + unit + third, y)],
-                 fill=(255, 255, 255, 235))
+    draw.polygon(
+        [(x + unit - third // 2, y - third), (x + unit - third // 2, y + third), (x + unit + third, y)],
+        fill=(255, 255, 255, 235),
+    )
     seconds = duration(video)
     if seconds is not None:
         try:
@@ -96,8 +98,15 @@ def compose_poster(poster: str, video: str, size: tuple[int, int]) -> bytes:
         except OSError:  # installed without the assets folder
             font = ImageFont.load_default(unit)
         text = f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
-        draw.text((x + 2.5 * unit, y), text, font=font, fill=(255, 255, 255), anchor="lm",
-                  stroke_width=max(1, unit // 12), stroke_fill=(0, 0, 0))
+        draw.text(
+            (x + 2.5 * unit, y),
+            text,
+            font=font,
+            fill=(255, 255, 255),
+            anchor="lm",
+            stroke_width=max(1, unit // 12),
+            stroke_fill=(0, 0, 0),
+        )
     return img.tobytes()
 
 
