@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from core.errors import ConfigError
+from core.schedule import Schedule, parse_schedule
 
 GOOGLE_AUTH_URL = "https://oauth2.googleapis.com"
 GOOGLE_PICKER_URL = "https://photospicker.googleapis.com"
@@ -77,6 +78,10 @@ class DownloadConfig:
     min_free_bytes: int = 64 * 1024 * 1024  # stop downloading before the disk is full
 
 
+SLIDESHOW_LAYOUTS = ("pairs", "single")
+SLIDESHOW_CLOCKS = ("off", "corner", "large")
+
+
 @dataclass(frozen=True)
 class SlideshowConfig:
     """How the slideshow runs."""
@@ -88,6 +93,9 @@ class SlideshowConfig:
     videos: str = "play"  # "play" | "poster" (the poster with a ▶ mark) | "skip"
     sound: bool = False  # videos play muted; true is refused (no audio output yet)
     max_seconds: float = 30.0  # a video plays at most this long before the show moves on
+    layout: str = "pairs"  # "pairs": two photos share a screen whose shape they do not match; "single"
+    clock: str = "off"  # "corner": a small clock and date over the photos; "large": a big one
+    locale: str = ""  # the clock's and date's language, e.g. "de_DE.UTF-8"; "": from the environment
 
 
 VIDEO_MODES = ("play", "poster", "skip")
@@ -101,6 +109,17 @@ class ScreenConfig:
     """How the picture sits on the panel: ``rotate`` turns it clockwise, for a panel hung on its side."""
 
     rotate: int = 0
+
+
+STANDBY_WAYS = ("auto", "cec", "backlight", "black")
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    """When the frame sleeps (core.schedule), and how it darkens the display then."""
+
+    sleep: Schedule = Schedule()  # noqa: RUF009 - frozen, so sharing the default is safe
+    standby: str = "auto"  # "auto": HDMI-CEC standby, else the panel's backlight off, else a black screen
 
 
 @dataclass(frozen=True)
@@ -128,6 +147,7 @@ class Config:
     slideshow: SlideshowConfig = SlideshowConfig()
     companion: CompanionConfig = CompanionConfig()
     screen: ScreenConfig = ScreenConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
 
 
 def is_loopback_host(host: str) -> bool:
@@ -161,6 +181,7 @@ _SECTIONS: dict[str, type] = {
     "slideshow": SlideshowConfig,
     "companion": CompanionConfig,
     "screen": ScreenConfig,
+    "schedule": ScheduleConfig,
     "google.desktop": DesktopClient,
 }
 # Read by the caller (client_secret_file), or a table of its own (desktop), not a plain field of the record.
@@ -306,7 +327,16 @@ def parse_config(data: Mapping[str, Any], *, client_secret_text: str | None = No
         videos=_typed(ss, "videos", str, sdef.videos, "slideshow"),
         sound=_typed(ss, "sound", bool, sdef.sound, "slideshow"),
         max_seconds=_typed(ss, "max_seconds", float, sdef.max_seconds, "slideshow"),
+        layout=_typed(ss, "layout", str, sdef.layout, "slideshow"),
+        clock=_typed(ss, "clock", str, sdef.clock, "slideshow"),
+        locale=_typed(ss, "locale", str, sdef.locale, "slideshow"),
     )
+    if slideshow.clock not in SLIDESHOW_CLOCKS:
+        raise ConfigError(f"slideshow.clock must be one of {', '.join(SLIDESHOW_CLOCKS)}, not {slideshow.clock!r}.")
+    if len(slideshow.locale) > 64 or any(c.isspace() or c in "/\\" for c in slideshow.locale):
+        raise ConfigError(f"slideshow.locale must be a locale name such as de_DE.UTF-8, not {slideshow.locale!r}.")
+    if slideshow.layout not in SLIDESHOW_LAYOUTS:
+        raise ConfigError(f"slideshow.layout must be one of {', '.join(SLIDESHOW_LAYOUTS)}, not {slideshow.layout!r}.")
     _seconds(slideshow.interval, "slideshow.interval", least=1)
     _seconds(slideshow.fade, "slideshow.fade", least=0)  # 0: photos change without a fade
     _seconds(slideshow.max_seconds, "slideshow.max_seconds", least=1)
@@ -318,6 +348,13 @@ def parse_config(data: Mapping[str, Any], *, client_secret_text: str | None = No
     rotate = _typed(_section(data, "screen"), "rotate", int, ScreenConfig().rotate, "screen")
     if rotate not in ROTATIONS:
         raise ConfigError(f"screen.rotate must be 0, 90, 180 or 270 (degrees clockwise), not {rotate}.")
+    sch = _section(data, "schedule")
+    schedule = ScheduleConfig(
+        sleep=parse_schedule(sch.get("sleep", ""), "schedule.sleep"),
+        standby=_typed(sch, "standby", str, "auto", "schedule"),
+    )
+    if schedule.standby not in STANDBY_WAYS:
+        raise ConfigError(f"schedule.standby must be one of {', '.join(STANDBY_WAYS)}, not {schedule.standby!r}.")
     if not google_cfg.client_secret:
         # Checked last, so that a config with other mistakes names those first.
         raise ConfigError(
@@ -333,6 +370,7 @@ def parse_config(data: Mapping[str, Any], *, client_secret_text: str | None = No
         slideshow=slideshow,
         companion=companion,
         screen=ScreenConfig(rotate=rotate),
+        schedule=schedule,
     )
 
 

@@ -15,10 +15,15 @@ class UserAction(Enum):
 
     ADD = "add"  # pick more photos, merged into the library
     REPLACE = "replace"  # pick a new set that replaces the library once complete
-    SIGN_OUT = "sign-out"  # revoke the token and forget it
+    SIGN_OUT = "sign-out"  # revoke the token and forget it (asked first)
+    SIGN_OUT_REMOVE = "sign-out-remove"  # the same, and delete the photos from this device
     CANCEL = "cancel"  # stop waiting for a pick / go back to the slideshow
     RETRY = "retry"  # retry now instead of waiting for the countdown
     QUIT = "quit"  # leave the program (window closed, Esc held, SIGINT)
+    # The slideshow's own: the screen moves through the photos; the journey has nothing to do with them.
+    NEXT = "next"  # the next photo now
+    PREVIOUS = "previous"  # the photo before
+    PAUSE = "pause"  # stop on this photo / go on again
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class Choose:
     next_poll_at: float
     polling: bool = False
     replace: bool = False  # the new picks replace the library once complete, instead of adding
+    confirm_new: bool = False  # "New link" was pressed once: a second OK replaces the link (and its picks)
     screen_name: str = "choose"
 
 
@@ -77,7 +83,7 @@ class Downloading:
 
     session_id: str
     done: int = 0
-    total: int = 0  # 0 while the list is still being fetched
+    total: int = 0  # items that will be shown (the skipped ones apart); 0 while the list is still being fetched
     failed: int = 0  # bad files, or gone from Google
     skipped: int = 0  # nothing to fetch: videos (when videos are off) or not processed yet
     replace: bool = False
@@ -115,10 +121,18 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class ConfirmSignOut:
+    """The question "Sign out?", asked before the device forgets its sign-in; ``photos`` stay unless removed."""
+
+    photos: int
+    screen_name: str = "confirm-sign-out"
+
+
+@dataclass(frozen=True)
 class SignedOut:
     """The token was revoked and forgotten."""
 
     screen_name: str = "signed-out"
 
 
-State = Starting | Connect | SignInOnPhone | Choose | Downloading | Slideshow | Problem | SignedOut
+State = Starting | Connect | SignInOnPhone | Choose | Downloading | Slideshow | Problem | ConfirmSignOut | SignedOut

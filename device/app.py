@@ -139,9 +139,16 @@ def open_renderer(config: Config, *, headless: bool, size: tuple[int, int] | Non
         size = size or (1920, 1080)
     elif driver:
         os.environ["SDL_VIDEODRIVER"] = driver
+    from device.standby import Standby
     from device.ui.screen import Screen
 
-    screen = Screen(size=size, slideshow=config.slideshow, rotate=config.screen.rotate)
+    night = config.schedule
+    standby = Standby(night.standby) if night.sleep.enabled else None
+    if standby is not None:
+        log.info("night: at the times of schedule.sleep %s", standby.describe())
+    screen = Screen(
+        size=size, slideshow=config.slideshow, rotate=config.screen.rotate, schedule=night.sleep, standby=standby
+    )
     try:
         actual = screen.open()
     except KioskError as exc:
@@ -289,6 +296,7 @@ def demo_state_dir() -> Path:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from core.emulator import Emulator, Person
+    from core.emulator.picker import videos_among
 
     size = parse_size(args.size)  # a bad --size is refused before anything starts
     state_dir = Path(args.state_dir) if args.state_dir else demo_state_dir()
@@ -314,9 +322,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         # The emulator's request log would drown the journey on the terminal.
         logging.getLogger("core.emulator").setLevel(logging.WARNING)
     with emulator:
+        videos = videos_among(args.photos)
         print(
             f"Demo: a stand-in for Google is running at {emulator.url}; its scripted person signs in and picks "
-            f"{args.photos} photos by themselves."
+            f"{args.photos} items by themselves: {args.photos - videos} photos and {videos} videos (this frame "
+            "shows photos only, unless [download] videos = true)."
         )
         config = Config(
             google=GoogleConfig(

@@ -47,6 +47,13 @@ class ShowsPhotos(Protocol):
     def showing(self) -> Photo | None: ...
 
 
+@runtime_checkable
+class Sleeps(Protocol):
+    """A renderer that can be asleep (device.ui.screen.Screen at night): it reads keys less often then."""
+
+    def input_poll(self) -> float | None: ...
+
+
 # Called after each frame with the state on screen and the time; True asks the loop to end.
 FrameHook = Callable[[State, float], bool]
 
@@ -77,6 +84,7 @@ class Loop:
         self._on_first_frame = on_first_frame
         self._after_frame = tuple(after_frame)
         self._shows_photos = renderer if isinstance(renderer, ShowsPhotos) else None
+        self._sleeps = renderer if isinstance(renderer, Sleeps) else None
         self._stop_requested = threading.Event()
         self._stop_deadline: float | None = None
         self._last_state: State | None = None
@@ -148,7 +156,8 @@ class Loop:
                 if hook(state, now):
                     self.request_stop()
             watchdog.tick()
-            wait = min(self._renderer.next_wake(now), INPUT_POLL)
+            poll = self._sleeps.input_poll() if self._sleeps is not None else None
+            wait = min(self._renderer.next_wake(now), poll if poll is not None else INPUT_POLL)
             if throttled:
                 wait = min(wait, max(0.0, shown_at + PROGRESS_FRAME - now))
             if first_frame:

@@ -126,8 +126,8 @@ class Runner:
                 self._submit(effect, lambda: self._delete_session(sid))
             case flow.CancelWork():
                 self._cancel.set()
-            case flow.SignOut():
-                self._submit(effect, self._sign_out)
+            case flow.SignOut(remove_photos=remove):
+                self._submit(effect, lambda: self._sign_out(remove))
             case flow.Note(text=text):
                 log.info("%s", text)
             case _:
@@ -218,7 +218,7 @@ class Runner:
             self._state.token = None
             self._state.picker = None
 
-    def _sign_out(self) -> flow.Event:
+    def _sign_out(self, remove_photos: bool = False) -> flow.Event:
         with self._lock:
             token = self._state.token
         if token is not None:
@@ -229,6 +229,9 @@ class Runner:
                 log.warning("could not revoke the token at Google (%s); forgetting it here", exc.message)
         self._forget_token()
         log.info("signed out")
+        if remove_photos:
+            self._library.remove_all()
+            return flow.SignedOutDone(photos=self._library.count())
         return flow.SignedOutDone()
 
     # ---- picking -------------------------------------------------------------------------------------

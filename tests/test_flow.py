@@ -16,7 +16,7 @@ from core.errors import (
     SignInRequired,
     TransportError,
 )
-from core.states import Choose, Connect, Downloading, Problem, Slideshow, Starting, UserAction
+from core.states import Choose, ConfirmSignOut, Connect, Downloading, Problem, Slideshow, Starting, UserAction
 
 T0 = 1000.0
 
@@ -182,6 +182,8 @@ def test_cancel_deletes_the_session() -> None:
 
 def test_sign_out_deletes_open_session_and_revokes() -> None:
     w = signed_in_choosing()
+    assert w.send(flow.Action(UserAction.SIGN_OUT)) == [], "asked first"
+    assert isinstance(w.m.state, ConfirmSignOut)
     out = w.send(flow.Action(UserAction.SIGN_OUT))
     assert flow.DeleteSession("s1") in out and out[-1] == flow.SignOut()
     assert w.send(flow.SignedOutDone()) == [flow.StartSignIn()]
@@ -319,10 +321,44 @@ def test_nonsense_poll_interval_falls_back_to_five_seconds() -> None:
 
 def test_new_link_replaces_the_session() -> None:
     w = signed_in_choosing()
-    out = w.send(flow.Action(UserAction.RETRY))
+    assert w.send(flow.Action(UserAction.RETRY)) == [], "the phone's picks would be lost: asked first"
+    assert isinstance(w.m.state, Choose) and w.m.state.confirm_new
+    w.send(flow.Action(UserAction.CANCEL))  # "Keep this link"
+    assert isinstance(w.m.state, Choose) and not w.m.state.confirm_new and w.m.state.session_id == "s1"
+    w.send(flow.Action(UserAction.RETRY))
+    out = w.send(flow.Action(UserAction.RETRY))  # "Replace link"
     assert out == [flow.DeleteSession("s1"), flow.CreateSession(False)]
     w.send(flow.SessionCreated("s2", "https://photos.example/pick/s2", 5.0, 1800.0))
     assert isinstance(w.m.state, Choose) and w.m.state.session_id == "s2"
+    assert not w.m.state.confirm_new
+
+
+def test_an_expired_link_opened_by_accident_leaves_no_banner_a_day_later() -> None:
+    w = signed_in_choosing(photos=5)
+    st = w.m.state
+    assert isinstance(st, Choose)
+    w.tick(st.expires_at + 1)
+    back = w.m.state
+    assert isinstance(back, Slideshow) and back.notice == "The picking link expired."
+    assert w.m.retry == (), "quietly: no new link unless asked for"
+    w.tick(st.expires_at + 86_400)
+    later = w.m.state
+    assert isinstance(later, Slideshow) and later.notice is None
+
+
+def test_signed_out_note_fades() -> None:
+    w = signed_in_choosing(photos=2)
+    w.send(flow.Action(UserAction.SIGN_OUT))
+    w.send(flow.Action(UserAction.CANCEL))
+    assert isinstance(w.m.state, Choose), "Cancel goes back to where the question came from"
+    w.send(flow.Action(UserAction.SIGN_OUT))
+    w.send(flow.Action(UserAction.SIGN_OUT))
+    w.send(flow.SignedOutDone(), at=T0 + 1)
+    st = w.m.state
+    assert isinstance(st, Slideshow) and st.notice
+    w.tick(T0 + 86_400)
+    later = w.m.state
+    assert isinstance(later, Slideshow) and later.notice is None
 
 
 def test_a_note_after_a_download_goes_away_but_the_slideshow_stays() -> None:
@@ -336,3 +372,15 @@ def test_a_note_after_a_download_goes_away_but_the_slideshow_stays() -> None:
     assert isinstance(w.m.state, Slideshow) and w.m.state.notice
     w.tick(T0 + 10 + flow.NOTICE_SECONDS)
     assert w.m.state == Slideshow(9)
+
+
+def test_nothing_picked_while_photos_are_on_show_is_a_note_that_fades() -> None:
+    w = signed_in_choosing(photos=3)
+    w.tick(T0 + 5)
+    w.send(flow.SessionPolled("s1", True))
+    w.send(flow.DownloadFinished("s1", 0, 0, 0, photos=3), at=T0 + 10)
+    st = w.m.state
+    assert isinstance(st, Slideshow) and st.notice == "No photos were picked."
+    w.tick(T0 + 10 + 3600)
+    later = w.m.state
+    assert isinstance(later, Slideshow) and later.notice is None

@@ -80,6 +80,8 @@ def show(scr: Screen, screen_clock: FakeClock, state: State) -> None:
 
 def test_slideshow_menu_by_arrows_and_enter(screen: Screen, screen_clock: FakeClock, tmp_path: Path) -> None:
     show(screen, screen_clock, SLIDESHOW)
+    assert press(screen, pygame.K_UP) == []  # the focus goes into the bar (OK on the photos pauses)
+    show(screen, screen_clock, SLIDESHOW)
     labels = ["Add photos", "Replace photos", "Sign out"]
     assert focused_label(screen, tmp_path, labels) == "Add photos"
     assert press(screen, pygame.K_RETURN) == [A.ADD]
@@ -93,26 +95,26 @@ def test_slideshow_menu_by_arrows_and_enter(screen: Screen, screen_clock: FakeCl
     assert press(screen, pygame.K_LEFT, pygame.K_UP, pygame.K_UP, pygame.K_RETURN) == [A.ADD]
 
 
-def test_sleeping_hint_bar_wakes_first_and_enter_adds(screen: Screen, screen_clock: FakeClock) -> None:
+def test_sleeping_hint_bar_wakes_first_and_enter_pauses(screen: Screen, screen_clock: FakeClock) -> None:
     show(screen, screen_clock, SLIDESHOW)
     assert "Add photos" in dict(screen.last_texts)
     screen_clock.advance(MENU_AWAKE + 1)
     show(screen, screen_clock, SLIDESHOW)
     assert "Add photos" not in dict(screen.last_texts), "the hint bar hides on a still slideshow"
-    assert press(screen, pygame.K_RIGHT) == []  # only wakes it: the focus does not move unseen
+    assert press(screen, pygame.K_DOWN) == []  # only wakes it: the focus does not move unseen
     show(screen, screen_clock, SLIDESHOW)
     assert "Add photos" in dict(screen.last_texts)
     assert press(screen, pygame.K_RETURN) == [A.ADD]
     screen_clock.advance(MENU_AWAKE + 1)
     show(screen, screen_clock, SLIDESHOW)
-    assert press(screen, pygame.K_RETURN) == [A.ADD], "the design's one button adds photos"
+    assert press(screen, pygame.K_RETURN) == [], "OK on the photos pauses: an accidental press adds nothing"
 
 
 def test_clicks_and_taps(screen: Screen, screen_clock: FakeClock) -> None:
     show(screen, screen_clock, SLIDESHOW)
     assert click(screen, label_rect(screen, "Sign out").center) == [A.SIGN_OUT]
     assert click(screen, label_rect(screen, "Replace photos").center) == [A.REPLACE]
-    assert click(screen, (400, 100)) == [A.REPLACE]  # a tap on the photo: the focused action
+    assert click(screen, (400, 100)) == [], "a tap on the middle of the photo only shows or hides the bar"
     show(screen, screen_clock, CHOOSE)
     assert click(screen, label_rect(screen, "Cancel").center) == [A.CANCEL]
     assert click(screen, (790, 240)) == [], "a tap beside the buttons of a QR screen does nothing"
@@ -121,10 +123,11 @@ def test_clicks_and_taps(screen: Screen, screen_clock: FakeClock) -> None:
     assert screen.handle_events() == []
 
 
-def test_choose_ok_is_new_link_and_back_cancels(screen: Screen, screen_clock: FakeClock) -> None:
+def test_choose_ok_is_cancel_and_back_cancels(screen: Screen, screen_clock: FakeClock) -> None:
     show(screen, screen_clock, CHOOSE)
-    assert press(screen, pygame.K_RETURN) == [A.RETRY]
-    assert press(screen, pygame.K_RIGHT, pygame.K_RETURN) == [A.CANCEL]
+    assert press(screen, pygame.K_RETURN) == [], "the focus starts on nothing: an accidental OK does nothing"
+    assert press(screen, pygame.K_RETURN) == [A.CANCEL]
+    assert press(screen, pygame.K_RIGHT, pygame.K_RETURN) == [A.RETRY]
     assert press(screen, pygame.K_ESCAPE) == [A.CANCEL]
     assert press(screen, pygame.K_AC_BACK) == [A.CANCEL]
 
@@ -133,7 +136,7 @@ def test_focus_starts_on_the_first_button_of_each_new_screen(screen: Screen, scr
     show(screen, screen_clock, SLIDESHOW)
     press(screen, pygame.K_RIGHT, pygame.K_RIGHT)
     show(screen, screen_clock, CHOOSE)
-    assert press(screen, pygame.K_RETURN) == [A.RETRY]
+    assert press(screen, pygame.K_RETURN, pygame.K_RETURN) == [A.CANCEL]
     problem = Problem(what="no-photos-account", title="No Google Photos account", detail="d", next_step="n")
     show(screen, screen_clock, problem)
     assert press(screen, pygame.K_RETURN) == [A.RETRY]
@@ -178,4 +181,4 @@ def test_keys_work_while_a_photo_cannot_be_read(screen: Screen, screen_clock: Fa
     # A slideshow with photos that cannot be read still answers keys at once.
     photo = Photo(id="x", path="/nonexistent/x.jpg")
     screen.show(Slideshow(count=1), screen_clock.now(), [photo])
-    assert press(screen, pygame.K_RETURN) == [A.ADD]
+    assert press(screen, pygame.K_UP, pygame.K_RETURN) == [A.ADD]

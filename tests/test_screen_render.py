@@ -290,7 +290,7 @@ def test_choose_shows_link_account_and_what_to_do(screen: tuple[Screen, FakeCloc
     assert "".join(shown[start:end]) == LONG_PICKER.removeprefix("https://")  # wrapped, never clipped
     assert any("grandma.smith.family.photos@gmail.com" in line for line in shown)
     assert "The link expires in 30 min" in shown
-    assert any("press OK for a new link" in line for line in shown)
+    assert any("choose New link" in line for line in shown), "the sentence names the button that does it"
 
 
 def test_downloading_and_problem_words(screen: tuple[Screen, FakeClock]) -> None:

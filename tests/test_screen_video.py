@@ -189,3 +189,28 @@ def test_skip_mode_leaves_videos_out(open_screen: Callable[..., Screen], clock: 
         seen.add(scr.showing.id)
         clock.advance(1.5)
     assert seen == {"b"}
+
+
+def test_a_video_is_shown_alone_even_beside_photos_of_its_shape(
+    open_screen: Callable[..., Screen], clock: FakeClock, tmp_path: Path
+) -> None:
+    # On a landscape screen with layout = "pairs", portrait photos share the screen two by two; a portrait
+    # video plays over its own slide, never with a photo beside it.
+    tall = Image.new("RGB", (180, 320), (40, 60, 160))
+    poster = tmp_path / "v.poster.jpg"
+    tall.save(poster, quality=95)
+    clip = tmp_path / "v.mp4"
+    clip.write_bytes(make_clip(tall, seconds=1.0, fps=8))
+    clip_item = Photo(id="v", path=str(poster), width=180, height=320, video=str(clip))
+    stills = []
+    for name in ("a", "b"):
+        path = tmp_path / f"{name}.jpg"
+        Image.new("RGB", (300, 400), GREEN).save(path, quality=95)
+        stills.append(Photo(id=name, path=str(path), width=300, height=400))
+    photos = [clip_item, *stills]
+    scr = open_screen(layout="pairs", interval=1.0, max_seconds=1.0)
+    show_until(scr, clock, photos, lambda: scr.showing is not None)
+    assert [p.id for p in scr.showing_slide] == ["v"], "the video has the screen to itself"
+    clock.advance(5.0)
+    show_until(scr, clock, photos, lambda: scr.showing is not None and scr.showing.id != "v")
+    assert sorted(p.id for p in scr.showing_slide) == ["a", "b"], "the two portrait photos after it share the screen"

@@ -54,6 +54,11 @@ class MediaUrl:
     issued_at: float
 
 
+def videos_among(count: int) -> int:
+    """How many of ``count`` picks the scripted person makes videos (when the library has that many)."""
+    return count // 4
+
+
 def choose_picks(library: PhotoCatalog, person: Person, count: int, ordinal: int) -> list[LibraryItem]:
     """Which items the person taps: a seeded shuffle; about a quarter videos, cycling through the statuses.
 
@@ -68,7 +73,7 @@ def choose_picks(library: PhotoCatalog, person: Person, count: int, ordinal: int
             if item.video_status:
                 pools.setdefault(item.video_status, []).append(item)
     shuffled = [rng.sample(pool, len(pool)) for _, pool in sorted(pools.items())]
-    want_videos = min(count // 4, sum(len(p) for p in shuffled))
+    want_videos = min(videos_among(count), sum(len(p) for p in shuffled))
     chosen: list[LibraryItem] = []
     while len(chosen) < want_videos:
         for pool in shuffled:

@@ -63,7 +63,9 @@ class CancelWork:
 
 @dataclass(frozen=True)
 class SignOut:
-    """Revoke the token and forget it; answer SignedOutDone."""
+    """Revoke the token and forget it (and with ``remove_photos``, delete the library); answer SignedOutDone."""
+
+    remove_photos: bool = False
 
 
 @dataclass(frozen=True)

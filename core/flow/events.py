@@ -119,7 +119,7 @@ class DownloadFinished:
 
     session_id: str
     done: int  # items of the session now in the library (new or already there)
-    total: int
+    total: int  # items that would be shown: the skipped ones are not counted
     failed: int  # items that could not be downloaded (bad file, gone)
     photos: int  # the library's count afterwards
     skipped: int = 0  # items there was nothing to fetch for: videos when videos are off, or not processed yet
@@ -127,11 +127,11 @@ class DownloadFinished:
 
     @classmethod
     def of(cls, session_id: str, report: DownloadCounts, photos: int) -> DownloadFinished:
-        """The event for a download report: the items skipped for good are not counted as failed."""
+        """The event for a download report: the items skipped for good are neither failed nor in ``total``."""
         return cls(
             session_id=session_id,
             done=report.done,
-            total=report.total,
+            total=report.total - report.unsupported,
             failed=report.failed - report.unsupported,
             photos=photos,
             skipped=report.unsupported,
@@ -156,7 +156,9 @@ class Failed:
 
 @dataclass(frozen=True)
 class SignedOutDone:
-    """The token was revoked (or forgotten) and the device is signed out."""
+    """The token was revoked (or forgotten) and the device is signed out; ``photos`` left on it (None: as before)."""
+
+    photos: int | None = None
 
 
 @dataclass(frozen=True)

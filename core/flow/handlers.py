@@ -17,6 +17,7 @@ from core.flow.events import (
     SessionDeleted,
     SessionPolled,
     SignedIn,
+    SignedOutDone,
     TokenPending,
 )
 from core.flow.memory import (
@@ -32,6 +33,7 @@ from core.flow.memory import (
     maybe_exit,
     sign_in_effect,
     start_picking,
+    with_notice,
 )
 from core.flow.problems import library_read_only
 from core.flow.recovery import run_retry, timed_out
@@ -40,6 +42,7 @@ from core.flow.wording import display_url, result_note
 from core.records import DEFAULT_TIMEOUT_IN
 from core.states import (
     Choose,
+    ConfirmSignOut,
     Connect,
     Downloading,
     Problem,
@@ -157,7 +160,9 @@ def on_polled(m: Machine, e: SessionPolled, now: float) -> Outcome:
 
 def on_progress(m: Machine, e: Progress) -> Outcome:
     if isinstance(m.state, Downloading) and m.state.session_id == e.session_id:
-        return replace(m, state=replace(m.state, done=e.done, total=e.total, failed=e.failed, skipped=e.skipped)), []
+        # The bar counts what will be shown: items the settings leave out (videos) are told apart, so it ends full.
+        total = max(0, e.total - e.skipped)
+        return replace(m, state=replace(m.state, done=e.done, total=total, failed=e.failed, skipped=e.skipped)), []
     return m, []
 
 
@@ -172,7 +177,7 @@ def on_finished(m: Machine, e: DownloadFinished, now: float) -> Outcome:
         done = Downloading(session_id=e.session_id, done=e.done, total=e.total, failed=e.failed)
         return replace(m, state=done), effects
     if e.total == 0:
-        return idle(m, notice="No photos were picked."), effects
+        return with_notice(m, "No photos were picked.", now), effects
     notice = result_note(e) or None
     until = now + NOTICE_SECONDS if notice else None
     return replace(m, state=Slideshow(count=m.photos, notice=notice), notice_until=until), effects
@@ -189,29 +194,42 @@ def on_deleted(m: Machine, e: SessionDeleted) -> Outcome:
     return maybe_exit(m)
 
 
-def on_signed_out(m: Machine) -> Outcome:
+def on_signed_out(m: Machine, e: SignedOutDone, now: float) -> Outcome:
     m = replace(m, signed_in=False, account=None, sign_in_code=None, retry=())
+    if e.photos is not None:
+        m = replace(m, photos=e.photos)
     if m.photos > 0:
-        return replace(
-            m,
-            state=Slideshow(m.photos, notice="Signed out. Press OK to sign in and add photos."),
-            retry=(sign_in_effect(m),),
-        ), []
+        # "Add photos" signs in again; the note goes, like any other, after a minute.
+        return with_notice(m, "Signed out. Add photos signs in again.", now), []
     return replace(m, state=SignedOut()), [sign_in_effect(m)]
 
 
-def on_action(m: Machine, e: Action) -> Outcome:
+def on_action(m: Machine, e: Action, now: float) -> Outcome:
     a = e.action
     st = m.state
     # A session being created (id still "") or open, or a download running: one thing at a time.
     busy = isinstance(st, Downloading) or m.session is not None
-    if a is UserAction.SIGN_OUT:
+    if a is UserAction.SIGN_OUT and not isinstance(st, ConfirmSignOut):
+        # Asked first: one press of a remote must not undo the sign-in. Cancel comes back here.
+        return replace(m, state=ConfirmSignOut(photos=m.photos), before_confirm=st), []
+    if a is UserAction.CANCEL and isinstance(st, ConfirmSignOut):
+        back = m.before_confirm if m.before_confirm is not None else idle(m).state
+        return replace(m, state=back, before_confirm=None), []
+    if a is UserAction.SIGN_OUT or (a is UserAction.SIGN_OUT_REMOVE and isinstance(st, ConfirmSignOut)):
+        remove = a is UserAction.SIGN_OUT_REMOVE
+        m = replace(m, before_confirm=None)
         m, effects = drop_session(m)
-        return replace(m, state=Starting("Signing out…"), retry=()), [CancelWork(), *effects, SignOut()]
+        doing = "Signing out and removing the photos…" if remove else "Signing out…"
+        return replace(m, state=Starting(doing), retry=()), [CancelWork(), *effects, SignOut(remove)]
     if a in (UserAction.ADD, UserAction.REPLACE):
         if busy or m.degraded is not None:  # nothing can be saved while the library is read-only
             return m, []
         return start_picking(m, a is UserAction.REPLACE)
+    if isinstance(st, ConfirmSignOut):
+        return m, []  # only its own buttons
+    if a is UserAction.RETRY and isinstance(st, Choose) and not st.confirm_new and now < st.expires_at:
+        # "New link" would lose what the phone picked so far: asked again first (an expired link is not).
+        return replace(m, state=replace(st, confirm_new=True)), []
     if a is UserAction.RETRY and isinstance(st, Choose) and not st.polling:
         # "New link": the old session is deleted and a fresh one (new requestId) takes its place.
         m, effects = delete(replace(m, session=None), st.session_id)
@@ -224,6 +242,8 @@ def on_action(m: Machine, e: Action) -> Outcome:
             return start_picking(m, False)
         return m, []
     if a is UserAction.CANCEL:
+        if isinstance(st, Choose) and st.confirm_new:
+            return replace(m, state=replace(st, confirm_new=False)), []  # "Keep this link"
         if isinstance(st, Choose) and m.photos > 0:
             m, effects = delete(replace(m, session=None), st.session_id)
             return replace(m, state=Slideshow(m.photos)), effects

@@ -62,9 +62,9 @@ def step(m: Machine, event: Event, now: float) -> tuple[Machine, list[Effect]]:
         case SessionDeleted():
             return handlers.on_deleted(m, event)
         case SignedOutDone():
-            return handlers.on_signed_out(m)
+            return handlers.on_signed_out(m, event, now)
         case Action():
-            return handlers.on_action(m, event)
+            return handlers.on_action(m, event, now)
         case Shutdown():
             return handlers.on_shutdown(m)
         case Failed():

@@ -8,6 +8,7 @@ from core.flow.effects import CreateSession, DeleteSession, Effect, OpenPairing,
 from core.flow.ending import STOPPED, no_promise, once_result
 from core.flow.events import DownloadFinished
 from core.flow.problems import nothing_picked
+from core.flow.timing import NOTICE_SECONDS
 from core.records import DEFAULT_POLL_INTERVAL
 from core.states import Choose, Connect, Slideshow, Starting, State
 
@@ -68,6 +69,7 @@ class Machine:
     degraded: str | None = None  # the library is read-only (Boot.degraded): show what is saved, fetch nothing
     deadline: float | None = None  # once mode: the run ends by then (core.flow.deadline)
     deadline_flag: float | None = None  # --deadline SECONDS: the deadline is now + that, a session does not move it
+    before_confirm: State | None = None  # the screen a "Sign out?" question came from, for its Cancel
 
 
 Outcome = tuple[Machine, list[Effect]]
@@ -107,8 +109,15 @@ def idle(m: Machine, notice: str | None = None) -> Machine:
     return replace(m, state=nothing_picked(notice), retry=(CreateSession(),) if m.signed_in else (sign_in_effect(m),))
 
 
+def with_notice(m: Machine, notice: str, now: float) -> Machine:
+    """The slideshow (or the prompt to pick photos) with ``notice``, which fades after NOTICE_SECONDS."""
+    m = idle(m, notice=notice)
+    return replace(m, notice_until=now + NOTICE_SECONDS if isinstance(m.state, Slideshow) else None)
+
+
 def choose(m: Machine, s: ActiveSession, next_poll_at: float, polling: bool = False) -> Choose:
-    """The "Scan to choose photos" screen for session ``s``."""
+    """The "Scan to choose photos" screen for session ``s`` (a "Replace this link?" question stays asked)."""
+    asked = isinstance(m.state, Choose) and m.state.session_id == s.id and m.state.confirm_new
     return Choose(
         session_id=s.id,
         picker_uri=s.picker_uri,
@@ -118,6 +127,7 @@ def choose(m: Machine, s: ActiveSession, next_poll_at: float, polling: bool = Fa
         next_poll_at=next_poll_at,
         polling=polling,
         replace=s.replace,
+        confirm_new=asked,
     )
 
 

@@ -111,7 +111,7 @@ RULES: dict[type[KioskError], Rule] = {
         "disk-full",
         "The memory card is full",
         None,
-        "Free some space, or use Replace photos to pick a smaller set.",
+        "Free some space on it; the device tries again by itself.",
         after=AFTER_MISCONFIG,
         gives_up=True,
     ),
@@ -153,7 +153,7 @@ def nothing_picked(notice: str | None) -> Problem:
         what="nothing-picked",
         title="No photos yet",
         detail=notice or "The photo library on this device is empty.",
-        next_step="Press OK to choose photos with your phone.",
+        next_step="Press OK to choose photos with your phone.",  # its button says "Choose photos"
     )
 
 

@@ -34,10 +34,10 @@ from core.flow.memory import (
     delete,
     drop_session,
     fail,
-    idle,
     maybe_exit,
     sign_in_effect,
     start_picking,
+    with_notice,
 )
 from core.flow.problems import problem_for, rule_for, session_timeout
 from core.flow.timing import DELETE_RETRY_WAIT, DELETE_TRIES, ONCE_MAX_FAILURES
@@ -65,7 +65,7 @@ def on_failed(m: Machine, e: Failed, now: float) -> Outcome:
     if isinstance(effect, PollSession) and isinstance(err, SessionExpired):
         return timed_out(m, now)
     if isinstance(effect, Download) and isinstance(err, NotReady | SessionExpired):
-        return _download_lost(m, effect, err)
+        return _download_lost(m, effect, err, now)
     rule = rule_for(err)
     failures = m.failures + 1
     problem = problem_for(err, rule, failures=failures, photos=m.photos > 0, now=now)
@@ -113,7 +113,7 @@ def _again(m: Machine, effect: Effect) -> tuple[Effect, ...]:
     return (CreateSession(),) if m.signed_in else (sign_in_effect(m),)
 
 
-def _download_lost(m: Machine, effect: Download, err: KioskError) -> Outcome:
+def _download_lost(m: Machine, effect: Download, err: KioskError, now: float) -> Outcome:
     """The session of a download cannot be listed (not picked yet) or is gone at Google."""
     m, effects = delete(replace(m, session=None), m.session.id if m.session else effect.session_id)
     if isinstance(err, NotReady):
@@ -127,7 +127,7 @@ def _download_lost(m: Machine, effect: Download, err: KioskError) -> Outcome:
     if m.once:
         m, more = fail(m, line)
         return m, effects + more
-    return idle(m, notice=line), effects
+    return with_notice(m, line, now), effects
 
 
 def _delete_failed(m: Machine, effect: DeleteSession, err: KioskError, now: float) -> Outcome:
@@ -154,8 +154,8 @@ def timed_out(m: Machine, now: float) -> Outcome:
         m, more = fail(m, "Nobody picked photos before the picking link expired.")
         return m, effects + more
     if m.photos > 0:
-        m = replace(m, state=Slideshow(m.photos, notice="The picking link expired. Press OK to try again."))
-        return replace(m, retry=(CreateSession(),)), effects
+        # Often a link opened by accident: back to the photos, quietly, with a note that fades.
+        return with_notice(replace(m, retry=()), "The picking link expired.", now), effects
     return replace(m, state=session_timeout(now), retry=(CreateSession(),)), effects
 
 

@@ -20,6 +20,10 @@ def result_note(e: DownloadFinished) -> str:
     if e.failed:
         parts.append(f"{e.failed} of {e.total} could not be downloaded.")
     if e.skipped:
-        videos = f"{e.skipped} video{'s' if e.skipped != 1 else ''}"
-        parts.append(f"{videos} skipped (not ready at Google, or videos are off).")
+        parts.append(skipped_note(e.skipped))
     return " ".join(parts)
+
+
+def skipped_note(skipped: int) -> str:
+    """The one wording of videos left out by the settings (the download screen and the slideshow's note)."""
+    return f"{skipped} video{'s' if skipped != 1 else ''} skipped (not ready at Google, or videos are off)."

@@ -231,6 +231,16 @@ class Library:
             self._photos = None
             self.version += 1
 
+    def remove_all(self) -> int:
+        """Delete every photo from this device (index rows first, atomically, then the files); the number of
+        files removed. Waits for a download in flight to stop (the caller cancels it first)."""
+        with self._busy, self._lock:
+            files = self._index.trash_everything()
+            removed = remove_trashed(self._index, self.library_dir, files)
+            self._changed()
+        log.info("removed %d photos from this device", removed)
+        return removed
+
     # ---- sessions --------------------------------------------------------------------------------
 
     def remember_session(self, session_id: str, request_id: str, replace: bool = False) -> None:

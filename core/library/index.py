@@ -216,6 +216,16 @@ class Index:
                 _to_trash(db, str(stem), str(file))
             return [str(name) for _, file, poster in rows for name in (file, poster) if name]
 
+    def trash_everything(self) -> list[str]:
+        """Every file of the library goes to the trash in one transaction (rows first: a crash after this commit
+        leaves only trash the next start removes); the items of remembered sessions are forgotten with them."""
+        with self._tx() as db:
+            rows = db.execute("SELECT stem, file FROM media").fetchall()
+            for stem, file in rows:
+                _to_trash(db, str(stem), str(file))
+            db.execute("DELETE FROM session_items")
+            return [str(file) for _, file in rows]
+
     def trash(self) -> list[str]:
         """Files that left the library in a committed change and may still be on disk."""
         with self._read() as db:

@@ -44,6 +44,15 @@ def build_signed_out(ctx: Context, menu: Sequence[MenuItem], focus: int) -> Fram
     return centered_screen(ctx, [Item(line, Style(L.body, color=TEXT, max_lines=3))], menu, focus)
 
 
+def build_confirm_sign_out(ctx: Context, menu: Sequence[MenuItem], focus: int, photos: int) -> Frame:
+    L = ctx.layout
+    items = [Item("Sign out of Google Photos?", Style(L.title, bold=True, max_lines=2))]
+    if photos:
+        line = "Keep the photos on this device showing, or remove them and free the space."
+        items.append(Item(line, Style(L.body, color=MUTED, max_lines=3), gap=3.0))
+    return _centered_screen(ctx, items, menu, focus)
+
+
 def build_connect(ctx: Context, state: Connect) -> Frame:
     L = ctx.layout
     items = [
@@ -115,7 +124,7 @@ def build_choose(ctx: Context, state: Choose, menu: Sequence[MenuItem], focus: i
         # The explanation is never smaller than the countdown it explains: both at the small size.
         Item("The link expires in 00 min", Style(L.small, max_lines=1), gap=3.5, slot="countdown"),
         Item(
-            "If the time runs out, press OK for a new link.",
+            "If the time runs out, choose New link.",
             Style(L.small, color=MUTED, max_lines=2),
             gap=0.8,
             optional=True,
@@ -194,16 +203,23 @@ def build_slideshow(
     menu_visible: bool,
     focus: int,
     placeholder: str | None,
+    paused: bool = False,
+    clock: tuple[str, str] | None = None,
+    clock_style: str = "corner",
 ) -> Frame:
-    """Overlays for the slideshow: the notice banner, the date caption, the hint bar (when awake)."""
+    """Overlays for the slideshow: the notice banner, the date caption, the hint bar (when awake) with a line on
+    the keys, and a small mark while paused."""
     L = ctx.layout
     frame = Frame()
     pad = L.px(1.4, 6)
     menu_rect: pygame.Rect | None = None
     if placeholder:
         _overlay_text(ctx, frame, placeholder, Style(L.big, color=TEXT, max_lines=3), center=True)
+    top = L.margin // 2
     if state.notice:
-        _banner(ctx, frame, state.notice, top=L.margin // 2, pad=pad)
+        top = _banner(ctx, frame, state.notice, top=L.margin // 2, pad=pad).bottom + pad // 2
+    if clock:
+        _clock(ctx, frame, clock, large=clock_style == "large", top=top, pad=pad)
     if menu_visible:
         row = layout_buttons(ctx.fonts, L, menu, L.width - 2 * L.margin - 2 * pad, L.small)
         surface = panel((row.bounds.w + 2 * pad, row.bounds.h + 2 * pad), row.bounds.h // 2 + pad)
@@ -213,6 +229,17 @@ def build_slideshow(
         frame.texts += texts
         frame.buttons += targets
         menu_rect = surface.get_rect(topleft=at)
+        hint = BAR_HINT if focus >= 0 else PHOTOS_HINT
+        quiet = round(L.small * 0.8)  # a reminder, quieter than the buttons
+        block = fit(ctx.fonts, hint, Style(quiet, color=TEXT, max_lines=1, min_size=quiet // 2), L.width - 2 * L.margin)
+        plate = panel((block.width + 2 * pad, block.height + pad), L.radius, alpha=150)
+        where = plate.get_rect(midbottom=(L.width // 2, menu_rect.top - pad // 2))
+        texts = render_block(ctx.fonts, block, plate, pad, pad // 2, block.width, "center")
+        frame.overlays.append((plate, where.topleft))
+        frame.texts += [(t, r.move(where.topleft)) for t, r in texts]
+        menu_rect = menu_rect.union(where)
+    if paused:
+        _paused_mark(ctx, frame, pad)
     if caption:
         block = fit(ctx.fonts, caption, Style(L.small, color=TEXT, max_lines=1), L.width // 2)
         surface = panel((block.width + 2 * pad, block.height + pad), L.radius, alpha=140)
@@ -248,12 +275,15 @@ def build_problem(ctx: Context, state: Problem, menu: Sequence[MenuItem], focus:
     full_w = width - left - pad
     row = layout_buttons(ctx.fonts, L, menu, width // 3 if beside else full_w, L.small) if menu else None
     text_w = full_w - (row.bounds.w + pad if row and beside else 0)
+    # Over family photos: one short sentence for everyone, then a small line of details for the owner; the
+    # countdown is no louder than the details.
+    fine = round(L.small * 0.85)
     items = [
         Item(state.title, Style(L.body, bold=True, max_lines=2)),
-        Item(f"{state.detail} {state.next_step}", Style(L.small, color=MUTED, max_lines=3), gap=0.8),
+        Item(f"Details: {state.detail} {state.next_step}", Style(fine, color=MUTED, max_lines=2), gap=0.8),
     ]
     if state.retry_at is not None:
-        items.append(Item("Trying again in 00 min", Style(L.small, color=ACCENT, max_lines=1), gap=0.8, slot="retry"))
+        items.append(Item("Trying again in 00 min", Style(fine, color=MUTED, max_lines=1), gap=0.5, slot="retry"))
     placed = stack(ctx.fonts, L, items, pygame.Rect(left, pad, text_w, L.height // 2), "left")
     under = row.bounds.h + pad if row and not beside else 0
     inner_h = max(placed.height, row.bounds.h if row and beside else 0) + under
@@ -277,7 +307,41 @@ def build_problem(ctx: Context, state: Problem, menu: Sequence[MenuItem], focus:
     return frame
 
 
-def _banner(ctx: Context, frame: Frame, text: str, *, top: int, pad: int) -> None:
+PHOTOS_HINT = "◀ ▶ photos · OK pause · ▲ menu"  # the keys while the focus is on the photos
+BAR_HINT = "◀ ▶ choose · OK select · Back photos"  # the keys while the focus is in the bar
+
+
+def _paused_mark(ctx: Context, frame: Frame, pad: int) -> None:
+    """Two bars and "Paused" on a small plate in the top right corner."""
+    L = ctx.layout
+    block = fit(ctx.fonts, "Paused", Style(L.small, color=TEXT, max_lines=1), L.width // 3)
+    bar_h = block.height * 2 // 3
+    bar_w = max(2, bar_h // 4)
+    plate = panel((block.width + 2 * pad + 3 * bar_w + pad // 2, block.height + pad), L.radius, alpha=170)
+    for x in (pad, pad + 2 * bar_w):
+        pygame.draw.rect(plate, TEXT, (x, (plate.get_height() - bar_h) // 2, bar_w, bar_h))
+    texts = render_block(ctx.fonts, block, plate, pad + 3 * bar_w + pad // 2, pad // 2, block.width)
+    at = (L.width - L.margin // 2 - plate.get_width(), L.margin // 2)
+    frame.overlays.append((plate, at))
+    frame.texts += [(t, r.move(at)) for t, r in texts]
+
+
+def _clock(ctx: Context, frame: Frame, texts: tuple[str, str], *, large: bool, top: int, pad: int) -> None:
+    """The time over the date, on a soft plate at the top left (clear of the bar at the bottom)."""
+    L = ctx.layout
+    size = min(L.huge if large else L.big, L.width // 6 if large else L.width // 10)
+    hour = fit(ctx.fonts, texts[0], Style(size, bold=True, color=TEXT, max_lines=1), L.width // 2)
+    day = fit(ctx.fonts, texts[1], Style(L.body if large else L.small, color=TEXT, max_lines=1), L.width // 2)
+    width = max(hour.width, day.width)
+    plate = panel((width + 2 * pad, hour.height + day.height + pad), L.radius, alpha=120)
+    drawn = render_block(ctx.fonts, hour, plate, pad, pad // 2, width)
+    drawn += render_block(ctx.fonts, day, plate, pad, pad // 2 + hour.height, width)
+    at = (L.margin // 2, top)
+    frame.overlays.append((plate, at))
+    frame.texts += [(t, r.move(at)) for t, r in drawn]
+
+
+def _banner(ctx: Context, frame: Frame, text: str, *, top: int, pad: int) -> pygame.Rect:
     L = ctx.layout
     block = fit(ctx.fonts, text, Style(L.small, color=TEXT, max_lines=2), L.width - 2 * L.margin - 2 * pad)
     surface = panel((block.width + 2 * pad, block.height + pad), L.radius, alpha=200)
@@ -285,6 +349,7 @@ def _banner(ctx: Context, frame: Frame, text: str, *, top: int, pad: int) -> Non
     texts = render_block(ctx.fonts, block, surface, pad, pad // 2, block.width, "center")
     frame.overlays.append((surface, at))
     frame.texts += [(t, r.move(at)) for t, r in texts]
+    return surface.get_rect(topleft=at)
 
 
 def _overlay_text(ctx: Context, frame: Frame, text: str, style: Style, *, center: bool) -> None:

@@ -20,5 +20,13 @@ SLIDESHOW_MENU = (
     MenuItem("Replace photos", UserAction.REPLACE),
     MenuItem("Sign out", UserAction.SIGN_OUT),
 )
-CHOOSE_MENU = (MenuItem("New link", UserAction.RETRY), MenuItem("Cancel", UserAction.CANCEL))
+# The focus starts on the first button: never the one that throws away what the phone has picked.
+CHOOSE_MENU = (MenuItem("Cancel", UserAction.CANCEL), MenuItem("New link", UserAction.RETRY))
+CHOOSE_CONFIRM_MENU = (MenuItem("Keep this link", UserAction.CANCEL), MenuItem("Replace link", UserAction.RETRY))
+CONFIRM_SIGN_OUT_MENU: tuple[MenuItem, ...] = (
+    MenuItem("Cancel", UserAction.CANCEL),
+    MenuItem("Sign out, keep the photos", UserAction.SIGN_OUT),
+    MenuItem("Sign out and remove the photos from this device", UserAction.SIGN_OUT_REMOVE),
+)
+CONFIRM_SIGN_OUT_EMPTY_MENU = (MenuItem("Cancel", UserAction.CANCEL), MenuItem("Sign out", UserAction.SIGN_OUT))
 SIGNED_OUT_MENU = (MenuItem("Connect again", UserAction.RETRY),)

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from core.states import (
     Choose,
+    ConfirmSignOut,
     Connect,
     Downloading,
     Problem,
@@ -21,7 +22,15 @@ from core.states import (
     State,
     UserAction,
 )
-from device.ui.menu import CHOOSE_MENU, SIGNED_OUT_MENU, SLIDESHOW_MENU, MenuItem
+from device.ui.menu import (
+    CHOOSE_CONFIRM_MENU,
+    CHOOSE_MENU,
+    CONFIRM_SIGN_OUT_EMPTY_MENU,
+    CONFIRM_SIGN_OUT_MENU,
+    SIGNED_OUT_MENU,
+    SLIDESHOW_MENU,
+    MenuItem,
+)
 from device.ui.qr import qr_lines
 from device.ui.wording import clock_time, countdown, download_notes, photo_count, progress_bar
 
@@ -45,6 +54,9 @@ class View:
     empty: bool = False  # over photos: the library has none
     thumbs_version: int = 0
     placeholder: str | None = None  # over photos, in place of one: what to say instead
+    paused: bool = False  # the slideshow stays on this photo
+    clock: tuple[str, str] | None = None  # the time and the date over the photos, when the clock is on
+    clock_style: str = "corner"
 
 
 class Scene(Generic[S]):
@@ -53,6 +65,7 @@ class Scene(Generic[S]):
     name: ClassVar[str]
     menu_sleeps: ClassVar[bool] = False  # the menu is a hint bar that hides until a key is pressed
     thumbnails: ClassVar[bool] = False  # the newest downloads are shown as thumbnails
+    focus_first: ClassVar[int] = 0  # the button focused when the screen appears; -1: none until a key is pressed
 
     def menu(self, state: S) -> tuple[MenuItem, ...]:
         """The buttons the state offers, in focus order; the first one has the focus when it appears."""
@@ -180,18 +193,21 @@ class SignInOnPhoneScene(Scene[SignInOnPhone]):
 
 class ChooseScene(Scene[Choose]):
     name = "choose"
+    focus_first = -1  # an OK pressed by accident must not cancel (or replace) the link the phone is using
 
     def menu(self, state: Choose) -> tuple[MenuItem, ...]:
-        return CHOOSE_MENU
+        return CHOOSE_CONFIRM_MENU if state.confirm_new else CHOOSE_MENU
 
     def deadline(self, state: Choose) -> float | None:
         return state.expires_at
 
     def slot_texts(self, state: Choose, left: float) -> dict[str, str]:
+        if state.confirm_new and left > 0:
+            return {"countdown": "Replace this link? The phone's picks so far are lost."}
         return {"countdown": f"The link expires in {countdown(left)}" if left > 0 else "The link has expired."}
 
     def key(self, state: Choose, view: View) -> Hashable:
-        return ("choose", state.picker_uri, state.account, state.replace, view.focus)
+        return ("choose", state.picker_uri, state.account, state.replace, state.confirm_new, view.focus)
 
     def build(self, ctx: Context, state: Choose, view: View, thumbs: Sequence[pygame.Surface]) -> Frame:
         from device.ui.builders import build_choose
@@ -250,7 +266,17 @@ class SlideshowScene(Scene[Slideshow]):
         return True
 
     def key(self, state: Slideshow, view: View) -> Hashable:
-        return ("slideshow", state.notice, view.menu_visible, view.focus, view.caption, view.waiting, view.empty)
+        return (
+            "slideshow",
+            state.notice,
+            view.menu_visible,
+            view.focus,
+            view.caption,
+            view.waiting,
+            view.empty,
+            view.paused,
+            view.clock,
+        )
 
     def build(self, ctx: Context, state: Slideshow, view: View, thumbs: Sequence[pygame.Surface]) -> Frame:
         from device.ui.builders import build_slideshow
@@ -263,6 +289,9 @@ class SlideshowScene(Scene[Slideshow]):
             menu_visible=view.menu_visible,
             focus=view.focus,
             placeholder=view.placeholder,
+            paused=view.paused,
+            clock=view.clock,
+            clock_style=view.clock_style,
         )
 
     def terminal_key(self, state: Slideshow) -> object:
@@ -277,7 +306,11 @@ class ProblemScene(Scene[Problem]):
     name = "problem"
 
     def menu(self, state: Problem) -> tuple[MenuItem, ...]:
-        items = [MenuItem("Try again now" if state.retry_at is not None else "Try again", UserAction.RETRY)]
+        if state.what == "nothing-picked":
+            label = "Choose photos"  # what its sentence says OK does
+        else:
+            label = "Try again now" if state.retry_at is not None else "Try again"
+        items = [MenuItem(label, UserAction.RETRY)]
         if state.what in WRONG_ACCOUNT:
             items.append(MenuItem("Sign out", UserAction.SIGN_OUT))
         return tuple(items)
@@ -319,6 +352,24 @@ class ProblemScene(Scene[Problem]):
         return None if state.retry_at is None else f"Trying again in {clock_time(state.retry_at - now)}"
 
 
+class ConfirmSignOutScene(Scene[ConfirmSignOut]):
+    name = "confirm-sign-out"
+
+    def menu(self, state: ConfirmSignOut) -> tuple[MenuItem, ...]:
+        return CONFIRM_SIGN_OUT_MENU if state.photos else CONFIRM_SIGN_OUT_EMPTY_MENU
+
+    def key(self, state: ConfirmSignOut, view: View) -> Hashable:
+        return ("confirm-sign-out", state.photos, view.focus)
+
+    def build(self, ctx: Context, state: ConfirmSignOut, view: View, thumbs: Sequence[pygame.Surface]) -> Frame:
+        from device.ui.builders import build_confirm_sign_out
+
+        return build_confirm_sign_out(ctx, self.menu(state), view.focus, state.photos)
+
+    def terminal_lines(self, state: ConfirmSignOut, colour: bool, qr: bool = True) -> list[str]:
+        return ["Sign out of Google Photos? (s: sign out and keep the photos, Esc: cancel)"]
+
+
 class SignedOutScene(Scene[SignedOut]):
     name = "signed-out"
 
@@ -355,6 +406,7 @@ SCENES: dict[type, Scene[Any]] = {
     Downloading: DownloadingScene(),
     Slideshow: SlideshowScene(),
     Problem: ProblemScene(),
+    ConfirmSignOut: ConfirmSignOutScene(),
     SignedOut: SignedOutScene(),
 }
 

@@ -10,18 +10,23 @@ import random
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import pygame
 
 from core.config import SlideshowConfig
 from core.library import Photo
+from core.schedule import Schedule
 from core.states import State, UserAction
 from device.display import open_display
+from device.standby import Standby
 from device.ui.builders import thumb_geometry
+from device.ui.clock import date_text, next_minute_in, time_text, use_locale
 from device.ui.frame import Context, Frame, QrPlacement
 from device.ui.input import Controls
 from device.ui.layout import Layout
+from device.ui.night import Night
 from device.ui.photos import Player, Thumbs, Worker
 from device.ui.rotation import events_to_view, present, turned
 from device.ui.scenes import View, scene_for
@@ -31,6 +36,14 @@ from device.ui.wording import caption_for, countdown_changes_in
 log = logging.getLogger(__name__)
 
 DEFAULT_SLIDESHOW = SlideshowConfig()
+# What the slideshow's own keys do: the screen moves through the photos, the journey never hears of it.
+PHOTO_ACTIONS: dict[UserAction, Callable[[Player], None]] = {
+    UserAction.NEXT: Player.next,
+    UserAction.PREVIOUS: Player.previous,
+    UserAction.PAUSE: Player.toggle_pause,
+}
+NO_NIGHT = Schedule()
+DARK_INPUT_POLL = 0.5  # asleep, keys are read this often: a key then only wakes the frame
 LONGEST_SLEEP = 30.0  # nothing on screen changes by itself: the loop still wakes now and then
 TICK_MARGIN = 0.02  # wake just after a countdown changes, never just before it
 
@@ -51,12 +64,19 @@ class Screen:
         now: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         rotate: int = 0,
+        wall: Callable[[], datetime] = datetime.now,
+        schedule: Schedule = NO_NIGHT,
+        standby: Standby | None = None,
     ) -> None:
         self._want_size = size  # in the viewer's orientation (the panel's when ``rotate`` is 0 or 180)
         self._rotate = rotate  # degrees clockwise the picture is turned on the panel
         self._config = slideshow
         self._fonts_dir = fonts_dir
         self._now = now
+        self._wall = wall  # the time of day, for the clock and the night (tests hand a fake one)
+        self._night = Night(schedule, wall)
+        self._standby = standby
+        self._dark = False  # the slideshow is asleep for the night: a black screen, the display in standby
         self._rng = rng
         self._surface: pygame.Surface | None = None  # what is drawn on, in the viewer's orientation
         self._panel: pygame.Surface | None = None  # the display itself, when that is not the same surface
@@ -96,6 +116,8 @@ class Screen:
         # drawing them apart and copying them over; another format would round differently).
         like = pygame.Surface((1, 1), depth=32)
         self._draw_direct = surface.get_bitsize() == like.get_bitsize() and surface.get_masks() == like.get_masks()
+        if self._config.clock != "off" or self._config.captions:
+            log.info("clock: dates in the locale %s", use_locale(self._config.locale))
         self._wake_event = pygame.event.custom_type()
         self._closing = False
         self._worker = Worker(wake=self._post_wake)
@@ -165,6 +187,15 @@ class Screen:
         return self._player.current if self._player is not None else None
 
     @property
+    def showing_slide(self) -> tuple[Photo, ...]:
+        """Every photo the slideshow has on screen (two for a pair)."""
+        return self._player.current_slide if self._player is not None else ()
+
+    @property
+    def paused(self) -> bool:
+        return self._player is not None and self._player.paused
+
+    @property
     def menu_visible(self) -> bool:
         return self._controls.menu_visible(self._now())
 
@@ -173,15 +204,40 @@ class Screen:
     def handle_events(self) -> list[UserAction]:
         """Take every pending SDL event (never waits) and return what the person asked for."""
         self._require()
+        if self._dark:
+            return self._wake_on(pygame.event.get())
         buttons = self._frame.buttons if self._frame is not None else []
         events = pygame.event.get()
         if self._panel is not None:
             events = events_to_view(events, self._panel.get_size(), self._rotate)
         actions = self._controls.handle(events, self._now(), buttons)
+        if self._player is not None and any(a in PHOTO_ACTIONS for a in actions):
+            for action in actions:
+                if action in PHOTO_ACTIONS:
+                    PHOTO_ACTIONS[action](self._player)
+                    self._dirty = True
+            actions = [a for a in actions if a not in PHOTO_ACTIONS]
         if self._controls.redraw:
             self._controls.redraw = False
             self._dirty = True
         return actions
+
+    def _wake_on(self, events: list[pygame.event.Event]) -> list[UserAction]:
+        """Asleep: a key or a tap only wakes the frame (until the night is over); closing the window still quits."""
+        kinds = {e.type for e in events}
+        if kinds & {pygame.KEYDOWN, pygame.MOUSEBUTTONUP, pygame.FINGERUP}:
+            self._night.wake()
+            self._dirty = True
+        return [UserAction.QUIT] if pygame.QUIT in kinds else []
+
+    def input_poll(self) -> float | None:
+        """How often the loop must read keys: seldom while asleep (a key then only wakes); None: as usual."""
+        return DARK_INPUT_POLL if self._dark else None
+
+    @property
+    def dark(self) -> bool:
+        """The frame is asleep for the night."""
+        return self._dark
 
     def _post_wake(self) -> None:
         # Runs in the decode thread: a queued event ends the main loop's wait for events early.
@@ -196,6 +252,8 @@ class Screen:
         """Draw ``state`` as of ``now`` if anything visible changed; never waits for a photo to decode."""
         surface = self._require()
         ctx, player, thumbs = self._parts()
+        if self._sleep(state, surface, player, thumbs):
+            return
         self._enter(state, now)
         scene = scene_for(state)
         over_photos = scene.over_photos(state)
@@ -212,7 +270,7 @@ class Screen:
         controls = self._controls
         menu_visible = controls.bar_awake(now)
         if controls.sleeps and not menu_visible:
-            controls.focus = 0  # a sleeping bar wakes on "Add photos": the design's one-button use
+            controls.focus = 0  # a bar that shows again has the focus on its first button
         view = self._view(state, menu_visible, over_photos, thumbs.version)
         key = scene.key(state, view)
         rebuilt = key != self._frame_key or self._frame is None
@@ -243,6 +301,9 @@ class Screen:
         """Seconds the loop may sleep before show() has something new to draw (events wake it earlier)."""
         if self._surface is None or self._state is None or self._dirty:
             return 0.0
+        if self._dark:
+            wakes = self._night.changes_in()
+            return LONGEST_SLEEP if wakes is None else max(0.0, min(LONGEST_SLEEP, wakes + TICK_MARGIN))
         state = self._state
         scene = scene_for(state)
         waits = [LONGEST_SLEEP]
@@ -253,6 +314,8 @@ class Screen:
                 waits.append(change + TICK_MARGIN)
         if scene.over_photos(state) and self._player is not None:
             waits.append(self._player.next_wake(now))
+            if self._config.clock != "off":
+                waits.append(next_minute_in(self._wall()) + TICK_MARGIN)
         bar = self._controls.bar_sleeps_in(now)
         if bar is not None:
             waits.append(bar + TICK_MARGIN)
@@ -281,6 +344,39 @@ class Screen:
 
     # ------------------------------------------------------------ inside
 
+    def _sleep(self, state: State, surface: pygame.Surface, player: Player, thumbs: Thumbs) -> bool:
+        """The night: True while the slideshow is dark (drawn black once); a problem it shows over the photos
+        (no network overnight) stays dark too. Any other screen (the phone picking, a download) wakes the frame
+        until the night is over."""
+        asleep = self._night.asleep()
+        if asleep and not scene_for(state).over_photos(state):
+            self._night.wake()
+            asleep = False
+        if not asleep:
+            if self._dark:
+                self._dark = False
+                self._dirty = True
+                self._frame_key = None
+                log.info("night: awake")
+                if self._standby is not None:
+                    self._standby.wake()
+            return False
+        self._state = state
+        self._dirty = False  # the black screen is all there is to draw
+        if not self._dark:
+            self._dark = True
+            player.suspend()
+            if thumbs.active:
+                thumbs.clear()
+            surface.fill((0, 0, 0))
+            pygame.display.flip()
+            self._frames_drawn += 1
+            self._texts = []
+            log.info("night: asleep")
+            if self._standby is not None:
+                self._standby.sleep()
+        return True
+
     def _require(self) -> pygame.Surface:
         if self._surface is None:
             raise RuntimeError("Screen.open() must be called first")
@@ -298,7 +394,9 @@ class Screen:
         if previous is not None and type(previous) is type(state) and scene.menu(previous) == menu:
             return
         was_sleeping = previous is not None and scene_for(previous).menu_sleeps
-        self._controls.enter(menu, sleeps=scene.menu_sleeps, was_sleeping=was_sleeping, now=now)
+        self._controls.enter(
+            menu, sleeps=scene.menu_sleeps, was_sleeping=was_sleeping, now=now, focus=scene.focus_first
+        )
 
     def _placeholder(self, photos: Sequence[Photo]) -> str | None:
         player = self._parts()[1]
@@ -311,14 +409,30 @@ class Screen:
     def _view(self, state: State, menu_visible: bool, over_photos: bool, thumbs_version: int) -> View:
         player = self._parts()[1]
         current = player.current
+        controls = self._controls
         return View(
-            focus=self._controls.focus,
+            focus=-1 if controls.sleeps and not controls.bar_engaged(self._now()) else controls.focus,
             menu_visible=menu_visible,
-            caption=caption_for(current.created) if over_photos and current and self._config.captions else None,
+            caption=self._caption(player) if over_photos and current and self._config.captions else None,
             waiting=current is None if over_photos else False,
             empty=not player.has_photos if over_photos else False,
+            paused=player.paused if over_photos else False,
+            clock=self._clock_texts() if over_photos else None,
+            clock_style=self._config.clock,
             thumbs_version=thumbs_version,
         )
+
+    def _caption(self, player: Player) -> str | None:
+        """The date of the photo on show; of both, when a pair was taken on different days."""
+        dates = [caption_for(p.created) for p in player.current_slide]
+        known = [d for d in dict.fromkeys(dates) if d]
+        return " · ".join(known) or None
+
+    def _clock_texts(self) -> tuple[str, str] | None:
+        if self._config.clock == "off":
+            return None
+        wall = self._wall()
+        return (time_text(wall), date_text(wall))
 
     def _build(self, state: State, view: View, photos: Sequence[Photo]) -> Frame:
         ctx, _player, thumbs = self._parts()

@@ -51,7 +51,7 @@ def shown(photos: Sequence[Photo], config: SlideshowConfig) -> Sequence[Photo]:
 
 def slide_job(photo: Photo, config: SlideshowConfig) -> tuple[Callable[..., bytes], tuple[Any, ...]]:
     """What the decode worker runs to make ``photo``'s slide: a video in "poster" mode gets its ▶ mark."""
-    from device.ui.photos import compose_slide
+    from device.ui.compose import compose_slide
 
     if photo.video is not None and config.videos == "poster":
         return compose_poster, (photo.path, photo.video)
@@ -76,7 +76,7 @@ def compose_poster(poster: str, video: str, size: tuple[int, int]) -> bytes:
     """The poster slide with a small ▶ mark and the video's length in the top left corner."""
     from PIL import Image, ImageDraw, ImageFont
 
-    from device.ui.photos import compose_slide
+    from device.ui.compose import compose_slide
     from device.ui.text import ASSETS_DIR, BOLD
 
     img = Image.frombytes("RGB", size, compose_slide(poster, size))

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
+from core.flow.wording import skipped_note
+
 HOURS_FROM = 90 * 60  # countdowns longer than this show hours
 MINUTES_FROM = 120  # ... longer than this, minutes; below, minutes and seconds
 
@@ -69,6 +71,5 @@ def download_notes(failed: int, skipped: int) -> list[str]:
         noun = "photo" if failed == 1 else "photos"
         notes.append(f"{failed} {noun} could not be downloaded and will be skipped.")
     if skipped:
-        noun = "video" if skipped == 1 else "videos"
-        notes.append(f"{skipped} {noun} skipped: not ready at Google, or videos are off.")
+        notes.append(skipped_note(skipped))
     return notes

@@ -1,0 +1,80 @@
+"""The compositor (runs in the decode thread): one photo, or a pair, on a blurred backdrop, as a full-screen frame;
+and the square thumbnails of the download screen."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from device.ui.decode import load_fitted
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+BACKDROP_SHRINK = 16  # the blurred backdrop is made at 1/16 size: the blur is nearly free, nobody sees detail
+BACKDROP_BLUR = 2.5  # Gaussian radius at that small size (~40 px on the screen)
+BACKDROP_DIM = 0.42  # how bright the backdrop stays: the photo must stand out from its own reflection
+PAIR_GAP = 0.012  # the gap between the two photos of a pair, as a share of the screen's longer side
+
+
+class UnreadablePhoto(Exception):
+    """Photo number ``index`` of a slide could not be decoded (``cause`` says why)."""
+
+    def __init__(self, index: int, cause: Exception) -> None:
+        super().__init__(f"photo {index + 1} of the slide: {cause}")
+        self.index = index
+        self.cause = cause
+
+
+def compose_slide(paths: str | Sequence[str], size: tuple[int, int]) -> bytes:
+    """One full-screen RGB frame: one photo fitted and centred, or two sharing the screen along its longer side
+    (side by side on a landscape screen, stacked on a portrait one), on a blurred, dimmed copy of themselves."""
+    from PIL import Image
+
+    files = [paths] if isinstance(paths, str) else list(paths)
+    w, h = size
+    frame = Image.new("RGB", size, (0, 0, 0))
+    if len(files) == 1:
+        boxes = [(0, 0, w, h)]
+    else:
+        gap = round(max(w, h) * PAIR_GAP)
+        if w >= h:
+            half = (w - gap) // 2
+            boxes = [(0, 0, half, h), (w - half, 0, half, h)]
+        else:
+            half = (h - gap) // 2
+            boxes = [(0, 0, w, half), (0, h - half, w, half)]
+    for index, (path, (x, y, bw, bh)) in enumerate(zip(files, boxes, strict=True)):
+        try:
+            photo = load_fitted(path, (bw, bh), cover=False)
+        except Exception as exc:
+            raise UnreadablePhoto(index, exc) from exc
+        frame.paste(_backdrop(photo, (bw, bh)), (x, y))
+        # A pair leans together at the gap between them; one photo sits in the middle.
+        if len(files) == 1:
+            px, py = (bw - photo.width) // 2, (bh - photo.height) // 2
+        elif w >= h:
+            px, py = (bw - photo.width if index == 0 else 0), (bh - photo.height) // 2
+        else:
+            px, py = (bw - photo.width) // 2, (bh - photo.height if index == 0 else 0)
+        frame.paste(photo, (x + px, y + py))
+    return frame.tobytes()
+
+
+def _backdrop(photo: Image.Image, box: tuple[int, int]) -> Image.Image:
+    """``photo`` blurred and dimmed, covering ``box``."""
+    from PIL import Image, ImageFilter, ImageOps
+
+    small = (max(1, box[0] // BACKDROP_SHRINK), max(1, box[1] // BACKDROP_SHRINK))
+    back = ImageOps.fit(photo, small, Image.Resampling.BILINEAR)
+    back = back.filter(ImageFilter.GaussianBlur(BACKDROP_BLUR))
+    back = Image.blend(Image.new("RGB", small, (0, 0, 0)), back, BACKDROP_DIM)
+    return back.resize(box, Image.Resampling.BILINEAR)  # blurred already: bicubic would add nothing
+
+
+def compose_thumb(path: str, side: int) -> bytes:
+    """A ``side`` × ``side`` square, upright, cropped from the middle of the photo."""
+    from PIL import Image, ImageOps
+
+    img = load_fitted(path, (side, side), cover=True)
+    return ImageOps.fit(img, (side, side), Image.Resampling.BICUBIC).tobytes()

@@ -1,0 +1,92 @@
+"""Decoding off the frame loop: a photo upright and fitted to a box (Pillow, in the one decode thread), the
+worker thread itself, and turning its bytes into a pygame surface."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import pygame
+
+if TYPE_CHECKING:  # Pillow loads on the decode worker's first photo, not on the way to the first QR code
+    from PIL import Image
+
+T = TypeVar("T")
+ROTATED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
+
+
+def open_image(path: str) -> Image.Image:
+    from PIL import Image
+
+    from core.images import register_heif
+
+    register_heif()  # HEIC originals
+    # Read the bytes first: Pillow seeks while sniffing, which not every file (a pipe, a FUSE mount) allows.
+    return Image.open(io.BytesIO(Path(path).read_bytes()))
+
+
+def _oriented_size(img: Image.Image) -> tuple[int, int]:
+    orientation = img.getexif().get(0x0112, 1)
+    w, h = img.size
+    return (h, w) if orientation in ROTATED else (w, h)
+
+
+def _rgb(img: Image.Image) -> Image.Image:
+    from PIL import Image
+
+    if img.mode == "RGB":
+        return img
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (0, 0, 0))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    return img.convert("RGB")
+
+
+def load_fitted(path: str, box: tuple[int, int], cover: bool) -> Image.Image:
+    """The photo upright, scaled to fit (or cover) ``box``, decoded at reduced scale where the format allows."""
+    from PIL import Image, ImageOps
+
+    img = open_image(path)
+    ow, oh = _oriented_size(img)
+    scale = (max if cover else min)(box[0] / ow, box[1] / oh)
+    target = (max(1, round(ow * scale)), max(1, round(oh * scale)))
+    # draft() lets the JPEG decoder skip detail (1/2, 1/4, 1/8 scale): a 12 MP photo decodes at screen size.
+    stored = (target[1], target[0]) if (ow, oh) != img.size else target
+    img.draft("RGB", stored)
+    img = _rgb(ImageOps.exif_transpose(img))
+    if img.size != target:
+        # Shrinking: bilinear with reducing_gap averages every source pixel (no aliasing) at half bicubic's cost.
+        # Enlarging a small photo: bicubic keeps edges crisper.
+        shrinking = target[0] <= img.width
+        method = Image.Resampling.BILINEAR if shrinking else Image.Resampling.BICUBIC
+        img = img.resize(target, method, reducing_gap=2.0)
+    return img
+
+
+class Worker:
+    """One decode thread; ``wake`` is called (from that thread) whenever a job finishes."""
+
+    def __init__(self, wake: Callable[[], None] | None = None) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="picker-kiosk-decode")
+        self._wake = wake
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        future = self._pool.submit(fn, *args)
+        if self._wake is not None:
+            wake = self._wake
+            future.add_done_callback(lambda _f: wake())
+        return future
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def to_surface(data: bytes, size: tuple[int, int]) -> pygame.Surface:
+    image = pygame.image.frombytes(data, size, "RGB")
+    # In the display's pixel format blits (and crossfades) are plain copies.
+    return image.convert() if pygame.display.get_surface() is not None else image

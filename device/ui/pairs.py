@@ -1,0 +1,117 @@
+"""Slideshow pairs (not the phone pairing of device.pairing): a photo whose shape fights the screen's is paired
+with another of its shape.
+
+Pure (no pygame, no clock): the slideshow hands the order it shows photos in (the library's, or its shuffle)
+and takes slides off the front. A slide is one photo, or two: two portrait photos side by side on a landscape
+screen, two landscape photos stacked on a portrait one. A photo that matches the screen's shape (or whose shape
+is unknown, or any photo with ``layout = "single"``) is shown alone. The partner of a photo is the one of its
+shape within ``WINDOW`` places ahead that was taken closest in time to it; if none is that near, the first one
+of its shape further on is brought forward. Every photo is taken off the order exactly once, so pairing changes
+*when* a photo is shown, never *how often*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+WINDOW = 6  # how far ahead in the order a partner taken close in time is looked for
+SQUARE_TOLERANCE = 0.1  # within 10 % of square, a photo fits either screen: it is shown alone
+
+
+class Shape(Enum):
+    """A photo's (or a screen's) orientation."""
+
+    PORTRAIT = "portrait"
+    LANDSCAPE = "landscape"
+    SQUARE = "square"  # or unknown: never paired
+
+
+@dataclass(frozen=True)
+class Shot:
+    """What pairing needs of a photo: its id, its shape, when it was taken (None: unknown)."""
+
+    id: str
+    shape: Shape
+    taken: datetime | None = None
+
+
+def shape_of(width: int | None, height: int | None) -> Shape:
+    """The shape of a ``width`` × ``height`` picture; unknown sizes count as square (shown alone)."""
+    if not width or not height or width <= 0 or height <= 0:
+        return Shape.SQUARE
+    ratio = width / height
+    if ratio > 1 + SQUARE_TOLERANCE:
+        return Shape.LANDSCAPE
+    if ratio < 1 / (1 + SQUARE_TOLERANCE):
+        return Shape.PORTRAIT
+    return Shape.SQUARE
+
+
+def pairs_with(screen: Shape) -> Shape | None:
+    """Which photos are paired on a screen of shape ``screen``: the opposite shape (None on a square screen)."""
+    if screen is Shape.LANDSCAPE:
+        return Shape.PORTRAIT
+    if screen is Shape.PORTRAIT:
+        return Shape.LANDSCAPE
+    return None
+
+
+def _gap(a: Shot, b: Shot) -> float:
+    if a.taken is None or b.taken is None:
+        return float("inf")
+    try:
+        return abs((a.taken - b.taken).total_seconds())
+    except TypeError:  # one aware, one naive: no way to compare, so no preference
+        return float("inf")
+
+
+def take_slide(upcoming: Sequence[Shot], paired: Shape | None, window: int = WINDOW) -> tuple[tuple[Shot, ...], int]:
+    """The next slide from the front of ``upcoming``, and the index of the partner taken from further on (-1: none).
+
+    ``paired`` is the shape that is shown two at a time (``pairs_with(screen)``; None: every photo alone).
+    ``upcoming`` should reach far enough (the rest of this round and the next) that a partner is found
+    whenever another photo of the shape exists at all.
+    """
+    if not upcoming:
+        return (), -1
+    first = upcoming[0]
+    if paired is None or first.shape is not paired:
+        return (first,), -1
+    near = [
+        i
+        for i in range(1, min(len(upcoming), window + 1))
+        if upcoming[i].shape is paired and upcoming[i].id != first.id
+    ]
+    if near:
+        best = min(near, key=lambda i: (_gap(first, upcoming[i]), i))
+        return _ordered(first, upcoming[best]), best
+    far = next(
+        (i for i in range(window + 1, len(upcoming)) if upcoming[i].shape is paired and upcoming[i].id != first.id),
+        None,
+    )
+    if far is None:
+        return (first,), -1
+    return _ordered(first, upcoming[far]), far
+
+
+def _ordered(a: Shot, b: Shot) -> tuple[Shot, Shot]:
+    """The earlier photo first (left, or top): a pair reads like a page of an album."""
+    if a.taken is not None and b.taken is not None and _gap(a, b) != float("inf") and b.taken < a.taken:
+        return (b, a)
+    return (a, b)
+
+
+def plan(order: Sequence[Shot], paired: Shape | None, window: int = WINDOW) -> list[tuple[Shot, ...]]:
+    """Every slide of one pass over ``order`` (each photo exactly once), for tests and previews."""
+    rest = list(order)
+    slides: list[tuple[Shot, ...]] = []
+    while rest:
+        slide, partner = take_slide(rest, paired, window)
+        if partner >= 0:
+            del rest[partner]
+        del rest[0]
+        slides.append(slide)
+    return slides

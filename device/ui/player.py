@@ -1,0 +1,319 @@
+"""The slideshow: which slide (one photo, or a pair) is on screen, which comes next, the crossfade, and the
+person's next / previous / pause. A video plays over its own slide (device.ui.video), always alone."""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+import pygame
+
+from core.config import SlideshowConfig
+from core.library import Photo
+from device.ui import video
+from device.ui.compose import UnreadablePhoto, compose_slide
+from device.ui.decode import Worker, to_surface
+from device.ui.pairs import Shape, Shot, pairs_with, shape_of, take_slide
+
+log = logging.getLogger(__name__)
+
+POLL = 0.1  # how often the loop looks for a finished decode when it has nothing else to do
+HISTORY = 200  # slides remembered for "previous"
+JUMP_FADE = 0.25  # seconds of crossfade when the person asked for another photo: an answer, not a show
+
+
+@dataclass
+class _Slide:
+    photos: tuple[Photo, ...]
+    surface: pygame.Surface
+    place: int  # its index in the history
+
+
+def _ease(p: float) -> float:
+    return p * p * (3 - 2 * p)
+
+
+class Player:
+    """Which slide is on screen, which comes next, and the crossfade between them.
+
+    At most two full-screen pictures are held (the one shown and the one fading out, or the one shown and
+    the next one ready), whatever the size of the library. The order photos come in is the library's (or a
+    shuffle of it, one round after another); pairing (device.ui.pairs) only brings a partner forward.
+    """
+
+    def __init__(
+        self,
+        config: SlideshowConfig,
+        size: tuple[int, int],
+        worker: Worker,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._config = config
+        self._size = size
+        self._worker = worker
+        self._rng = rng or random.Random()
+        screen = shape_of(*size)
+        self._paired: Shape | None = pairs_with(screen) if config.layout == "pairs" else None
+        self._source: Sequence[Photo] | None = None
+        self._source_len = -1
+        self._photos: dict[str, Photo] = {}
+        self._order: list[str] = []  # ids in the library's order
+        self._queue: list[str] = []  # ids still to come: the rest of this round, and the next
+        self._history: list[tuple[str, ...]] = []  # slides shown (and the one prepared next), oldest first
+        self._place = -1  # the history index of the slide on screen
+        self._bad: set[str] = set()
+        self._current: _Slide | None = None
+        self._leaving: _Slide | None = None  # fading out
+        self._ready: _Slide | None = None
+        self._pending: tuple[int, tuple[Photo, ...], Future[bytes]] | None = None
+        self._jump = False  # the person asked for the prepared slide: show it as soon as it is ready
+        self._shown_at = 0.0
+        self._fade_start: float | None = None
+        self._fade = config.fade
+        self._alpha = 255
+        self._video: video.Playback | None = None  # the video on screen, while it plays
+        self.paused = False
+
+    def use_config(self, config: SlideshowConfig) -> None:
+        """Interval, shuffle and fade from now on (one attribute: the frame reads it whole)."""
+        self._config = config
+
+    # -- what the screen asks
+
+    @property
+    def current(self) -> Photo | None:
+        return self._current.photos[0] if self._current else None
+
+    @property
+    def current_slide(self) -> tuple[Photo, ...]:
+        """Every photo on screen now (two for a pair)."""
+        return self._current.photos if self._current else ()
+
+    @property
+    def has_photos(self) -> bool:
+        return any(pid not in self._bad for pid in self._order)
+
+    @property
+    def decoding(self) -> bool:
+        return self._pending is not None
+
+    @property
+    def fading(self) -> bool:
+        return self._fade_start is not None
+
+    def suspend(self) -> None:
+        """Let go of every picture (another screen is up); the order is kept for when the show resumes."""
+        self._current = self._leaving = self._ready = None
+        self._fade_start = None
+        self._play(None)
+        if self._pending is not None and self._pending[2].cancel():
+            self._pending = None
+        # A decode already running is kept: its photo comes first when the show resumes, not decoded twice.
+
+    # -- what the person asks
+
+    def next(self) -> None:
+        """The next slide now (as soon as it is decoded)."""
+        self._jump = True
+        if self._ready is not None and self._ready.place < self._place:
+            self._drop_prepared()  # it was the previous one: go on instead
+
+    def previous(self) -> None:
+        """The slide before the one on screen."""
+        if self._place <= 0:
+            return
+        self._drop_prepared()
+        self._jump = True
+        self._prepare(self._place - 1)
+
+    def toggle_pause(self) -> None:
+        self.paused = not self.paused
+
+    # -- the frame loop
+
+    def update(self, now: float, photos: Sequence[Photo]) -> bool:
+        """Advance the show to ``now``; True when the picture on screen changed."""
+        self._refresh(photos)
+        changed = False
+        if self._current is not None and any(p.id not in self._photos for p in self._current.photos):
+            self._shown_at = -math.inf  # its file is gone from the library: move on as soon as possible
+            self._jump = True
+        self._collect()
+        due = self._current is None or self._jump or (not self.paused and now - self._shown_at >= self._hold())
+        if self._ready is not None and self._fade_start is None and due:
+            self._fade = JUMP_FADE if self._jump and self._current is not None else self._config.fade
+            self._leaving, self._current, self._ready = self._current, self._ready, None
+            self._place = self._current.place
+            self._jump = False
+            self._shown_at = now
+            self._fade_start = now
+            self._play(self._current)
+            changed = True
+        if self._video is not None:
+            changed |= self._video.update(now)
+        if self._current is not None and not self._photos:
+            self.suspend()  # the library was emptied
+            changed = True
+        if self._fade_start is not None:
+            progress = (now - self._fade_start) / self._fade if self._fade > 0 else 1.0
+            if progress >= 1.0:
+                self._fade_start = None
+                self._leaving = None
+                self._alpha = 255
+            else:
+                self._alpha = round(255 * _ease(max(0.0, progress)))
+            changed = True
+        if self._pending is None and self._ready is None and self._fade_start is None:
+            self._prepare(self._place + 1)
+        return changed
+
+    def draw(self, target: pygame.Surface) -> None:
+        if self._current is None:
+            return
+        if self._fade_start is None:
+            target.blit(self._current.surface, (0, 0))
+            return
+        if self._leaving is not None:
+            target.blit(self._leaving.surface, (0, 0))
+        else:
+            target.fill((0, 0, 0))
+        self._current.surface.set_alpha(self._alpha)
+        target.blit(self._current.surface, (0, 0))
+        self._current.surface.set_alpha(None)
+
+    def next_wake(self, now: float) -> float:
+        if self._fade_start is not None:
+            return 1 / 30
+        if self._pending is not None:
+            return POLL
+        wake = self._video.next_wake(now) if self._video is not None else math.inf
+        if self._ready is not None and self._current is not None and (self._jump or not self.paused):
+            return 0.0 if self._jump else min(wake, max(0.0, self._shown_at + self._hold() - now))
+        return wake
+
+    # -- inside
+
+    def _hold(self) -> float:
+        """How long the slide on screen stays: ``interval`` for photos, a video's own time for a video."""
+        return self._video.hold(self._config.interval) if self._video is not None else self._config.interval
+
+    def _play(self, slide: _Slide | None) -> None:
+        """Stop the video that was playing; start ``slide``'s if it is one (always alone) and videos play."""
+        if self._video is not None:
+            self._video.stop()
+            self._video = None
+        if slide is None or len(slide.photos) != 1 or self._config.videos != "play":
+            return
+        if slide.photos[0].video is not None:
+            self._video = video.Playback(slide.photos[0], slide.surface, self._config)
+
+    def _refresh(self, photos: Sequence[Photo]) -> None:
+        if photos is self._source and len(photos) == self._source_len:
+            return
+        self._source, self._source_len = photos, len(photos)
+        photos = video.shown(photos, self._config)
+        if len(photos) == len(self._order) and all(p.id == pid for p, pid in zip(photos, self._order, strict=True)):
+            return  # the library hands out a fresh list each time: usually the same photos
+        old = self._photos
+        self._photos = {p.id: p for p in photos}
+        self._order = list(self._photos)
+        self._queue = [pid for pid in self._queue if pid in self._photos]
+        for pid in self._order:
+            if pid not in old and self._queue:  # new picks join the coming round at random places: seen soon
+                self._queue.insert(self._rng.randint(0, len(self._queue)) if self._config.shuffle else 0, pid)
+        if self._ready is not None and any(p.id not in self._photos for p in self._ready.photos):
+            self._drop_prepared()
+        if self._pending is not None and any(p.id not in self._photos for p in self._pending[1]):
+            self._drop_prepared()
+
+    def _drop_prepared(self) -> None:
+        self._ready = None
+        if self._pending is not None:
+            self._pending[2].cancel()
+            self._pending = None
+
+    def _collect(self) -> None:
+        if self._pending is None or not self._pending[2].done():
+            return
+        place, photos, future = self._pending
+        self._pending = None
+        if future.cancelled():
+            return
+        try:
+            data = future.result()
+        except UnreadablePhoto as exc:  # any undecodable file is skipped, never fatal
+            bad = photos[exc.index]
+            log.warning("slideshow: skipping photo %s: it cannot be decoded (%s)", bad.id, exc.cause)
+            self._bad.add(bad.id)
+            self._forget(place)
+            return
+        except Exception as exc:
+            log.warning("slideshow: skipping a slide: it cannot be composed (%s)", exc)
+            self._bad.update(p.id for p in photos)
+            self._forget(place)
+            return
+        self._ready = _Slide(photos, to_surface(data, self._size), place)
+
+    def _forget(self, place: int) -> None:
+        """The slide at ``place`` cannot be shown: out of the history (its good photo comes round again)."""
+        if 0 <= place < len(self._history) and place != self._place:
+            del self._history[place]
+            if place < self._place:
+                self._place -= 1
+
+    def _fill_queue(self) -> None:
+        """Keep at least one whole round beyond the front, so a partner is found if one exists at all."""
+        good = [pid for pid in self._order if pid not in self._bad]
+        if not good:
+            return
+        while len(self._queue) <= len(good):
+            round_ = list(good)
+            if self._config.shuffle:
+                self._rng.shuffle(round_)
+            self._queue += round_
+
+    def _shot(self, pid: str) -> Shot:
+        p = self._photos[pid]
+        shape = Shape.SQUARE if p.video is not None else shape_of(p.width, p.height)  # a video is never paired
+        return Shot(pid, shape, p.created)
+
+    def _take(self) -> tuple[str, ...] | None:
+        """The next slide off the front of the queue."""
+        self._fill_queue()
+        self._queue = [pid for pid in self._queue if pid in self._photos and pid not in self._bad]
+        shown = {p.id for p in self._current.photos} if self._current is not None else set()
+        if len(self._queue) > 1 and self._queue[0] in shown:
+            self._queue.append(self._queue.pop(0))  # never the same photo twice in a row
+        if not self._queue:
+            return None
+        slide, partner = take_slide([self._shot(pid) for pid in self._queue], self._paired)
+        if partner >= 0:
+            del self._queue[partner]
+        del self._queue[0]
+        ids = tuple(s.id for s in slide)
+        return None if set(ids) <= shown and len(self._order) - len(self._bad) <= len(ids) else ids
+
+    def _prepare(self, place: int) -> None:
+        if place >= len(self._history):
+            ids = self._take()
+            if ids is None:
+                return
+            self._history.append(ids)
+            if len(self._history) > HISTORY:
+                del self._history[0]
+                self._place -= 1
+            place = len(self._history) - 1
+        ids = tuple(pid for pid in self._history[place] if pid in self._photos and pid not in self._bad)
+        if not ids:
+            self._forget(place)
+            return
+        photos = tuple(self._photos[pid] for pid in ids)
+        if len(photos) == 1:
+            job, args = video.slide_job(photos[0], self._config)  # a video's poster, with its mark if asked
+            self._pending = (place, photos, self._worker.submit(job, *args, self._size))
+        else:
+            self._pending = (place, photos, self._worker.submit(compose_slide, [p.path for p in photos], self._size))
