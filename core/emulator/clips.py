@@ -27,7 +27,7 @@ def make_clip(poster: Image.Image, *, seconds: float = CLIP_SECONDS, fps: int = 
     import av
     from PIL import ImageDraw
 
-    from core.emulator.photos import _font
+    from core.emulator.font import label_font
 
     width, height = poster.size
     out = io.BytesIO()
@@ -35,7 +35,7 @@ def make_clip(poster: Image.Image, *, seconds: float = CLIP_SECONDS, fps: int = 
         stream = container.add_stream("libx264", rate=fps, options={"preset": "ultrafast", "threads": "1"})
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         frames = max(1, round(seconds * fps))
-        font = _font(max(8, height // 6))
+        font = label_font(max(8, height // 6))
         bar = max(4, width // 12)
         for n in range(frames):
             img = poster.convert("RGB")

@@ -12,15 +12,14 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from core.emulator.clips import clip_size, encode_heic, make_clip
+from core.emulator.font import label_font
 from core.emulator.media import Spec, cover_size, fit_size, pad_jpeg, pad_png
 
 MAX_PHOTOS = 5000
-_FONT_FILE = Path(__file__).resolve().parents[2] / "assets" / "fonts" / "DejaVuSans-Bold.ttf"
 _EPOCH_FIRST = datetime(2009, 1, 1, tzinfo=UTC).timestamp()
 _EPOCH_LAST = datetime(2025, 12, 31, tzinfo=UTC).timestamp()
 
@@ -135,13 +134,6 @@ def make_item(i: int, seed: int) -> LibraryItem:
 
 
 @functools.lru_cache(maxsize=64)
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    try:
-        return ImageFont.truetype(str(_FONT_FILE), size)
-    except OSError:  # installed without the assets folder: Pillow's own scalable font
-        return ImageFont.load_default(size)
-
-
 def _rgb(h: float, s: float, v: float) -> tuple[int, int, int]:
     r, g, b = colorsys.hsv_to_rgb(h % 1.0, s, v)
     return round(r * 255), round(g * 255), round(b * 255)
@@ -172,7 +164,7 @@ def draw_scene(item: LibraryItem, width: int, height: int) -> Image.Image:
         else:
             draw.polygon([(cx, cy - r), (cx + r, cy + r), (cx - r, cy + r)], fill=colour)
     # As big as fits: about a third of the height, or most of the width for long labels on narrow pictures.
-    font = _font(max(8, int(min(height * 0.3, width * 0.8 / (0.6 * len(item.label))))))
+    font = label_font(max(8, int(min(height * 0.3, width * 0.8 / (0.6 * len(item.label))))))
     stroke = max(1, unit // 120)
     draw.text(
         (width / 2, height / 2),
@@ -184,7 +176,7 @@ def draw_scene(item: LibraryItem, width: int, height: int) -> Image.Image:
         stroke_fill=(0, 0, 0),
     )
     if item.video_status:
-        small = _font(max(8, int(unit * 0.06)))
+        small = label_font(max(8, int(unit * 0.06)))
         draw.text((width / 2, height * 0.8), item.video_status, font=small, fill=(255, 255, 0), anchor="mm")
     return img
 
