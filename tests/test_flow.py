@@ -17,30 +17,15 @@ from core.errors import (
     TransportError,
 )
 from core.states import Choose, ConfirmSignOut, Connect, Downloading, Problem, Slideshow, Starting, UserAction
+from tests import flow_walk
+from tests.flow_walk import T0
 
-T0 = 1000.0
 
-
-class Walk:
-    """Feeds events at chosen times and collects every effect."""
+class Walk(flow_walk.Walk):
+    """A walk from a fresh machine (a once run or not)."""
 
     def __init__(self, once: bool = False) -> None:
-        self.m = flow.Machine(once=once)
-        self.effects: list[flow.Effect] = []
-        self.now = T0
-
-    def send(self, event: flow.Event, at: float | None = None) -> list[flow.Effect]:
-        if at is not None:
-            self.now = at
-        self.m, out = flow.step(self.m, event, self.now)
-        self.effects.extend(out)
-        return out
-
-    def tick(self, at: float) -> list[flow.Effect]:
-        return self.send(flow.Tick(), at)
-
-    def deleted(self) -> set[str]:
-        return {e.session_id for e in self.effects if isinstance(e, flow.DeleteSession)}
+        super().__init__(flow.Machine(once=once))
 
 
 def signed_in_choosing(once: bool = False, photos: int = 0) -> Walk:

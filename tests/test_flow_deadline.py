@@ -5,31 +5,16 @@ from __future__ import annotations
 from core import flow
 from core.errors import ApiError, TransportError
 from core.states import Problem
+from tests import flow_walk
+from tests.flow_walk import T0
 
-T0 = 1000.0
 
-
-class Walk:
-    """Feeds events at chosen times and collects every effect (a once run)."""
+class Walk(flow_walk.Walk):
+    """A walk of a once run with an optional overall deadline (seconds from T0)."""
 
     def __init__(self, deadline: float | None = None) -> None:
         at = None if deadline is None else T0 + deadline
-        self.m = flow.Machine(once=True, deadline=at, deadline_flag=deadline)
-        self.effects: list[flow.Effect] = []
-        self.now = T0
-
-    def send(self, event: flow.Event, at: float | None = None) -> list[flow.Effect]:
-        if at is not None:
-            self.now = at
-        self.m, out = flow.step(self.m, event, self.now)
-        self.effects.extend(out)
-        return out
-
-    def tick(self, at: float) -> list[flow.Effect]:
-        return self.send(flow.Tick(), at)
-
-    def deletes(self) -> list[str]:
-        return [e.session_id for e in self.effects if isinstance(e, flow.DeleteSession)]
+        super().__init__(flow.Machine(once=True, deadline=at, deadline_flag=deadline))
 
 
 def downloading(deadline: float | None = None, timeout_in: float = 1800.0) -> Walk:

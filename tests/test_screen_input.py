@@ -16,6 +16,7 @@ from core.states import Choose, Connect, Problem, SignedOut, Slideshow, State, U
 from device.ui.input import ESC_HOLD_QUIT, MENU_AWAKE
 from device.ui.screen import Screen
 from device.ui.widgets import ACCENT
+from tests.screen_events import click, press
 
 A = UserAction
 T0 = 1000.0
@@ -40,19 +41,6 @@ def screen(screen_clock: FakeClock) -> Iterator[Screen]:
     scr.open()
     yield scr
     scr.close()
-
-
-def press(scr: Screen, *keys: int) -> list[UserAction]:
-    for key in keys:
-        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0))
-        pygame.event.post(pygame.event.Event(pygame.KEYUP, key=key, mod=0, unicode="", scancode=0))
-    return scr.handle_events()
-
-
-def click(scr: Screen, pos: tuple[int, int]) -> list[UserAction]:
-    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=pos))
-    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=pos))
-    return scr.handle_events()
 
 
 def label_rect(scr: Screen, label: str) -> Any:

@@ -17,6 +17,8 @@ from core.states import Slideshow, UserAction
 from device.ui.builders import PHOTOS_HINT
 from device.ui.input import K_AUDIONEXT, K_AUDIOPLAY, K_AUDIOPREV, K_SELECT, MENU_AWAKE
 from device.ui.screen import Screen
+from tests.screen_events import click as tap
+from tests.screen_events import press
 
 T0 = 1000.0
 SLIDESHOW = Slideshow(count=3)
@@ -47,19 +49,6 @@ def screen(screen_clock: FakeClock) -> Iterator[Screen]:
     scr.open()
     yield scr
     scr.close()
-
-
-def press(scr: Screen, *keys: int) -> list[UserAction]:
-    for key in keys:
-        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0))
-        pygame.event.post(pygame.event.Event(pygame.KEYUP, key=key, mod=0, unicode="", scancode=0))
-    return scr.handle_events()
-
-
-def tap(scr: Screen, pos: tuple[int, int]) -> list[UserAction]:
-    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=pos))
-    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=pos))
-    return scr.handle_events()
 
 
 def run_until(scr: Screen, clock: FakeClock, photos: Sequence[Photo], done: Callable[[], bool]) -> None:
