@@ -126,18 +126,23 @@ def test_sigterm_during_a_download_deletes_the_session_and_exits_0_quickly(
 
 
 def test_crash_before_the_picks_were_listed_resumes_them(tmp_path: Path) -> None:
-    # The device polls only every 5 s, so the kill lands after the person tapped Done but before any listing.
+    # Listing answers 503 until the kill, and the kill comes once the device has tried to list: it lands after the
+    # person tapped Done and the device saw it, but before any listing succeeded (however slow the machine).
     with Emulator(photos=100, person=Person(approve_after=0.1, pick_count=8, pick_after=0.1, include_videos=False),
                   interval=1, poll_interval=5.0) as live_emulator:  # fmt: skip
+        live_emulator.add_fault(Fault(endpoint="mediaItems.list", status=503, google_status="UNAVAILABLE", times=None))
         config = write_config(tmp_path, live_emulator.url)
         proc = start(config)
         assert wait_for(lambda: live_emulator.sessions_created, 30)
         [created] = live_emulator.sessions_created
         # The session is remembered on disk, and picked at Google, before the kill.
         assert wait_for(lambda: remembered_sessions(tmp_path) == [created] and live_emulator.picked(created), 30)
+        assert wait_for(lambda: any(r.endpoint == "mediaItems.list" for r in live_emulator.requests), 30)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         assert listed_sessions(live_emulator) == []
+        assert remembered_sessions(tmp_path) == [created] and live_emulator.open_sessions == [created]
+        live_emulator.clear_faults()
         [sid] = live_emulator.sessions_created
 
         live_emulator.add_fault(Fault(endpoint="sessions.create", status=500, times=None))  # resuming needs none
