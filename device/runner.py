@@ -164,6 +164,12 @@ class Runner:
         with self._lock:
             self._running.discard(future)
 
+    @property
+    def busy(self) -> bool:
+        """Whether an effect is being carried out on a worker right now (its event not yet posted)."""
+        with self._lock:
+            return bool(self._running)
+
     # ---- sign-in -----------------------------------------------------------------------------------
 
     def _start_sign_in(self) -> flow.Event:
