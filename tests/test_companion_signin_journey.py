@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from core.emulator import Emulator, Person
+from core.emulator import Emulator, Person, testing
 from tests.companion_browser import browsers, wait_for  # noqa: F401 - the fixture
 from tests.companion_doubles import DESKTOP_ID, DESKTOP_SECRET
 from tests.companion_kiosk import free_port
@@ -21,29 +21,15 @@ PICKS = 4
 
 
 def config_file(folder: Path, url: str, port: int) -> Path:
-    state = folder / "state"
-    text = f"""
-[google]
-client_id = "{CLIENT_ID}"
-client_secret = "{CLIENT_SECRET}"
-auth_url = "{url}"
-picker_url = "{url}"
-authorize_url = "{url}/o/oauth2/v2/auth"
-sign_in = "auto"
-[google.desktop]
-client_id = "{DESKTOP_ID}"
-client_secret = "{DESKTOP_SECRET}"
-[storage]
-state_dir = "{state}"
-library_dir = "{state / "library"}"
-[companion]
-bind = "127.0.0.1"
-port = {port}
-"""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "config.toml"
-    path.write_text(text)
-    return path
+    return testing.write_config(
+        folder,
+        url,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        google={"authorize_url": f"{url}/o/oauth2/v2/auth", "sign_in": "auto"},
+        companion={"bind": "127.0.0.1", "port": port},
+        **{"google.desktop": {"client_id": DESKTOP_ID, "client_secret": DESKTOP_SECRET}},
+    )
 
 
 def test_refused_scope_signs_in_from_the_phone_page_and_the_journey_completes(

@@ -19,7 +19,7 @@ import requests
 from core import flow
 from core.clock import Clock
 from core.config import CompanionConfig, Config, DesktopClient, GoogleConfig, StorageConfig
-from core.emulator import Emulator, Person
+from core.emulator import Emulator, Person, testing
 from core.states import Choose, Connect, SignInOnPhone, State
 from device.signin.phone import PhoneSignIn
 from device.ui.terminal import Terminal
@@ -186,29 +186,15 @@ def test_phone_only_goes_straight_to_pairing(tmp_path: Path) -> None:
 
 
 def _config_file(tmp: Path, url: str, sign_in: str) -> Path:
-    state = tmp / "state"
-    text = f"""
-[google]
-client_id = "{DEVICE_ID}"
-client_secret = "{DEVICE_SECRET}"
-auth_url = "{url}"
-picker_url = "{url}"
-authorize_url = "{url}/o/oauth2/v2/auth"
-sign_in = "{sign_in}"
-[google.desktop]
-client_id = "{DESKTOP_ID}"
-client_secret = "{DESKTOP_SECRET}"
-[storage]
-state_dir = "{state}"
-library_dir = "{state / "library"}"
-[companion]
-bind = "127.0.0.1"
-port = 8765
-"""
-    tmp.mkdir(parents=True, exist_ok=True)
-    path = tmp / "config.toml"
-    path.write_text(text)
-    return path
+    return testing.write_config(
+        tmp,
+        url,
+        client_id=DEVICE_ID,
+        client_secret=DEVICE_SECRET,
+        google={"authorize_url": f"{url}/o/oauth2/v2/auth", "sign_in": sign_in},
+        companion={"bind": "127.0.0.1", "port": 8765},
+        **{"google.desktop": {"client_id": DESKTOP_ID, "client_secret": DESKTOP_SECRET}},
+    )
 
 
 def test_device_only_with_a_refusal_is_one_clear_line_and_exit_1(tmp_path: Path) -> None:

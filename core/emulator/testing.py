@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +12,20 @@ from typing import Any
 KIOSK: tuple[str, ...] = (sys.executable, "-m", "device")
 
 
-def write_config(folder: Path, url: str, *, client_id: str, client_secret: str, **sections: dict[str, Any]) -> Path:
+def write_config(
+    folder: Path,
+    url: str,
+    *,
+    client_id: str,
+    client_secret: str,
+    google: Mapping[str, Any] | None = None,
+    **sections: Mapping[str, Any],
+) -> Path:
     """``folder/config.toml`` for `picker-kiosk run` against the emulator at ``url``, state under ``folder/state``.
 
-    ``sections`` are further tables, e.g. ``download={"workers": 4}``. The phone companion is off unless a
-    ``companion`` table is given (a test never serves on the machine's own network address).
+    ``google`` adds keys to the [google] table; ``sections`` are further tables, e.g. ``download={"workers": 4}``
+    or ``**{"google.desktop": {...}}``. The phone companion is off unless a ``companion`` table is given (a test
+    never serves on the machine's own network address).
     """
     sections.setdefault("companion", {"enabled": False})
     folder.mkdir(parents=True, exist_ok=True)
@@ -26,6 +36,7 @@ def write_config(folder: Path, url: str, *, client_id: str, client_secret: str, 
         f"client_secret = {json.dumps(client_secret)}",
         f"auth_url = {json.dumps(url)}",
         f"picker_url = {json.dumps(url)}",
+        *(f"{key} = {json.dumps(value)}" for key, value in (google or {}).items()),
         "[storage]",
         f"state_dir = {json.dumps(str(state))}",
         f"library_dir = {json.dumps(str(state / 'library'))}",
