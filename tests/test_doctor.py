@@ -10,6 +10,9 @@ from core.emulator import Emulator
 from tests.helpers import cli
 from tests.test_signin_journey import _config_file, emulator
 
+# Every check doctor makes, in the order it reports them (JSON and text alike).
+CHECKS = ["config", "network", "device-grant", "desktop-client", "token", "library", "display", "disk"]
+
 
 def doctor(config: Path, *more: str) -> tuple[int, dict[str, Any]]:
     result = cli("doctor", "--config", str(config), "--json", *more, env={"SDL_VIDEODRIVER": "dummy"})
@@ -39,16 +42,7 @@ def test_scope_accepted(tmp_path: Path) -> None:
     }
     assert by_name["desktop-client"]["ok"] is True
     assert by_name["token"]["ok"] and "not signed in yet" in by_name["token"]["detail"]
-    assert [c["name"] for c in report["checks"]] == [
-        "config",
-        "network",
-        "device-grant",
-        "desktop-client",
-        "token",
-        "library",
-        "display",
-        "disk",
-    ]
+    assert [c["name"] for c in report["checks"]] == CHECKS
     assert "dummy" in by_name["display"]["detail"]
     assert state_files(tmp_path) == []  # no token, no library, no lock file left behind
 
@@ -90,16 +84,7 @@ def test_the_text_form_is_one_line_per_check(tmp_path: Path) -> None:
         result = cli("doctor", "--config", str(config), env={"SDL_VIDEODRIVER": "dummy"})
     lines = result.stdout.strip().splitlines()
     assert result.returncode == 0
-    assert [line.split(":")[0].split()[-1] for line in lines[:-1]] == [
-        "config",
-        "network",
-        "device-grant",
-        "desktop-client",
-        "token",
-        "library",
-        "display",
-        "disk",
-    ]
+    assert [line.split(":")[0].split()[-1] for line in lines[:-1]] == CHECKS
     assert lines[0].startswith("ok ")
 
 
