@@ -52,6 +52,24 @@ def kiosk_emulator(*, photos: int, person: Person, poll_interval: float) -> Emul
     )
 
 
+def token_by_hand(emu: Emulator, scope: str) -> str:
+    """The device grant done by hand over HTTP, the person approving at once: an access token for ``scope``."""
+    assert emu.fake_clock is not None
+    code = requests.post(f"{emu.url}/device/code", data={"client_id": "kiosk", "scope": scope}, timeout=10).json()
+    emu.fake_clock.advance(max(emu.person.approve_after, float(code.get("interval", 5))) + 0.1)
+    token = requests.post(
+        f"{emu.url}/token",
+        data={
+            "client_id": "kiosk",
+            "client_secret": "secret",
+            "device_code": code["device_code"],
+            "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+        },
+        timeout=10,
+    ).json()
+    return str(token["access_token"])
+
+
 def signed_in_session(emu: Emulator, clock: FakeClock) -> requests.Session:
     """A session carrying a real Bearer from the emulator's device grant, as the device makes it."""
     google = GoogleConfig("client.apps.googleusercontent.com", "s3cret-client", emu.url, emu.url)

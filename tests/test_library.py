@@ -21,6 +21,7 @@ from core.library import Library
 from core.picker import PickerClient
 from core.records import PickedMediaItem
 from core.transport import Transport
+from tests.helpers import token_by_hand
 from tests.test_library_images import bomb_png
 
 PICKER_SCOPE = "https://www.googleapis.com/auth/photospicker.mediaitems.readonly"
@@ -34,22 +35,7 @@ OUR_NAME = re.compile(r"^[0-9a-f]{32}(\.poster)?\.(jpg|png|heic|mp4)$")  # a vid
 
 def sign_in(emu: Emulator) -> str:
     """The device grant done by hand over HTTP: returns an access token for the Picker scope."""
-    assert emu.fake_clock is not None
-    code = requests.post(
-        f"{emu.url}/device/code", data={"client_id": "kiosk", "scope": PICKER_SCOPE}, timeout=10
-    ).json()
-    emu.fake_clock.advance(max(emu.person.approve_after, float(code.get("interval", 5))) + 0.1)
-    token = requests.post(
-        f"{emu.url}/token",
-        data={
-            "client_id": "kiosk",
-            "client_secret": "secret",
-            "device_code": code["device_code"],
-            "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
-        },
-        timeout=10,
-    ).json()
-    return str(token["access_token"])
+    return token_by_hand(emu, PICKER_SCOPE)
 
 
 def client_for(emu: Emulator, token: str) -> PickerClient:

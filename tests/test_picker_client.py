@@ -37,7 +37,7 @@ from core.records import (
     parse_time,
 )
 from core.transport import Transport
-from tests.helpers import signed_in_session
+from tests.helpers import signed_in_session, token_by_hand
 
 MakeEmu = Callable[..., Emulator]
 NEVER = 10**9  # seconds: a person who never taps Done
@@ -166,18 +166,7 @@ def test_too_many_open_sessions_is_quota_exceeded(
 def test_token_without_the_picker_scope_is_scope_refused(emulator: Emulator, fake_clock: FakeClock) -> None:
     # The person unticked Google Photos on the consent screen: the grant has only openid/email.
     http = requests.Session()
-    code = http.post(f"{emulator.url}/device/code", data={"client_id": "c", "scope": "openid email"}).json()
-    fake_clock.advance(10)
-    token = http.post(
-        f"{emulator.url}/token",
-        data={
-            "client_id": "c",
-            "client_secret": "s",
-            "device_code": code["device_code"],
-            "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
-        },
-    ).json()
-    http.headers["Authorization"] = f"Bearer {token['access_token']}"
+    http.headers["Authorization"] = f"Bearer {token_by_hand(emulator, 'openid email')}"
     client = PickerClient(emulator.url, Transport(http, clock=fake_clock.clock()))
     with pytest.raises(ScopeRefused, match="Google Photos"):
         client.create_session()
