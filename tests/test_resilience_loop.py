@@ -204,6 +204,9 @@ def test_network_gone_for_minutes_keeps_the_slideshow_and_recovers_by_itself(
     sign_in_and_fill(device)
     photos = photos_in(device)
     assert photos
+    # The network goes once the filled session is closed at Google: a delete still on its way would otherwise
+    # meet the outage, and that session (not this test's) would be left open.
+    device.wait_for(lambda _: emu.open_sessions == [])
 
     emu.stop()  # connection refused from now on
     gone_at = fake_clock.now()
