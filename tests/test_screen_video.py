@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+import pygame
 import pytest
 from PIL import Image, ImageChops
 
@@ -214,3 +215,39 @@ def test_a_video_is_shown_alone_even_beside_photos_of_its_shape(
     clock.advance(5.0)
     show_until(scr, clock, photos, lambda: scr.showing is not None and scr.showing.id != "v")
     assert sorted(p.id for p in scr.showing_slide) == ["a", "b"], "the two portrait photos after it share the screen"
+
+
+def pause(scr: Screen) -> None:
+    """The person presses Pause (the remote's ⏯, the keyboard's Pause key)."""
+    for kind in (pygame.KEYDOWN, pygame.KEYUP):
+        pygame.event.post(pygame.event.Event(kind, key=pygame.K_PAUSE, mod=0, unicode="", scancode=0))
+    assert scr.handle_events() == []  # the slideshow's own key: the journey never hears of it
+
+
+def test_pause_freezes_a_playing_video_on_its_frame_and_resume_goes_on_without_losing_played_time(
+    open_screen: Callable[..., Screen], clock: FakeClock, tmp_path: Path
+) -> None:
+    scr = open_screen(interval=5.0, max_seconds=2.0)
+    photos = [video(tmp_path), still(tmp_path)]
+    show_until(scr, clock, photos, lambda: scr.showing is not None)
+    start = clock.now()
+    for _ in range(8):  # half a second played
+        play_step(scr, clock, photos, 1 / 16)
+    pause(scr)
+    scr.show(Slideshow(count=len(photos)), clock.now(), photos)
+    middle = (0, SIZE[1] // 3, SIZE[0], SIZE[1] * 2 // 3)  # inside the video, clear of the paused mark and hints
+    frozen = shot(scr, tmp_path).crop(middle)
+    for _ in range(5):  # ten seconds paused: longer than max_seconds and the interval
+        clock.advance(2.0)
+        show_until(scr, clock, photos, lambda: True)
+        assert scr.showing is not None and scr.showing.id == "v", "a paused video stays on screen"
+        assert not ImageChops.difference(frozen, shot(scr, tmp_path).crop(middle)).getbbox(), "frozen on its frame"
+    paused = 10.0
+    pause(scr)
+    play_step(scr, clock, photos, 1 / 16)
+    play_step(scr, clock, photos, 1 / 16)
+    assert ImageChops.difference(frozen, shot(scr, tmp_path).crop(middle)).getbbox(), "resumed: it moves on"
+    while scr.showing is not None and scr.showing.id == "v":
+        assert clock.now() - start - paused < 2.5, "it still leaves at max_seconds of time played"
+        play_step(scr, clock, photos, 1 / 16)
+    assert clock.now() - start - paused >= 2.0 - 1e-6, "the time paused did not count as played"

@@ -127,6 +127,8 @@ class Playback:
         self._max = config.max_seconds
         self._start: float | None = None  # the video's time 0 on the loop's clock: set by its first frame
         self._elapsed = 0.0  # read by the decoder thread: how far the show is
+        self._paused_at: float | None = None  # frozen on its frame since then (the loop's clock)
+        self._paused_for = 0.0  # seconds spent paused: they do not count towards max_seconds
         self._queue: queue.Queue[_Frame | object] = queue.Queue(maxsize=QUEUE_FRAMES)
         self._head: _Frame | None = None  # decoded, not due yet
         self._stop = threading.Event()
@@ -144,9 +146,22 @@ class Playback:
 
     # -- the loop's side
 
+    def pause(self, paused: bool, now: float) -> None:
+        """Freeze on the frame on screen (``paused``) or go on from it: the video's time stands still meanwhile."""
+        if paused == (self._paused_at is not None):
+            return
+        if self._paused_at is None:
+            self._paused_at = now
+            return
+        gap = now - self._paused_at
+        self._paused_at = None
+        self._paused_for += gap
+        if self._start is not None:
+            self._start += gap  # the next frame is due as long after the resume as it was after the pause
+
     def update(self, now: float) -> bool:
         """Draw the newest frame that is due into the slide; True when the picture changed."""
-        if self._fallback or self._ended:
+        if self._fallback or self._ended or self._paused_at is not None:
             return False
         if self._start is None:
             # The video's clock starts with its first decoded frame: opening the file and the decoder's own
@@ -195,17 +210,18 @@ class Playback:
         return True
 
     def hold(self, interval: float) -> float:
-        """How long this slide stays: to the end of the video (at most ``max_seconds``); a broken one as a photo."""
+        """How long this slide stays: to the end of the video (at most ``max_seconds`` played, pauses not counted);
+        a broken one as a photo."""
         if self._failed is not None and self.shown == 0:
             return interval
         if self._ended and not self._fallback:
             return 0.0  # played to its end: the next item as soon as it is ready
         if self._fallback and self._length is not None:
-            return min(self._max, self._length)
-        return self._max
+            return min(self._max, self._length) + self._paused_for
+        return self._max + self._paused_for
 
     def next_wake(self, now: float) -> float:
-        if self._fallback or self._ended:
+        if self._fallback or self._ended or self._paused_at is not None:
             return math.inf
         if self._head is not None and self._start is not None:
             return max(0.0, self._start + self._head.time - now)
