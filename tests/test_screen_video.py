@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import struct
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -251,3 +252,39 @@ def test_pause_freezes_a_playing_video_on_its_frame_and_resume_goes_on_without_l
         assert clock.now() - start - paused < 2.5, "it still leaves at max_seconds of time played"
         play_step(scr, clock, photos, 1 / 16)
     assert clock.now() - start - paused >= 2.0 - 1e-6, "the time paused did not count as played"
+
+
+def turned_clip(seconds: float) -> bytes:
+    """A landscape clip whose track says "turn me a quarter clockwise" (the tkhd display matrix a phone held
+    upright writes): FFmpeg reads it as ``VideoFrame.rotation == -90``."""
+    data = bytearray(make_clip(poster_image(), seconds=seconds, fps=16))
+    at = data.find(b"tkhd") + 4 + 40  # version 0: after flags, times, track id, duration, layer, volume
+    assert struct.unpack(">9i", data[at : at + 36]) == (0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
+    data[at : at + 36] = struct.pack(">9i", 0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000)
+    return bytes(data)
+
+
+def white_rows(img: Image.Image) -> float:
+    """The mean height of the sweeping white bar's pixels on the screen's middle column."""
+    x = img.width // 2
+    ys = [y for y in range(img.height) if min(img.getpixel((x, y))) > 235]  # type: ignore[arg-type]
+    return sum(ys) / len(ys) if ys else -1.0
+
+
+def test_a_video_with_a_rotation_in_its_track_is_shown_turned_upright(
+    open_screen: Callable[..., Screen], clock: FakeClock, tmp_path: Path
+) -> None:
+    scr = open_screen(interval=5.0, max_seconds=3.0)
+    photos = [video(tmp_path, turned_clip(3.0)), still(tmp_path)]
+    show_until(scr, clock, photos, lambda: scr.showing is not None)
+    shots = []
+    for _ in range(40):
+        play_step(scr, clock, photos, 1 / 16)
+        shots.append(shot(scr, tmp_path))
+    box = ImageChops.difference(shots[0], shots[-1]).getbbox()
+    w, _ = fitted((180, 320), SIZE)  # stored 320x180, shown 180x320: portrait, fitted to 270x480
+    assert box is not None
+    assert box[0] >= (SIZE[0] - w) // 2 - 1 and box[2] <= (SIZE[0] + w) // 2 + 1, "shown portrait, not as stored"
+    # The bar sweeps left to right in the stored frames: turned a quarter clockwise, it goes top to bottom.
+    early, late = white_rows(shots[2]), white_rows(shots[-1])
+    assert 0 <= early < late, (early, late)

@@ -58,6 +58,24 @@ def slide_job(photo: Photo, config: SlideshowConfig) -> tuple[Callable[..., byte
     return compose_slide, (photo.path,)
 
 
+def quarter_turns(frame: Any) -> int:
+    """How many quarter turns counter-clockwise the frame needs to be shown upright (its display matrix:
+    ``VideoFrame.rotation``, FFmpeg's sign; PyAV before 14 does not read it and the frame is shown as stored)."""
+    return round(float(getattr(frame, "rotation", 0) or 0) / 90) % 4
+
+
+def _turned(rgb: Any, turn: int, t: float) -> _Frame:
+    """The decoded RGB frame as a queued one, turned upright (in the decoder thread, already at screen size)."""
+    if turn == 0:
+        plane = rgb.planes[0]
+        return _Frame(t, bytes(plane), (rgb.width, rgb.height), plane.line_size)
+    from PIL import Image
+
+    turns = {1: Image.Transpose.ROTATE_90, 2: Image.Transpose.ROTATE_180, 3: Image.Transpose.ROTATE_270}
+    img = rgb.to_image().transpose(turns[turn])  # PIL turns counter-clockwise, as FFmpeg's angle counts
+    return _Frame(t, img.tobytes(), img.size, img.width * 3)
+
+
 def duration(path: str) -> float | None:
     """The video's length in seconds, from its header (None when the file does not say or cannot be read)."""
     import av
@@ -263,11 +281,17 @@ class Playback:
                     self._length = float(stream.duration * stream.time_base)
                 sar = stream.sample_aspect_ratio
                 shape = (round(stream.width * float(sar)) if sar else stream.width, stream.height)
-                width, height = fitted(shape, self._box)
                 first: float | None = None
+                turn: int | None = None  # the display matrix's turn, from the first frame
                 for frame in container.decode(stream):
                     if self._stop.is_set():
                         return
+                    if turn is None:
+                        turn = quarter_turns(frame)
+                        upright = shape[::-1] if turn % 2 else shape
+                        width, height = fitted(upright, self._box)  # as it is shown: a phone's portrait stays so
+                        # decoded at the size that, turned, is the fitted one
+                        stored = (height, width) if turn % 2 else (width, height)
                     t = frame.time if frame.time is not None else 0.0
                     first = t if first is None else first
                     t -= first
@@ -278,9 +302,10 @@ class Playback:
                         continue
                     # FFmpeg scales and converts in one pass; fast bilinear costs a third of the default bicubic
                     # when shrinking 1080p to 720p, and a moving picture hides the difference.
-                    rgb = frame.reformat(width=width, height=height, format="rgb24", interpolation="FAST_BILINEAR")
-                    plane = rgb.planes[0]
-                    if not self._put(_Frame(t, bytes(plane), (width, height), plane.line_size)):
+                    rgb = frame.reformat(
+                        width=stored[0], height=stored[1], format="rgb24", interpolation="FAST_BILINEAR"
+                    )
+                    if not self._put(_turned(rgb, turn, t)):
                         return
         except Exception as exc:  # any broken file: the poster stays, a line in the log, no traceback
             self._failed = type(exc).__name__
