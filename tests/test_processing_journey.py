@@ -10,7 +10,9 @@ from core.clock import FakeClock
 from core.emulator import Emulator, LibraryItem, Person
 from core.flow.processing import LONGEST_WAIT
 from core.states import Slideshow
-from tests.test_resilience_loop import Device, MakeEmu, loop_emulator, make_device  # noqa: F401 - the fixture
+from tests.test_resilience_loop import Device, MakeEmu, loop_emulator, make_device
+
+__all__ = ["make_device"]  # the fixture
 
 SCREEN_SPEC = "w640-h480"  # the Device's screen: a video's poster (and a still) is fetched at that size
 
