@@ -29,7 +29,7 @@ def test_the_session_is_listed_again_every_minute_and_deleted_once_none_is_proce
     w = downloaded_with_processing()
     assert isinstance(w.m.state, Slideshow) and w.m.state.count == 10
     assert w.m.state.notice is not None
-    assert "2 videos are still being processed by Google" in w.m.state.notice
+    assert "2 videos are still being processed by Google. They are added when they are ready" in w.m.state.notice
     assert "1 video skipped" in w.m.state.notice, "counted apart from the one left out for good"
     assert w.tick(T0 + RELIST_EVERY - 0.1) == []
     assert w.tick(T0 + RELIST_EVERY) == [flow.Download("s1", False, posters=False)]

@@ -27,7 +27,7 @@ def downloaded(device: Device) -> tuple[str, LibraryItem]:
     device.start()
     state = device.wait_for(lambda s: isinstance(s, Slideshow) and s.count > 0)
     assert isinstance(state, Slideshow) and state.notice is not None
-    assert "1 video is still being processed by Google" in state.notice
+    assert "1 video is still being processed by Google. It is added when it is ready" in state.notice
     (sid,) = device.emu.sessions_created
     (video,) = [i for i in device.emu.picked(sid) if i.video_status == "PROCESSING"]
     assert device.emu.open_sessions == [sid], "kept open while its video may still get ready"

@@ -181,7 +181,7 @@ def on_finished(m: Machine, e: DownloadFinished, now: float) -> Outcome:
         return replace(m, state=done), effects
     if e.total == 0:
         return with_notice(m, "No photos were picked.", now), effects
-    notice = " ".join(filter(None, (result_note(e), processing.ADDED_LATER if kept else ""))) or None
+    notice = " ".join(filter(None, (result_note(e), processing.added_later(e.processing) if kept else ""))) or None
     until = now + NOTICE_SECONDS if notice else None
     return replace(m, state=Slideshow(count=m.photos, notice=notice), notice_until=until), effects
 

@@ -17,7 +17,13 @@ from core.states import Slideshow
 RELIST_EVERY = 60.0  # seconds between two listings of a session whose videos are still processing
 LONGEST_WAIT = 600.0  # a session is kept open this long at most after its download
 EXPIRY_MARGIN = 30.0  # the last listing goes out this long before the session expires at Google
-ADDED_LATER = "They are added when they are ready, or shown as a still picture."
+
+
+def added_later(count: int) -> str:
+    """What becomes of ``count`` videos still processing while their session is kept open."""
+    if count == 1:
+        return "It is added when it is ready, or shown as a still picture."
+    return "They are added when they are ready, or shown as still pictures."
 
 
 def keep_open(m: Machine, e: DownloadFinished, now: float) -> Machine | None:
