@@ -24,6 +24,7 @@ class UserAction(Enum):
     NEXT = "next"  # the next photo now
     PREVIOUS = "previous"  # the photo before
     PAUSE = "pause"  # stop on this photo / go on again
+    PHONE = "phone"  # show the "Control from your phone" pairing QR over the slideshow (again: hide it)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,9 @@ class Slideshow:
 
     count: int
     notice: str | None = None
+    phone: bool = False  # the companion is on: the bar offers "Phone" (the pairing QR)
+    pairing_url: str | None = None  # the "Control from your phone" QR on show, until ``pairing_until``
+    pairing_until: float = 0.0
     screen_name: str = "slideshow"
 
 

@@ -61,6 +61,14 @@ class PairingOpened:
 
 
 @dataclass(frozen=True)
+class PhonePairingOpened:
+    """The companion's "Control from your phone" link is open at ``url`` for ``expires_in`` seconds."""
+
+    url: str
+    expires_in: float
+
+
+@dataclass(frozen=True)
 class SignedIn:
     """Signed in (the code was approved, or the phone or a computer finished): a token is stored for ``account``."""
 
@@ -183,6 +191,7 @@ Event = (
     | CodeIssued
     | TokenPending
     | PairingOpened
+    | PhonePairingOpened
     | SignedIn
     | SessionCreated
     | SessionPolled

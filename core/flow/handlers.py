@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from core.flow import deadline
+from core.flow import deadline, phone
 from core.flow.effects import CancelWork, CreateSession, Download, Effect, Note, SignOut
 from core.flow.events import (
     Action,
@@ -221,6 +221,8 @@ def on_action(m: Machine, e: Action, now: float) -> Outcome:
         m, effects = drop_session(m)
         doing = "Signing out and removing the photos…" if remove else "Signing out…"
         return replace(m, state=Starting(doing), retry=()), [CancelWork(), *effects, SignOut(remove)]
+    if a is UserAction.PHONE:
+        return phone.on_phone(m)
     if a in (UserAction.ADD, UserAction.REPLACE):
         if busy or m.degraded is not None:  # nothing can be saved while the library is read-only
             return m, []
@@ -247,7 +249,7 @@ def on_action(m: Machine, e: Action, now: float) -> Outcome:
         if isinstance(st, Choose) and m.photos > 0:
             m, effects = delete(replace(m, session=None), st.session_id)
             return replace(m, state=Slideshow(m.photos)), effects
-        return m, []
+        return phone.hide(m), []  # Back over the slideshow hides the pairing QR
     return m, []
 
 

@@ -50,6 +50,7 @@ class Machine:
     # How to sign in: "device" (the device grant), "phone" (the pairing page), "auto" (the device grant, and
     # "phone" from the moment Google refuses the Picker scope to it). The device passes the config's.
     sign_in: str = "device"
+    companion: bool = False  # the phone companion runs: the slideshow offers its pairing QR
     signed_in: bool = False
     account: str | None = None
     photos: int = 0

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
+from core.errors import KioskError
 from core.states import State
 from device import startup
 from device.companion.settings import PhoneSettings
@@ -128,6 +129,17 @@ class KioskCompanion:
         if self._headless_out is not None:
             self.print_link()
             threading.Thread(target=self._read_enter, name="companion-enter", daemon=True).start()
+
+    def open_pairing(self) -> flow.Event:
+        """The runner's answer to the slideshow's "Phone" button: pairing open for 10 minutes, its link."""
+        from core import flow
+        from device.companion.pairing import LIFETIME
+
+        try:
+            link = self.ensure_server().pairing_url("pair")
+        except OSError as exc:
+            raise KioskError(f"the phone page cannot be served ({exc.strerror or exc})") from exc
+        return flow.PhonePairingOpened(link, LIFETIME)
 
     def print_link(self) -> None:
         """Open pairing for 10 minutes and print its link (headless: nothing can be shown on demand)."""

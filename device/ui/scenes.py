@@ -27,6 +27,8 @@ from device.ui.menu import (
     CHOOSE_MENU,
     CONFIRM_SIGN_OUT_EMPTY_MENU,
     CONFIRM_SIGN_OUT_MENU,
+    PHONE_ITEM,
+    PHONE_PAIRING_MENU,
     SIGNED_OUT_MENU,
     SLIDESHOW_MENU,
     MenuItem,
@@ -260,14 +262,26 @@ class SlideshowScene(Scene[Slideshow]):
     menu_sleeps = True
 
     def menu(self, state: Slideshow) -> tuple[MenuItem, ...]:
-        return SLIDESHOW_MENU
+        if state.pairing_url is not None:
+            return PHONE_PAIRING_MENU
+        return (*SLIDESHOW_MENU, PHONE_ITEM) if state.phone else SLIDESHOW_MENU
 
     def over_photos(self, state: Slideshow) -> bool:
-        return True
+        return state.pairing_url is None  # the pairing QR is a screen of its own, on the plain backdrop
+
+    def deadline(self, state: Slideshow) -> float | None:
+        return state.pairing_until if state.pairing_url is not None else None
+
+    def slot_texts(self, state: Slideshow, left: float) -> dict[str, str]:
+        if state.pairing_url is None:
+            return {}
+        return {"countdown": f"The link works for {countdown(left)}" if left > 0 else "The link has expired."}
 
     def key(self, state: Slideshow, view: View) -> Hashable:
         return (
             "slideshow",
+            state.pairing_url,
+            state.phone,
             state.notice,
             view.menu_visible,
             view.focus,
@@ -279,6 +293,10 @@ class SlideshowScene(Scene[Slideshow]):
         )
 
     def build(self, ctx: Context, state: Slideshow, view: View, thumbs: Sequence[pygame.Surface]) -> Frame:
+        if state.pairing_url is not None:
+            from device.ui.phone_qr import build_phone_pairing
+
+            return build_phone_pairing(ctx, state.pairing_url, self.menu(state), view.focus)
         from device.ui.builders import build_slideshow
 
         return build_slideshow(
@@ -295,7 +313,7 @@ class SlideshowScene(Scene[Slideshow]):
         )
 
     def terminal_key(self, state: Slideshow) -> object:
-        return ("slideshow", state.count, state.notice)
+        return ("slideshow", state.count, state.notice, state.pairing_url)
 
     def terminal_lines(self, state: Slideshow, colour: bool, qr: bool = True) -> list[str]:
         line = f"{photo_count(state.count)} in the library."
