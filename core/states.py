@@ -75,6 +75,7 @@ class Choose:
     polling: bool = False
     replace: bool = False  # the new picks replace the library once complete, instead of adding
     confirm_new: bool = False  # "New link" was pressed once: a second OK replaces the link (and its picks)
+    on_phone: bool = False  # started from the phone page, which has the link: the TV says "Choosing on a phone…"
     screen_name: str = "choose"
 
 

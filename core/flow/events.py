@@ -176,9 +176,10 @@ class Tick:
 
 @dataclass(frozen=True)
 class Action:
-    """The person pressed a button."""
+    """The person pressed a button: on the device, or on the phone page (``from_phone``)."""
 
     action: UserAction
+    from_phone: bool = False
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,7 @@ def on_signed_in(m: Machine, e: SignedIn) -> Outcome:
 
 def on_created(m: Machine, e: SessionCreated, now: float) -> Outcome:
     replacing = m.session.replace if m.session is not None else False
+    on_phone = m.session.on_phone if m.session is not None else False
     if m.stopping:
         return delete(m, e.session_id)
     interval = sane_interval(e.poll_interval)
@@ -135,6 +136,7 @@ def on_created(m: Machine, e: SessionCreated, now: float) -> Outcome:
         id=e.session_id,
         picker_uri=e.picker_uri,
         replace=replacing,
+        on_phone=on_phone,
         poll_interval=interval,
         expires_at=now + timeout_in,
     )
@@ -226,7 +228,7 @@ def on_action(m: Machine, e: Action, now: float) -> Outcome:
     if a in (UserAction.ADD, UserAction.REPLACE):
         if busy or m.degraded is not None:  # nothing can be saved while the library is read-only
             return m, []
-        return start_picking(m, a is UserAction.REPLACE)
+        return start_picking(m, a is UserAction.REPLACE, on_phone=e.from_phone)
     if isinstance(st, ConfirmSignOut):
         return m, []  # only its own buttons
     if a is UserAction.RETRY and isinstance(st, Choose) and not st.confirm_new and now < st.expires_at:
@@ -235,7 +237,7 @@ def on_action(m: Machine, e: Action, now: float) -> Outcome:
     if a is UserAction.RETRY and isinstance(st, Choose) and not st.polling:
         # "New link": the old session is deleted and a fresh one (new requestId) takes its place.
         m, effects = delete(replace(m, session=None), st.session_id)
-        m, more = start_picking(m, st.replace)
+        m, more = start_picking(m, st.replace, on_phone=st.on_phone)
         return m, effects + more
     if a is UserAction.RETRY:
         if isinstance(st, Problem | Slideshow) and m.retry:

@@ -108,7 +108,7 @@ class RemoteRoutes:
         action = BY_NAME.get(str(form.get("action", "")))
         if action is None:
             return html_response(400, pages.message("Not a button", "The frame has no such button."))
-        self.post(flow.Action(action))
+        self.post(flow.Action(action, from_phone=True))
         return self._done(request, {"posted": action.value})
 
     def forget(self, request: Request) -> Response:

@@ -1,11 +1,12 @@
-"""The "Control from your phone" screen: the companion's pairing QR, shown from the slideshow's "Phone" button."""
+"""The phone companion's screens on the TV: "Control from your phone" (the pairing QR, from the slideshow's
+"Phone" button) and "Choosing on a phone…" (a picking session the phone page started: the phone has the link)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from core.flow.wording import display_url
-from device.ui.arrange import qr_screen
+from device.ui.arrange import centered_screen, qr_screen
 from device.ui.frame import Context, Frame
 from device.ui.layout import Item
 from device.ui.menu import MenuItem
@@ -13,6 +14,7 @@ from device.ui.text import Style
 from device.ui.widgets import ACCENT, MUTED
 
 TITLE = "Control from your phone"
+CHOOSING = "Choosing on a phone…"
 
 
 def build_phone_pairing(ctx: Context, url: str, menu: Sequence[MenuItem], focus: int) -> Frame:
@@ -35,3 +37,18 @@ def build_phone_pairing(ctx: Context, url: str, menu: Sequence[MenuItem], focus:
         Item("The link works for 00 min", Style(L.small, max_lines=1), gap=3.5, slot="countdown"),
     ]
     return qr_screen(ctx, url, items, menu, focus)
+
+
+def build_choosing_on_phone(ctx: Context, replacing: bool, menu: Sequence[MenuItem], focus: int) -> Frame:
+    """No QR: the phone that asked already opened the picker; the TV says so, with the link's countdown."""
+    L = ctx.layout
+    items = [
+        Item(CHOOSING, Style(L.title, bold=True, max_lines=2)),
+        Item("Pick the photos on the phone, then tap Done there.", Style(L.body, max_lines=3), gap=3.0),
+    ]
+    if replacing:
+        items.append(
+            Item("They will replace the photos on this frame.", Style(L.body, color=MUTED, max_lines=2), gap=1.5)
+        )
+    items.append(Item("The link expires in 00 min", Style(L.small, max_lines=1), gap=3.5, slot="countdown"))
+    return centered_screen(ctx, items, menu, focus)

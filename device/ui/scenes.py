@@ -198,6 +198,8 @@ class ChooseScene(Scene[Choose]):
     focus_first = -1  # an OK pressed by accident must not cancel (or replace) the link the phone is using
 
     def menu(self, state: Choose) -> tuple[MenuItem, ...]:
+        if state.on_phone and not state.confirm_new:
+            return CHOOSE_MENU[:1]  # Cancel: the phone has the link (a new one is the phone's to ask for)
         return CHOOSE_CONFIRM_MENU if state.confirm_new else CHOOSE_MENU
 
     def deadline(self, state: Choose) -> float | None:
@@ -209,9 +211,13 @@ class ChooseScene(Scene[Choose]):
         return {"countdown": f"The link expires in {countdown(left)}" if left > 0 else "The link has expired."}
 
     def key(self, state: Choose, view: View) -> Hashable:
-        return ("choose", state.picker_uri, state.account, state.replace, state.confirm_new, view.focus)
+        return ("choose", state.picker_uri, state.account, state.replace, state.confirm_new, state.on_phone, view.focus)
 
     def build(self, ctx: Context, state: Choose, view: View, thumbs: Sequence[pygame.Surface]) -> Frame:
+        if state.on_phone and not state.confirm_new:
+            from device.ui.phone_qr import build_choosing_on_phone
+
+            return build_choosing_on_phone(ctx, state.replace, self.menu(state), view.focus)
         from device.ui.builders import build_choose
 
         return build_choose(ctx, state, self.menu(state), view.focus)
@@ -220,6 +226,8 @@ class ChooseScene(Scene[Choose]):
         return ("choose", state.session_id)
 
     def terminal_lines(self, state: Choose, colour: bool, qr: bool = True) -> list[str]:
+        if state.on_phone:
+            return ["Choosing on a phone…", "Pick the photos on the phone, then tap Done there."]
         who = f" signed in to {state.account}" if state.account else " signed in to the same Google account"
         return [
             "Scan to choose photos" if qr else "Choose photos",
