@@ -13,10 +13,13 @@ from device.companion.pages import page
 LABELS = {
     "add": "Add photos",
     "replace": "Replace photos",
-    "cancel": "Cancel choosing",
+    "cancel": "Cancel",
     "retry": "Try again",
     "sign-out": "Sign out",
+    "sign-out-keep": "Sign out, keep the photos",
+    "sign-out-remove": "Sign out and remove the photos from this device",
 }
+SHOWING = {"previous": "◀ Previous", "pause": "Pause / resume", "next": "Next ▶"}  # the "Now showing" row
 STATUS_ROWS = (
     ("account", "Google account"),
     ("photos", "Photos on the frame"),
@@ -28,12 +31,14 @@ STATUS_ROWS = (
 
 
 def _button(action: str, csrf: str, shown: bool) -> str:
-    kind = " class='secondary'" if action in ("sign-out", "cancel") else ""
+    kind = " class='secondary'" if action in ("sign-out", "sign-out-keep", "cancel") else ""
+    kind = " class='danger'" if action == "sign-out-remove" else kind
+    label = LABELS.get(action) or SHOWING[action]
     return (
         f"<form method='post' action='/action' data-action='{escape(action)}'{'' if shown else ' hidden'}>"
         f"<input type='hidden' name='csrf' value='{escape(csrf)}'>"
         f"<input type='hidden' name='action' value='{escape(action)}'>"
-        f"<button type='submit' id='do-{escape(action)}'{kind}>{escape(LABELS[action])}</button></form>"
+        f"<button type='submit' id='do-{escape(action)}'{kind}>{escape(label)}</button></form>"
     )
 
 
@@ -80,6 +85,7 @@ def phone_page(
     progress_hidden = "" if state["progress"] else " hidden"
     picker_hidden = "" if state["picking"] else " hidden"
     buttons = "".join(_button(a, csrf, a in state["actions"]) for a in LABELS)
+    showing = "".join(_button(a, csrf, a in state["actions"]) for a in SHOWING)
     rows = "".join(
         f"<dt>{escape(label)}</dt><dd id='{key}'>{escape(str(state[key]) if state[key] is not None else '—')}</dd>"
         for key, label in STATUS_ROWS
@@ -94,6 +100,7 @@ def phone_page(
         "Open Google Photos</a></div>"
         f"<p class='muted' id='offline' hidden>The frame is not answering (restarting?). Trying again…</p>"
         "</section>"
+        f"<section><h2>Now showing</h2><div class='row'>{showing}</div></section>"
         f"<section><h2>Photos</h2>{buttons}</section>"
         f"{_settings_form(settings, csrf, settings_error) if settings else ''}"
         f"<section><h2>Status</h2><dl>{rows}</dl></section>"
