@@ -47,7 +47,14 @@ SETTINGS = (
     ("fade", "Fade (seconds, 0 for none)", "number"),
     ("shuffle", "Shuffle", "checkbox"),
     ("captions", "Show the date of each photo", "checkbox"),
+    ("layout", "Layout", "select"),
+    ("clock", "Clock", "select"),
 )
+# The choices of the settings that have them (core.config's SLIDESHOW_LAYOUTS and SLIDESHOW_CLOCKS), in words.
+CHOICES = {
+    "layout": (("pairs", "Two photos side by side when they fit better"), ("single", "One photo at a time")),
+    "clock": (("off", "Off"), ("corner", "Small, in a corner"), ("large", "Large")),
+}
 LOCKED = " <span class='locked'>(locked by the frame's config file)</span>"
 
 
@@ -57,7 +64,16 @@ def _settings_form(settings: dict[str, Any], csrf: str, error: str | None) -> st
     for key, label, kind in SETTINGS:
         off = " disabled" if key in locked else ""
         note = LOCKED if key in locked else ""
-        if kind == "checkbox":
+        if kind == "select":
+            options = "".join(
+                f"<option value='{escape(v)}'{' selected' if values[key] == v else ''}>{escape(words)}</option>"
+                for v, words in CHOICES[key]
+            )
+            fields.append(
+                f"<label for='set-{key}'>{escape(label)}{note}</label>"
+                f"<select id='set-{key}' name='{key}'{off}>{options}</select>"
+            )
+        elif kind == "checkbox":
             checked = " checked" if values[key] else ""
             fields.append(
                 f"<label class='check' for='set-{key}'><input type='checkbox' id='set-{key}' name='{key}'"
