@@ -118,7 +118,7 @@ def test_every_form_of_the_paired_page_replayed_without_what_it_needs_is_refused
     phone = paired(companion)
     page = phone.get(companion.base_url + "/", timeout=5).text
     forms = forms_of(page)
-    assert {a for a, _ in forms} == {"/action", "/forget", "/settings"}
+    assert {a for a, _ in forms} == {"/action", "/forget", "/settings", "/check"}
     assert {f.get("action") for a, f in forms if a == "/action"} >= {"add", "replace", "sign-out", "cancel"}
     good = {"Origin": companion.base_url}
     for action, fields in forms:

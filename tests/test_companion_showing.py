@@ -108,3 +108,30 @@ def test_the_loop_hands_the_phones_next_and_pause_to_the_screen(photos: list[Pho
         assert showing(scr) == "p0"
     finally:
         scr.close()
+
+
+def test_the_check_up_runs_at_start_and_on_check_never_on_a_poll(tmp_path: Path, fake_clock: FakeClock) -> None:
+    from device.companion.health import Health
+    from device.doctor import Check
+
+    results = iter([(True, [Check("network", True, "fine")]), (False, [Check("disk", False, "12 MB free")])])
+    health = Health(lambda: next(results))
+    device = Device(tmp_path / "state")
+    device.view.sources.health = health
+    health.start()  # as the kiosk's companion does when it starts
+    assert health.wait(10) and health.runs == 1
+    config = CompanionConfig(bind="127.0.0.1", port=0)
+    parts = {"phones": device.phones, "view": device.view, "phone_settings": device.settings}
+    with Companion(config, None, device.events.append, fake_clock.clock(), **parts) as companion:
+        phone = paired(companion)
+        for _ in range(5):
+            state = phone.get(companion.base_url + "/api/state", timeout=5).json()
+        assert state["doctor"] == "Everything needed is in place." and health.runs == 1  # polls ran nothing
+        csrf = state["csrf"]
+        good = {"Origin": companion.base_url}
+        refused = requests.post(companion.base_url + "/check", data={"csrf": csrf}, headers=good, timeout=5)
+        assert refused.status_code == 401 and health.runs == 1  # without the cookie: nothing runs
+        assert phone.post(companion.base_url + "/check", data={"csrf": csrf}, headers=good, timeout=5).ok
+        assert health.wait(10) and health.runs == 2
+        page = phone.get(companion.base_url + "/", timeout=5).text
+        assert "Needs fixing — disk: 12 MB free" in page and "id='do-check'" in page

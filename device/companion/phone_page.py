@@ -27,6 +27,7 @@ STATUS_ROWS = (
     ("disk", "Disk"),
     ("last_sync", "Last download"),
     ("version", "Software"),
+    ("doctor", "Check-up"),
 )
 
 
@@ -119,7 +120,10 @@ def phone_page(
         f"<section><h2>Now showing</h2><div class='row'>{showing}</div></section>"
         f"<section><h2>Photos</h2>{buttons}</section>"
         f"{_settings_form(settings, csrf, settings_error) if settings else ''}"
-        f"<section><h2>Status</h2><dl>{rows}</dl></section>"
+        f"<section><h2>Status</h2><dl>{rows}</dl>"
+        "<form method='post' action='/check' id='check'>"
+        f"<input type='hidden' name='csrf' value='{escape(csrf)}'>"
+        "<button type='submit' class='secondary' id='do-check'>Check</button></form></section>"
         "<section><h2>Phones</h2><p class='muted'>Unpair every phone, this one included.</p>"
         "<form method='post' action='/forget' id='forget'>"
         f"<input type='hidden' name='csrf' value='{escape(csrf)}'>"

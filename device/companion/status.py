@@ -24,6 +24,7 @@ from core.states import (
     State,
     UserAction,
 )
+from device.companion.health import Health
 
 # The buttons the page offers in each screen, by name; the flow still decides what an action does there.
 # The slideshow's previous/pause/next are the screen's own, as its keys are (the loop hands them to it).
@@ -62,6 +63,7 @@ class DeviceSources:
     account: Callable[[], str | None]
     library_dir: Path
     showing: Callable[[], datetime | None] = lambda: None
+    health: Health | None = None  # doctor's summary (computed in the background, never on a poll)
 
 
 class DeviceView:
@@ -124,6 +126,7 @@ class DeviceView:
             "disk": disk_free(sources.library_dir),
             "last_sync": _when(last_sync),
             "version": self._version or self._read_version(),
+            "doctor": sources.health.summary() if sources.health is not None else None,
             "showing": shown.strftime("%d %B %Y").lstrip("0") if shown else None,
         }
 
