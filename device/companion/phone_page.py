@@ -19,7 +19,7 @@ LABELS = {
     "sign-out-keep": "Sign out, keep the photos",
     "sign-out-remove": "Sign out and remove the photos from this device",
 }
-SHOWING = {"previous": "◀ Previous", "pause": "Pause / resume", "next": "Next ▶"}  # the "Now showing" row
+SHOWING = {"previous": "Previous", "pause": "Pause", "next": "Next"}  # the "Now showing" row (Pause again: on)
 STATUS_ROWS = (
     ("account", "Google account"),
     ("photos", "Photos on the frame"),
