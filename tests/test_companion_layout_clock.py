@@ -13,7 +13,7 @@ from core.clock import FakeClock
 from core.config import SlideshowConfig
 from core.library import Photo
 from core.states import Slideshow
-from device.companion.phone_page import phone_page
+from device.companion.phone_page import STATUS_ROWS, phone_page
 from device.companion.settings import PhoneSettings, SettingsRefused
 from device.ui.screen import Screen
 
@@ -46,8 +46,8 @@ def test_a_locked_clock_stays_the_config_files_and_the_page_says_so(tmp_path: Pa
 
 
 def _state() -> dict[str, object]:
-    keys = ("account", "photos", "showing", "disk", "last_sync", "version")
-    return {"text": "Showing 3 photos.", "progress": None, "picking": False, "actions": [], **dict.fromkeys(keys, "x")}
+    rows = dict.fromkeys((key for key, _ in STATUS_ROWS), "x")
+    return {"text": "Showing 3 photos.", "progress": None, "picking": False, "actions": [], **rows}
 
 
 @pytest.mark.usefixtures("dummy_sdl")

@@ -102,7 +102,7 @@ def test_the_bar_offers_phone_and_p_sends_it() -> None:
     m = showing(companion=True)
     assert isinstance(m.state, Slideshow)
     labels = [item.label for item in scene_for(m.state).menu(m.state)]
-    assert labels[-1] == "Phone"
+    assert labels == ["Add photos", "Replace photos", "Phone", "Sign out"]  # sign-out stays last
     controls = Controls()
     controls.enter(scene_for(m.state).menu(m.state), sleeps=True, was_sleeping=False, now=0.0)
     key = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_p, mod=0, unicode="p")

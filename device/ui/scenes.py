@@ -272,7 +272,7 @@ class SlideshowScene(Scene[Slideshow]):
     def menu(self, state: Slideshow) -> tuple[MenuItem, ...]:
         if state.pairing_url is not None:
             return PHONE_PAIRING_MENU
-        return (*SLIDESHOW_MENU, PHONE_ITEM) if state.phone else SLIDESHOW_MENU
+        return (*SLIDESHOW_MENU[:-1], PHONE_ITEM, SLIDESHOW_MENU[-1]) if state.phone else SLIDESHOW_MENU
 
     def over_photos(self, state: Slideshow) -> bool:
         return state.pairing_url is None  # the pairing QR is a screen of its own, on the plain backdrop
