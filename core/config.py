@@ -133,7 +133,7 @@ class CompanionConfig:
 
 
 # The [slideshow] settings the phone page can change (saved on the device; the config file is the default).
-PHONE_SETTINGS = ("interval", "shuffle", "fade", "captions")
+PHONE_SETTINGS = ("interval", "shuffle", "fade", "captions", "layout", "clock")
 
 
 @dataclass(frozen=True)

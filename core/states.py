@@ -24,6 +24,7 @@ class UserAction(Enum):
     NEXT = "next"  # the next photo now
     PREVIOUS = "previous"  # the photo before
     PAUSE = "pause"  # stop on this photo / go on again
+    PHONE = "phone"  # show the "Control from your phone" pairing QR over the slideshow (again: hide it)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class Choose:
     polling: bool = False
     replace: bool = False  # the new picks replace the library once complete, instead of adding
     confirm_new: bool = False  # "New link" was pressed once: a second OK replaces the link (and its picks)
+    on_phone: bool = False  # started from the phone page, which has the link: the TV says "Choosing on a phone…"
     screen_name: str = "choose"
 
 
@@ -96,6 +98,9 @@ class Slideshow:
 
     count: int
     notice: str | None = None
+    phone: bool = False  # the companion is on: the bar offers "Phone" (the pairing QR)
+    pairing_url: str | None = None  # the "Control from your phone" QR on show, until ``pairing_until``
+    pairing_until: float = 0.0
     screen_name: str = "slideshow"
 
 

@@ -197,6 +197,7 @@ def run_journey(
         remote = KioskCompanion(kiosk)
         after_frame.append(remote.observe)
         runner.use_companion(remote.signin_server)  # one server for the phone sign-in and the phone page
+        runner.use_phone_pairing(remote.open_pairing)  # the slideshow's "Phone" button
     try:
         boot = kiosk.boot()
         # The first request (a sign-in code, a session) goes out now, while the display starts up.
@@ -205,6 +206,7 @@ def run_journey(
             kiosk.machine(once=once and plan is None),
             deadline=start + deadline if deadline is not None else None,
             deadline_flag=deadline,
+            companion=remote is not None,
         )
         machine, effects = flow.step(first, boot, start)
         runner.run(effects)

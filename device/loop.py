@@ -54,6 +54,14 @@ class Sleeps(Protocol):
     def input_poll(self) -> float | None: ...
 
 
+@runtime_checkable
+class WorksPhotos(Protocol):
+    """A renderer whose slideshow moves by itself (device.ui.screen.Screen): previous/next/pause sent from the
+    phone page reach it here, on the loop's thread, as its own keys do."""
+
+    def photo_action(self, action: UserAction) -> None: ...
+
+
 # Called after each frame with the state on screen and the time; True asks the loop to end.
 FrameHook = Callable[[State, float], bool]
 
@@ -102,6 +110,8 @@ class Loop:
         signal.signal(signal.SIGINT, handler)
 
     def feed(self, event: flow.Event) -> None:
+        if isinstance(event, flow.Action) and event.from_phone and isinstance(self._renderer, WorksPhotos):
+            self._renderer.photo_action(event.action)  # the screen's own (next/previous/pause); others: nothing
         now = self._clock.now()
         self.machine, effects = flow.step(self.machine, event, now)
         if effects:

@@ -64,6 +64,7 @@ class Runner:
         self._state = SignInState()
         self.phone: PhoneSignInFlow | None = None
         self._pairing: Pairing | None = None
+        self._phone_pairing: Callable[[], flow.Event] | None = None  # the companion's "Control from your phone"
         if config.google.desktop is not None:
             self.phone = PhoneSignInFlow(config.google, store, self._signed_in_elsewhere, http=self._http, clock=clock)
             self._pairing = Pairing(config.companion, self.phone, post, clock, companion)
@@ -113,6 +114,8 @@ class Runner:
                 self._submit(effect, self._poll_token)
             case flow.OpenPairing():
                 self._submit(effect, self._open_pairing)
+            case flow.OpenPhonePairing():
+                self._submit(effect, self._open_phone_pairing)
             case flow.ForgetToken():
                 self._submit(effect, self._forget_token)
             case flow.CreateSession(replace=replacing):
@@ -206,6 +209,15 @@ class Runner:
         """Where the phone sign-in's pairing server comes from (see device.pairing.Pairing.use_factory)."""
         if self._pairing is not None:
             self._pairing.use_factory(factory)
+
+    def use_phone_pairing(self, open_pairing: Callable[[], flow.Event]) -> None:
+        """What opens the companion's pairing for the slideshow's "Phone" button (answers PhonePairingOpened)."""
+        self._phone_pairing = open_pairing
+
+    def _open_phone_pairing(self) -> flow.Event:
+        if self._phone_pairing is None:
+            raise KioskError("The phone companion is off.")
+        return self._phone_pairing()
 
     def _open_pairing(self) -> flow.Event:
         if self._pairing is None:

@@ -118,7 +118,7 @@ def test_every_form_of_the_paired_page_replayed_without_what_it_needs_is_refused
     phone = paired(companion)
     page = phone.get(companion.base_url + "/", timeout=5).text
     forms = forms_of(page)
-    assert {a for a, _ in forms} == {"/action", "/forget", "/settings"}
+    assert {a for a, _ in forms} == {"/action", "/forget", "/settings", "/check"}
     assert {f.get("action") for a, f in forms if a == "/action"} >= {"add", "replace", "sign-out", "cancel"}
     good = {"Origin": companion.base_url}
     for action, fields in forms:
@@ -147,11 +147,11 @@ def test_the_buttons_post_the_same_events_as_the_keys(companion: Companion, devi
         answer = phone.post(companion.base_url + "/action", data={"csrf": csrf, "action": name}, headers=good)
         assert answer.status_code == 200  # followed the 303 back to the page
     assert device.events == [
-        flow.Action(UserAction.ADD),
-        flow.Action(UserAction.REPLACE),
-        flow.Action(UserAction.SIGN_OUT),
-        flow.Action(UserAction.CANCEL),
-        flow.Action(UserAction.RETRY),
+        flow.Action(UserAction.ADD, from_phone=True),
+        flow.Action(UserAction.REPLACE, from_phone=True),
+        flow.Action(UserAction.SIGN_OUT, from_phone=True),
+        flow.Action(UserAction.CANCEL, from_phone=True),
+        flow.Action(UserAction.RETRY, from_phone=True),
     ]
     refused = phone.post(companion.base_url + "/action", data={"csrf": csrf, "action": "quit"}, headers=good)
     assert refused.status_code == 400 and len(device.events) == 5

@@ -24,7 +24,7 @@
       bar.value = state.progress[0];
     }
     show("progress", !!state.progress);
-    ["account", "photos", "showing", "disk", "last_sync", "version"].forEach(function (key) { text(key, state[key]); });
+    ["account", "photos", "showing", "disk", "last_sync", "version", "doctor"].forEach(function (key) { text(key, state[key]); });
     document.querySelectorAll("form[data-action]").forEach(function (form) {
       form.hidden = state.actions.indexOf(form.getAttribute("data-action")) < 0;
     });

@@ -23,6 +23,11 @@ class OpenPairing:
 
 
 @dataclass(frozen=True)
+class OpenPhonePairing:
+    """Open the companion's "Control from your phone" pairing (10 minutes); answer PhonePairingOpened."""
+
+
+@dataclass(frozen=True)
 class ForgetToken:
     """The stored token is dead: delete it from disk (on a worker); no answer unless it fails."""
 
@@ -82,6 +87,7 @@ Effect = (
     StartSignIn
     | PollToken
     | OpenPairing
+    | OpenPhonePairing
     | ForgetToken
     | CreateSession
     | PollSession

@@ -61,6 +61,14 @@ class PairingOpened:
 
 
 @dataclass(frozen=True)
+class PhonePairingOpened:
+    """The companion's "Control from your phone" link is open at ``url`` for ``expires_in`` seconds."""
+
+    url: str
+    expires_in: float
+
+
+@dataclass(frozen=True)
 class SignedIn:
     """Signed in (the code was approved, or the phone or a computer finished): a token is stored for ``account``."""
 
@@ -176,9 +184,10 @@ class Tick:
 
 @dataclass(frozen=True)
 class Action:
-    """The person pressed a button."""
+    """The person pressed a button: on the device, or on the phone page (``from_phone``)."""
 
     action: UserAction
+    from_phone: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,6 +200,7 @@ Event = (
     | CodeIssued
     | TokenPending
     | PairingOpened
+    | PhonePairingOpened
     | SignedIn
     | SessionCreated
     | SessionPolled

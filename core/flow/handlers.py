@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from core.flow import deadline, processing
+from core.flow import deadline, phone, processing
 from core.flow.effects import CancelWork, CreateSession, Download, Effect, Note, SignOut
 from core.flow.events import (
     Action,
@@ -127,6 +127,7 @@ def on_signed_in(m: Machine, e: SignedIn) -> Outcome:
 
 def on_created(m: Machine, e: SessionCreated, now: float) -> Outcome:
     replacing = m.session.replace if m.session is not None else False
+    on_phone = m.session.on_phone if m.session is not None else False
     if m.stopping:
         return delete(m, e.session_id)
     interval = sane_interval(e.poll_interval)
@@ -135,6 +136,7 @@ def on_created(m: Machine, e: SessionCreated, now: float) -> Outcome:
         id=e.session_id,
         picker_uri=e.picker_uri,
         replace=replacing,
+        on_phone=on_phone,
         poll_interval=interval,
         expires_at=now + timeout_in,
     )
@@ -224,10 +226,12 @@ def on_action(m: Machine, e: Action, now: float) -> Outcome:
         m, effects = drop_session(m)
         doing = "Signing out and removing the photos…" if remove else "Signing out…"
         return replace(m, state=Starting(doing), retry=()), [CancelWork(), *effects, SignOut(remove)]
+    if a is UserAction.PHONE:
+        return phone.on_phone(m)
     if a in (UserAction.ADD, UserAction.REPLACE):
         if busy or m.degraded is not None:  # nothing can be saved while the library is read-only
             return m, []
-        return start_picking(m, a is UserAction.REPLACE)
+        return start_picking(m, a is UserAction.REPLACE, on_phone=e.from_phone)
     if isinstance(st, ConfirmSignOut):
         return m, []  # only its own buttons
     if a is UserAction.RETRY and isinstance(st, Choose) and not st.confirm_new and now < st.expires_at:
@@ -236,7 +240,7 @@ def on_action(m: Machine, e: Action, now: float) -> Outcome:
     if a is UserAction.RETRY and isinstance(st, Choose) and not st.polling:
         # "New link": the old session is deleted and a fresh one (new requestId) takes its place.
         m, effects = delete(replace(m, session=None), st.session_id)
-        m, more = start_picking(m, st.replace)
+        m, more = start_picking(m, st.replace, on_phone=st.on_phone)
         return m, effects + more
     if a is UserAction.RETRY:
         if isinstance(st, Problem | Slideshow) and m.retry:
@@ -250,7 +254,7 @@ def on_action(m: Machine, e: Action, now: float) -> Outcome:
         if isinstance(st, Choose) and m.photos > 0:
             m, effects = delete(replace(m, session=None), st.session_id)
             return replace(m, state=Slideshow(m.photos)), effects
-        return m, []
+        return phone.hide(m), []  # Back over the slideshow hides the pairing QR
     return m, []
 
 

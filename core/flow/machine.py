@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from core.flow import handlers, recovery
+from core.flow import handlers, phone, recovery
 from core.flow.effects import DeleteSession, Effect
 from core.flow.events import (
     Action,
@@ -19,6 +19,7 @@ from core.flow.events import (
     Event,
     Failed,
     PairingOpened,
+    PhonePairingOpened,
     Progress,
     SessionCreated,
     SessionDeleted,
@@ -36,6 +37,11 @@ __all__ = ["ActiveSession", "DeleteRetry", "Exit", "Machine", "step"]
 
 def step(m: Machine, event: Event, now: float) -> tuple[Machine, list[Effect]]:
     """Advance the journey by one event."""
+    m, effects = _step(m, event, now)
+    return phone.settle(m, now), effects
+
+
+def _step(m: Machine, event: Event, now: float) -> tuple[Machine, list[Effect]]:
     if m.exit is not None:
         return m, []
     if m.failing is not None and not _matters_while_failing(event):
@@ -49,6 +55,8 @@ def step(m: Machine, event: Event, now: float) -> tuple[Machine, list[Effect]]:
             return handlers.on_pending(m, event, now)
         case PairingOpened():
             return handlers.on_pairing(m, event, now)
+        case PhonePairingOpened():
+            return phone.on_opened(m, event, now)
         case SignedIn():
             return handlers.on_signed_in(m, event)
         case SessionCreated():

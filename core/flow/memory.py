@@ -28,6 +28,7 @@ class ActiveSession:
     id: str
     picker_uri: str = ""
     replace: bool = False
+    on_phone: bool = False  # asked for on the phone page, which opens the link itself
     poll_interval: float = DEFAULT_POLL_INTERVAL
     expires_at: float = 0.0
 
@@ -61,6 +62,7 @@ class Machine:
     # How to sign in: "device" (the device grant), "phone" (the pairing page), "auto" (the device grant, and
     # "phone" from the moment Google refuses the Picker scope to it). The device passes the config's.
     sign_in: str = "device"
+    companion: bool = False  # the phone companion runs: the slideshow offers its pairing QR
     signed_in: bool = False
     account: str | None = None
     photos: int = 0
@@ -144,15 +146,16 @@ def choose(m: Machine, s: ActiveSession, next_poll_at: float, polling: bool = Fa
         polling=polling,
         replace=s.replace,
         confirm_new=asked,
+        on_phone=s.on_phone,
     )
 
 
-def start_picking(m: Machine, replacing: bool) -> Outcome:
-    """Open a new picking session (signing in first if needed)."""
+def start_picking(m: Machine, replacing: bool, on_phone: bool = False) -> Outcome:
+    """Open a new picking session (signing in first if needed); ``on_phone``: the phone page asked for it."""
     if not m.signed_in:
         return begin_sign_in(replace(m, retry=()))
     # Remember whether the next session replaces the library; the id arrives with SessionCreated.
-    pending = ActiveSession(id="", replace=replacing)
+    pending = ActiveSession(id="", replace=replacing, on_phone=on_phone)
     return replace(m, session=pending, state=Starting("Opening the photo picker…"), retry=()), [
         CreateSession(replacing)
     ]

@@ -16,6 +16,7 @@ from core.flow.effects import (
     ForgetToken,
     Note,
     OpenPairing,
+    OpenPhonePairing,
     PollSession,
     PollToken,
     SignOut,
@@ -51,6 +52,8 @@ def on_failed(m: Machine, e: Failed, now: float) -> Outcome:
     effect = e.effect
     if isinstance(effect, DeleteSession):
         return _delete_failed(m, effect, err, now)
+    if isinstance(effect, OpenPhonePairing):
+        return m, [Note(f"The phone pairing could not be opened: {err.message}")]  # nothing changes on screen
     if isinstance(effect, ForgetToken):
         return m, []  # the runner logged it; a token file left behind fails the same way at its next use
     if m.stopping:
@@ -108,7 +111,7 @@ def _again(m: Machine, effect: Effect) -> tuple[Effect, ...]:
         case PollSession() | Download():
             if m.session is not None:
                 return (effect,)
-        case ForgetToken() | DeleteSession() | CancelWork() | Note():
+        case ForgetToken() | DeleteSession() | CancelWork() | Note() | OpenPhonePairing():
             pass  # handled before, or never fail
         case _:
             assert_never(effect)

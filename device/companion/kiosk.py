@@ -6,10 +6,12 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from core.errors import KioskError
 from core.states import State
 from device import startup
 from device.companion.settings import PhoneSettings
@@ -19,7 +21,8 @@ from device.wiring import Kiosk
 if TYPE_CHECKING:
     from core import flow
     from core.clock import Clock
-    from core.config import CompanionConfig
+    from core.config import CompanionConfig, Config
+    from device.companion.health import CheckResult, Checks
     from device.companion.server import Companion
     from device.companion.status import DeviceView
     from device.signin.phone import PhoneSignIn
@@ -47,6 +50,19 @@ def _showing(renderer: Renderer) -> Callable[[], datetime | None]:
         return getattr(photo, "created", None)
 
     return showing
+
+
+def _checks(config: Config) -> Checks:
+    """doctor's checks of this kiosk's config (already loaded: the running one)."""
+
+    def run() -> tuple[bool, Sequence[CheckResult]]:
+        import requests
+
+        from device.doctor import run_checks
+
+        return run_checks(Path("config.toml"), lambda _path: config, requests.Session())
+
+    return run
 
 
 class KioskCompanion:
@@ -84,6 +100,7 @@ class KioskCompanion:
 
     def ensure_server(self) -> Companion:
         """The kiosk's one companion server, built and started on first use; OSError when the port is taken."""
+        from device.companion.health import Health
         from device.companion.phones import Phones
         from device.companion.server import Companion
         from device.companion.status import DeviceSources, DeviceView
@@ -96,6 +113,8 @@ class KioskCompanion:
                 )
                 if self._renderer is not None:
                     sources.showing = _showing(self._renderer)
+                sources.health = Health(_checks(config))
+                sources.health.start()  # once at start; then only when a phone asks
                 view = DeviceView(sources)
                 self.server = Companion(
                     config.companion,
@@ -128,6 +147,17 @@ class KioskCompanion:
         if self._headless_out is not None:
             self.print_link()
             threading.Thread(target=self._read_enter, name="companion-enter", daemon=True).start()
+
+    def open_pairing(self) -> flow.Event:
+        """The runner's answer to the slideshow's "Phone" button: pairing open for 10 minutes, its link."""
+        from core import flow
+        from device.companion.pairing import LIFETIME
+
+        try:
+            link = self.ensure_server().pairing_url("pair")
+        except OSError as exc:
+            raise KioskError(f"the phone page cannot be served ({exc.strerror or exc})") from exc
+        return flow.PhonePairingOpened(link, LIFETIME)
 
     def print_link(self) -> None:
         """Open pairing for 10 minutes and print its link (headless: nothing can be shown on demand)."""

@@ -52,6 +52,7 @@ class RemoteRoutes:
         router.add("POST", "/action", self.action)
         router.add("POST", "/forget", self.forget)
         router.add("POST", "/settings", self.save_settings)
+        router.add("POST", "/check", self.check)
 
     # -- pairing (the one route without the cookie: the one-time secret stands in for it) ------------------
 
@@ -108,7 +109,7 @@ class RemoteRoutes:
         action = BY_NAME.get(str(form.get("action", "")))
         if action is None:
             return html_response(400, pages.message("Not a button", "The frame has no such button."))
-        self.post(flow.Action(action))
+        self.post(flow.Action(action, from_phone=True))
         return self._done(request, {"posted": action.value})
 
     def forget(self, request: Request) -> Response:
@@ -135,6 +136,16 @@ class RemoteRoutes:
                 return json_response(400, {"error": str(exc)})
             return html_response(400, self._page(phone, str(exc)))
         return self._done(request, {"saved": self.settings.shown()})
+
+    def check(self, request: Request) -> Response:
+        """The page's "Check": doctor's check-up again, in the background; the page shows "Checking…" till done."""
+        form = self._checked_form(request)
+        if isinstance(form, Response):
+            return form
+        health = self.view.sources.health
+        if health is not None:
+            health.start()
+        return self._done(request, {"checking": health is not None})
 
     def _checked_form(self, request: Request) -> dict[str, object] | Response:
         phone = self._phone(request)

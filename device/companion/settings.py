@@ -11,7 +11,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from core.config import PHONE_SETTINGS, SlideshowConfig
+from core.config import PHONE_SETTINGS, SLIDESHOW_CLOCKS, SLIDESHOW_LAYOUTS, SlideshowConfig
 from core.library.files import atomic_write
 
 log = logging.getLogger("picker-kiosk.companion")
@@ -31,6 +31,14 @@ def _number(form: Mapping[str, Any], name: str, bounds: tuple[float, float], lab
         raise SettingsRefused(f"{label} must be a number.") from None
     if not math.isfinite(value) or not bounds[0] <= value <= bounds[1]:
         raise SettingsRefused(f"{label} must be between {bounds[0]:g} and {bounds[1]:g} seconds.")
+    return value
+
+
+def _choice(form: Mapping[str, Any], name: str, choices: tuple[str, ...], label: str, default: str) -> str:
+    """One of ``choices`` (as core.config checks the same key); a form without the field keeps ``default``."""
+    value = str(form.get(name, default)).strip()
+    if value not in choices:
+        raise SettingsRefused(f"{label} must be one of {', '.join(choices)}.")
     return value
 
 
@@ -70,6 +78,8 @@ class PhoneSettings:
             "fade": _number(form, "fade", FADE, "Fade"),
             "shuffle": form.get("shuffle") in (True, "on", "true", "1"),
             "captions": form.get("captions") in (True, "on", "true", "1"),
+            "layout": _choice(form, "layout", SLIDESHOW_LAYOUTS, "Layout", self.defaults.layout),
+            "clock": _choice(form, "clock", SLIDESHOW_CLOCKS, "Clock", self.defaults.clock),
         }
         keep = partial.keys() if partial is not None else values.keys()
         return {k: v for k, v in values.items() if k in keep and k not in self.locked}

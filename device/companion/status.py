@@ -12,16 +12,32 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from core.states import Choose, Connect, Downloading, Problem, SignedOut, Slideshow, Starting, State, UserAction
+from core.states import (
+    Choose,
+    ConfirmSignOut,
+    Connect,
+    Downloading,
+    Problem,
+    SignedOut,
+    Slideshow,
+    Starting,
+    State,
+    UserAction,
+)
+from device.companion.health import Health
 
-# The buttons the page offers in each screen; the flow still decides what an action does there.
-ACTIONS: dict[type, tuple[UserAction, ...]] = {
-    Slideshow: (UserAction.ADD, UserAction.REPLACE, UserAction.SIGN_OUT),
-    Choose: (UserAction.CANCEL,),
-    Problem: (UserAction.RETRY, UserAction.SIGN_OUT),
-    SignedOut: (UserAction.RETRY,),
+# The buttons the page offers in each screen, by name; the flow still decides what an action does there.
+# The slideshow's previous/pause/next are the screen's own, as its keys are (the loop hands them to it).
+ACTIONS: dict[type, tuple[str, ...]] = {
+    Slideshow: ("add", "replace", "previous", "pause", "next", "sign-out"),
+    Choose: ("cancel",),
+    Problem: ("retry", "sign-out"),
+    SignedOut: ("retry",),
+    ConfirmSignOut: ("cancel", "sign-out-keep", "sign-out-remove"),  # the device's own choice, asked the same
 }
-BY_NAME = {action.value: action for action in UserAction if action is not UserAction.QUIT}
+# A button's name -> the UserAction it sends: the actions' own names, and "Sign out, keep the photos".
+BY_NAME = {a.value: a for a in UserAction if a not in (UserAction.QUIT, UserAction.PHONE)}
+BY_NAME["sign-out-keep"] = UserAction.SIGN_OUT
 
 
 def version() -> str:
@@ -47,6 +63,7 @@ class DeviceSources:
     account: Callable[[], str | None]
     library_dir: Path
     showing: Callable[[], datetime | None] = lambda: None
+    health: Health | None = None  # doctor's summary (computed in the background, never on a poll)
 
 
 class DeviceView:
@@ -103,12 +120,13 @@ class DeviceView:
             "picking": isinstance(state, Choose),
             "replace": bool(getattr(state, "replace", False)),
             "progress": [state.done, state.total] if isinstance(state, Downloading) else None,
-            "actions": [a.value for a in ACTIONS.get(type(state), ())],
+            "actions": list(ACTIONS.get(type(state), ())),
             "photos": sources.photos(),
             "account": sources.account() or "not signed in",
             "disk": disk_free(sources.library_dir),
             "last_sync": _when(last_sync),
             "version": self._version or self._read_version(),
+            "doctor": sources.health.summary() if sources.health is not None else None,
             "showing": shown.strftime("%d %B %Y").lstrip("0") if shown else None,
         }
 
@@ -127,6 +145,8 @@ def _words(state: State, choosing: str | None) -> str:
             return "The frame is waiting for a Google sign-in."
         case SignedOut():
             return "Signed out."
+        case ConfirmSignOut():
+            return "Sign out? The frame asks whether to keep its photos."
         case _:
             return "Starting…"
 

@@ -35,10 +35,16 @@ PHOTO_KEYS = {
     K_AUDIOPLAY: UserAction.PAUSE,
     pygame.K_PAUSE: UserAction.PAUSE,
     **dict.fromkeys(ACTIVATE_KEYS, UserAction.PAUSE),
+    pygame.K_p: UserAction.PHONE,  # the "Control from your phone" QR (when the companion runs)
 }
 BAR_KEYS = {pygame.K_UP, pygame.K_DOWN, pygame.K_MENU}
 TAP_THIRDS = 3  # a tap on the photos: left third previous, right third next, the middle shows the bar
-SHORTCUTS = {pygame.K_r: UserAction.RETRY, pygame.K_a: UserAction.ADD, pygame.K_s: UserAction.SIGN_OUT}
+SHORTCUTS = {
+    pygame.K_r: UserAction.RETRY,
+    pygame.K_a: UserAction.ADD,
+    pygame.K_s: UserAction.SIGN_OUT,
+    pygame.K_p: UserAction.PHONE,
+}
 REDRAW_EVENTS = {
     getattr(pygame, name)
     for name in ("VIDEOEXPOSE", "WINDOWEXPOSED", "WINDOWSHOWN", "WINDOWRESTORED", "WINDOWSIZECHANGED")

@@ -57,6 +57,7 @@ class Player:
         self._worker = worker
         self._rng = rng or random.Random()
         screen = shape_of(*size)
+        self._layout = config.layout
         self._paired: Shape | None = pairs_with(screen) if config.layout == "pairs" else None
         self._source: Sequence[Photo] | None = None
         self._source_len = -1
@@ -79,7 +80,8 @@ class Player:
         self.paused = False
 
     def use_config(self, config: SlideshowConfig) -> None:
-        """Interval, shuffle and fade from now on (one attribute: the frame reads it whole)."""
+        """Interval, shuffle, fade and layout from now on (one attribute: the frame reads it whole; a new layout
+        is taken up by ``update``, on the loop's thread)."""
         self._config = config
 
     # -- what the screen asks
@@ -137,6 +139,8 @@ class Player:
 
     def update(self, now: float, photos: Sequence[Photo]) -> bool:
         """Advance the show to ``now``; True when the picture on screen changed."""
+        if self._layout != self._config.layout:
+            self._use_layout(self._config.layout)
         self._refresh(photos)
         changed = False
         if self._current is not None and any(p.id not in self._photos for p in self._current.photos):
@@ -232,6 +236,16 @@ class Player:
             self._drop_prepared()
         if self._pending is not None and any(p.id not in self._photos for p in self._pending[1]):
             self._drop_prepared()
+
+    def _use_layout(self, layout: str) -> None:
+        """The layout changed (the phone page): the slides made for the other one, after the one on screen, go
+        back to the front of the queue, to be made again."""
+        self._layout = layout
+        self._paired = pairs_with(shape_of(*self._size)) if layout == "pairs" else None
+        self._drop_prepared()
+        ahead = self._history[self._place + 1 :]
+        del self._history[self._place + 1 :]
+        self._queue[:0] = [pid for ids in ahead for pid in ids]
 
     def _drop_prepared(self) -> None:
         self._ready = None

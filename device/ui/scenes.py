@@ -27,6 +27,8 @@ from device.ui.menu import (
     CHOOSE_MENU,
     CONFIRM_SIGN_OUT_EMPTY_MENU,
     CONFIRM_SIGN_OUT_MENU,
+    PHONE_ITEM,
+    PHONE_PAIRING_MENU,
     SIGNED_OUT_MENU,
     SLIDESHOW_MENU,
     MenuItem,
@@ -196,6 +198,8 @@ class ChooseScene(Scene[Choose]):
     focus_first = -1  # an OK pressed by accident must not cancel (or replace) the link the phone is using
 
     def menu(self, state: Choose) -> tuple[MenuItem, ...]:
+        if state.on_phone and not state.confirm_new:
+            return CHOOSE_MENU[:1]  # Cancel: the phone has the link (a new one is the phone's to ask for)
         return CHOOSE_CONFIRM_MENU if state.confirm_new else CHOOSE_MENU
 
     def deadline(self, state: Choose) -> float | None:
@@ -207,9 +211,13 @@ class ChooseScene(Scene[Choose]):
         return {"countdown": f"The link expires in {countdown(left)}" if left > 0 else "The link has expired."}
 
     def key(self, state: Choose, view: View) -> Hashable:
-        return ("choose", state.picker_uri, state.account, state.replace, state.confirm_new, view.focus)
+        return ("choose", state.picker_uri, state.account, state.replace, state.confirm_new, state.on_phone, view.focus)
 
     def build(self, ctx: Context, state: Choose, view: View, thumbs: Sequence[pygame.Surface]) -> Frame:
+        if state.on_phone and not state.confirm_new:
+            from device.ui.phone_qr import build_choosing_on_phone
+
+            return build_choosing_on_phone(ctx, state.replace, self.menu(state), view.focus)
         from device.ui.builders import build_choose
 
         return build_choose(ctx, state, self.menu(state), view.focus)
@@ -218,6 +226,8 @@ class ChooseScene(Scene[Choose]):
         return ("choose", state.session_id)
 
     def terminal_lines(self, state: Choose, colour: bool, qr: bool = True) -> list[str]:
+        if state.on_phone:
+            return ["Choosing on a phone…", "Pick the photos on the phone, then tap Done there."]
         who = f" signed in to {state.account}" if state.account else " signed in to the same Google account"
         return [
             "Scan to choose photos" if qr else "Choose photos",
@@ -260,14 +270,26 @@ class SlideshowScene(Scene[Slideshow]):
     menu_sleeps = True
 
     def menu(self, state: Slideshow) -> tuple[MenuItem, ...]:
-        return SLIDESHOW_MENU
+        if state.pairing_url is not None:
+            return PHONE_PAIRING_MENU
+        return (*SLIDESHOW_MENU[:-1], PHONE_ITEM, SLIDESHOW_MENU[-1]) if state.phone else SLIDESHOW_MENU
 
     def over_photos(self, state: Slideshow) -> bool:
-        return True
+        return state.pairing_url is None  # the pairing QR is a screen of its own, on the plain backdrop
+
+    def deadline(self, state: Slideshow) -> float | None:
+        return state.pairing_until if state.pairing_url is not None else None
+
+    def slot_texts(self, state: Slideshow, left: float) -> dict[str, str]:
+        if state.pairing_url is None:
+            return {}
+        return {"countdown": f"The link works for {countdown(left)}" if left > 0 else "The link has expired."}
 
     def key(self, state: Slideshow, view: View) -> Hashable:
         return (
             "slideshow",
+            state.pairing_url,
+            state.phone,
             state.notice,
             view.menu_visible,
             view.focus,
@@ -279,6 +301,10 @@ class SlideshowScene(Scene[Slideshow]):
         )
 
     def build(self, ctx: Context, state: Slideshow, view: View, thumbs: Sequence[pygame.Surface]) -> Frame:
+        if state.pairing_url is not None:
+            from device.ui.phone_qr import build_phone_pairing
+
+            return build_phone_pairing(ctx, state.pairing_url, self.menu(state), view.focus)
         from device.ui.builders import build_slideshow
 
         return build_slideshow(
@@ -295,7 +321,7 @@ class SlideshowScene(Scene[Slideshow]):
         )
 
     def terminal_key(self, state: Slideshow) -> object:
-        return ("slideshow", state.count, state.notice)
+        return ("slideshow", state.count, state.notice, state.pairing_url)
 
     def terminal_lines(self, state: Slideshow, colour: bool, qr: bool = True) -> list[str]:
         line = f"{photo_count(state.count)} in the library."

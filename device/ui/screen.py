@@ -213,14 +213,18 @@ class Screen:
         actions = self._controls.handle(events, self._now(), buttons)
         if self._player is not None and any(a in PHOTO_ACTIONS for a in actions):
             for action in actions:
-                if action in PHOTO_ACTIONS:
-                    PHOTO_ACTIONS[action](self._player)
-                    self._dirty = True
+                self.photo_action(action)
             actions = [a for a in actions if a not in PHOTO_ACTIONS]
         if self._controls.redraw:
             self._controls.redraw = False
             self._dirty = True
         return actions
+
+    def photo_action(self, action: UserAction) -> None:
+        """Previous/next/pause from the phone page (device.loop.WorksPhotos): as the keys do; others: nothing."""
+        if self._player is not None and action in PHOTO_ACTIONS:
+            PHOTO_ACTIONS[action](self._player)
+            self._dirty = True
 
     def _wake_on(self, events: list[pygame.event.Event]) -> list[UserAction]:
         """Asleep: a key or a tap only wakes the frame (until the night is over); closing the window still quits."""
