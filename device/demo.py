@@ -66,7 +66,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 authorize_url=f"{emulator.url}/o/oauth2/v2/auth",
                 desktop=DesktopClient(DEMO_DESKTOP_ID, DEMO_CLIENT_SECRET),
             ),
-            companion=CompanionConfig(bind="127.0.0.1", port=8080),
+            companion=CompanionConfig(bind="127.0.0.1", port=0),  # any free port: the link names it
             storage=StorageConfig(state_dir=state_dir, library_dir=state_dir / "library"),
         )
         # A demo pace: two downloads at a time, so a person watching sees the photos arrive one by one.
