@@ -33,7 +33,7 @@ from core.images import MAX_PIXELS, MediaInfo, check_media
 from core.library.files import PRIVATE_FILE, fsync_dir, safe_unlink
 from core.library.names import POSTER_MARK, poster_name, tag_media_id, temp_name
 from core.library.pace import Pace
-from core.records import MediaType, PickedMediaItem
+from core.records import PickedMediaItem
 
 log = logging.getLogger(__name__)
 
@@ -50,28 +50,6 @@ class MediaSource(Protocol):
     def open_media(
         self, item: PickedMediaItem, spec: str, *, max_bytes: int
     ) -> AbstractContextManager[Iterator[bytes]]: ...
-
-
-def plan_fetch(
-    item: PickedMediaItem, screen: tuple[int, int], cfg: DownloadConfig
-) -> tuple[str, str, str | None] | None:
-    """(spec, kind, poster spec) to fetch ``item`` with, or None when it is not something we keep.
-
-    A video comes with its poster: the ``=wW-hH`` picture of it at screen size, kept beside it.
-    """
-    if not item.base_url:
-        return None
-    width, height = screen
-    screen_spec = f"w{width}-h{height}"
-    if item.type is MediaType.VIDEO:
-        if cfg.videos and item.video_status == "READY":
-            return "dv", "video", screen_spec
-        return None
-    if item.type is MediaType.UNSPECIFIED and not item.mime_type.lower().startswith("image/"):
-        return None
-    if cfg.original:
-        return "d", "photo", None
-    return screen_spec, "photo", None
 
 
 def check_space(directory: Path, min_free: int, need: int = 0) -> None:
