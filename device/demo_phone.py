@@ -46,10 +46,12 @@ class DemoPhone:
         """Scan the link, open Google's consent from the page, tap Allow, paste the address it landed on."""
         if self._stop.wait(self.delay):
             return
+        phone = ScriptedPhone()
+        page = phone.open_pairing(link)
         print("(demo) The phone scanned the pairing code and opened the frame's pairing page.")
-        shown = ScriptedPhone().sign_in(link)
-        print("(demo) It opened Google's consent page from there, tapped Allow and pasted the address it landed on.")
-        print(f"(demo) The phone shows: {shown}")
+        landed = phone.allow(page.link("consent"))
+        print("(demo) From there it opened Google's consent page, tapped Allow and pasted the address it landed on.")
+        print(f"(demo) The phone shows: {phone.paste(page, landed)}")
         self.signed_in.set()
 
     def stop(self) -> None:

@@ -96,11 +96,18 @@ class ScriptedPhone:
 
     def sign_in(self, pairing_link: str) -> str:
         """The whole phone sign-in on the device's pairing page: what the phone shows at the end."""
+        page = self.open_pairing(pairing_link)
+        return self.paste(page, self.allow(page.link("consent")))
+
+    def open_pairing(self, pairing_link: str) -> Page:
         page = self.open(pairing_link)
         if page.status != 200:
             raise KioskError(f"The pairing page answered {page.status}.")
-        landed = self.allow(page.link("consent"))
-        reply = self.submit(page, **{page.form().fields[0]: landed})
+        return page
+
+    def paste(self, page: Page, address: str) -> str:
+        """Paste ``address`` into the pairing page's one field and send it; what the phone shows then."""
+        reply = self.submit(page, **{page.form().fields[0]: address})
         answer = parse(reply.url, reply.status_code, reply.text)
         shown = answer.text_of("connected")
         if reply.status_code != 200 or shown is None:
