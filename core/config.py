@@ -76,6 +76,8 @@ class DownloadConfig:
     videos: bool = True  # READY videos are fetched (=dv) with their poster; see [slideshow] videos
     max_bytes: int = 64 * 1024 * 1024  # a sane cap for one file; larger answers are cut off and rejected
     min_free_bytes: int = 64 * 1024 * 1024  # stop downloading before the disk is full
+    min_rate: int = 1024  # bytes/s: a file slower than this over a whole slow_window is given up (0: never)
+    slow_window: float = 60.0  # seconds
 
 
 SLIDESHOW_LAYOUTS = ("pairs", "single")
@@ -309,6 +311,8 @@ def parse_config(data: Mapping[str, Any], *, client_secret_text: str | None = No
         videos=_typed(dl, "videos", bool, defaults.videos, "download"),
         max_bytes=_typed(dl, "max_bytes", int, defaults.max_bytes, "download"),
         min_free_bytes=_typed(dl, "min_free_bytes", int, defaults.min_free_bytes, "download"),
+        min_rate=_typed(dl, "min_rate", int, defaults.min_rate, "download"),
+        slow_window=_typed(dl, "slow_window", float, defaults.slow_window, "download"),
     )
     if not 1 <= download.workers <= 32:
         raise ConfigError("download.workers must be between 1 and 32.")
@@ -316,6 +320,10 @@ def parse_config(data: Mapping[str, Any], *, client_secret_text: str | None = No
         raise ConfigError(f"download.max_bytes must be more than 0 (the largest file kept), not {download.max_bytes}.")
     if download.min_free_bytes < 0:
         raise ConfigError(f"download.min_free_bytes must be 0 or more, not {download.min_free_bytes}.")
+    if download.min_rate < 0:
+        raise ConfigError(f"download.min_rate must be 0 (no bound) or more bytes per second, not {download.min_rate}.")
+    if not (math.isfinite(download.slow_window) and 1 <= download.slow_window <= 3600):
+        raise ConfigError(f"download.slow_window must be between 1 and 3600 seconds, not {download.slow_window}.")
 
     ss = _section(data, "slideshow")
     sdef = SlideshowConfig()

@@ -135,6 +135,12 @@ class TransportError(KioskError):
     retryable = True
 
 
+class SlowDownload(TransportError):
+    """One file arrived too slowly (under download.min_rate for a whole window): failed for this session."""
+
+    retryable = False
+
+
 class LibraryError(KioskError):
     """The local photo library could not do what was asked."""
 

@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 
 import google.auth.exceptions
 import requests
+import urllib3
 
 from core.clock import REAL, Clock
 from core.errors import (
@@ -398,10 +399,35 @@ def _content_length(resp: requests.Response) -> int | None:
     return value
 
 
+def _arriving(resp: requests.Response, chunk: int) -> Iterator[bytes]:
+    """The body as it arrives (up to ``chunk`` bytes at a time, whatever came in), decoded.
+
+    Unlike ``iter_content``, which waits for ``chunk`` whole bytes, a slow sender's pieces are handed on at
+    once, so the download's pace can be judged (core.library.pace). urllib3's errors become requests' own,
+    as ``iter_content`` makes them.
+    """
+    while True:
+        try:
+            block = resp.raw.read1(chunk, decode_content=True)
+        except urllib3.exceptions.ProtocolError as exc:
+            raise requests.exceptions.ChunkedEncodingError(exc) from exc
+        except urllib3.exceptions.DecodeError as exc:
+            raise requests.exceptions.ContentDecodingError(exc) from exc
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise requests.exceptions.ConnectionError(exc) from exc
+        except urllib3.exceptions.SSLError as exc:
+            raise requests.exceptions.SSLError(exc) from exc
+        except OSError as exc:
+            raise requests.exceptions.ConnectionError(exc) from exc
+        if not block:
+            return
+        yield block
+
+
 def _chunks(resp: requests.Response, expected: int | None, max_bytes: int, chunk: int) -> Iterator[bytes]:
     received = 0
     try:
-        for block in resp.iter_content(chunk):
+        for block in _arriving(resp, chunk):
             received += len(block)
             if received > max_bytes:
                 raise BadMedia(f"The file is larger than the {_mib(max_bytes)} allowed; it was skipped.")

@@ -1,12 +1,11 @@
-"""The scripted person's phone in `picker-kiosk demo --sign-in phone`: it "scans" the pairing QR and pastes.
+"""The scripted person's phone in `picker-kiosk demo --sign-in phone`: it "scans" the pairing QR and signs in.
 
 The emulator refuses the Photos Picker scope to the device grant, so the kiosk switches to the phone sign-in
-and opens a pairing (without the refusal, the demo signs in with the device grant and no pairing opens). The
-device's pairing server (device/companion/, another branch) is not part of this tree yet, so the demo's
-pairing desk serves no page: the phone here talks to the kiosk's PhoneSignIn directly, as the pairing page
-will. It opens Google's consent link (the emulator answers "Allow" with a redirect to
-http://127.0.0.1/?state=…&code=…) and hands that address to ``complete``, exactly what a person pastes into
-the pairing page's one field.
+and opens a pairing on the device's real pairing server (device/companion/, on 127.0.0.1). The demo watches
+that server hand out its pairing link, and the phone (core/emulator/phone.py, the tests' phone too) plays it
+through the real pages: it opens the link, follows the page's consent link to the emulator (which answers
+"Allow" with a redirect to http://127.0.0.1/?state=…&code=…) and posts the page's one form with that address,
+exactly what a person pastes. Without the refusal the demo signs in with the device grant and no pairing opens.
 """
 
 from __future__ import annotations
@@ -15,26 +14,25 @@ import logging
 import threading
 from collections.abc import Callable
 
-import requests
-
 from core import flow
 from core.clock import Clock
 from core.config import CompanionConfig
-from device.pairing import CompanionServer
+from core.emulator.phone import ScriptedPhone
+from device.pairing import CompanionServer, companion_server
 from device.signin.phone import PhoneSignIn
 
 log = logging.getLogger("picker-kiosk")
 
 
 class DemoPhone:
-    """Makes the demo's pairing desks; each pairing is answered by the phone after ``delay`` seconds."""
+    """Builds the demo's pairing server (the real one); each pairing link is played by the phone after ``delay``."""
 
     def __init__(self, delay: float = 3.0, *, announce: bool = False) -> None:
         self.delay = delay
         if announce:
             print(
                 "The stand-in refuses the Photos Picker scope to the device sign-in, so the frame asks for the "
-                "phone; the scripted person's phone answers the pairing."
+                "phone; the scripted person's phone opens the pairing page and signs in there."
             )
         self.signed_in = threading.Event()
         self._stop = threading.Event()
@@ -42,50 +40,49 @@ class DemoPhone:
     def companion(
         self, settings: CompanionConfig, sign_in: PhoneSignIn, post: Callable[[flow.Event], None], clock: Clock
     ) -> CompanionServer:
-        return _DemoDesk(settings, sign_in, self)
+        return _WatchedCompanion(companion_server(settings, sign_in, post, clock), self)
 
-    def play(self, sign_in: PhoneSignIn) -> None:
-        """Scan, open the consent link, tap Allow, paste the address the phone landed on."""
+    def play(self, link: str) -> None:
+        """Scan the link, open Google's consent from the page, tap Allow, paste the address it landed on."""
         if self._stop.wait(self.delay):
             return
-        print("(demo) The phone scanned the pairing code, opened Google's consent page and tapped Allow.")
-        reply = requests.get(sign_in.consent_url(), allow_redirects=False, timeout=10)
-        address = reply.headers.get("Location", "")
-        print("(demo) The phone landed on an http://127.0.0.1/… address and pasted it into the pairing page.")
-        account = sign_in.complete(address)
-        print(f"(demo) The phone shows: Connected as {account}")
+        phone = ScriptedPhone()
+        page = phone.open_pairing(link)
+        print("(demo) The phone scanned the pairing code and opened the frame's pairing page.")
+        landed = phone.allow(page.link("consent"))
+        print("(demo) From there it opened Google's consent page, tapped Allow and pasted the address it landed on.")
+        print(f"(demo) The phone shows: {phone.paste(page, landed)}")
         self.signed_in.set()
 
     def stop(self) -> None:
         self._stop.set()
 
 
-class _DemoDesk:
-    """The agreed Companion interface for the demo, without web pages (see the module docstring)."""
+class _WatchedCompanion:
+    """The device's pairing server, whose pairing links the demo's phone is handed as they are opened."""
 
-    def __init__(self, settings: CompanionConfig, sign_in: PhoneSignIn, phone: DemoPhone) -> None:
-        self._settings = settings
-        self._sign_in = sign_in
+    def __init__(self, server: CompanionServer, phone: DemoPhone) -> None:
+        self._server = server
         self._phone = phone
-        self._opened = 0
 
     def start(self) -> None:
-        return None
+        self._server.start()
 
     def stop(self) -> None:
         self._phone.stop()
+        self._server.stop()
 
     def pairing_url(self) -> str:
-        self._opened += 1
+        link = self._server.pairing_url()
         if not self._phone.signed_in.is_set():
-            threading.Thread(target=self._play, name="demo-phone", daemon=True).start()
-        return f"http://127.0.0.1:{self._settings.port}/p/demo-pairing-{self._opened}"
+            threading.Thread(target=self._play, args=(link,), name="demo-phone", daemon=True).start()
+        return link
 
-    def _play(self) -> None:
+    def _play(self, link: str) -> None:
         try:
-            self._phone.play(self._sign_in)
+            self._phone.play(link)
         except Exception as exc:  # shown, not raised: the kiosk's screen keeps waiting for a sign-in
             log.error("the demo's phone could not sign in: %s", exc)
 
     def login_code(self) -> str:
-        return f"DEMO-{self._opened:04d}"
+        return self._server.login_code()

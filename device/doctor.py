@@ -4,7 +4,9 @@ Checks: config, network, device-grant, desktop-client (when configured), token, 
 device grant is asked for a code with the configured scopes (the code is never used); the "Desktop app"
 client is asked to exchange a made-up code, which tells a known client (invalid_grant) from an unknown one
 (invalid_client); the stored token is refreshed in memory only; the library is read, never repaired, and not
-at all while the kiosk holds it. Exit 0 when the device can sign in one of the configured ways (not being
+at all while the kiosk holds it (a full or read-only disk, which puts the kiosk in degraded mode, is found
+with a one-byte probe file, removed at once). The display check says which way the night schedule puts the
+display to sleep. Exit 0 when the device can sign in one of the configured ways (not being
 signed in yet is fine) and every other check passed; 1 otherwise.
 """
 
@@ -26,6 +28,8 @@ import requests
 
 from core.config import Config
 from core.errors import KioskError, TransportError
+from core.library.degraded import degraded_reason
+from core.library.names import temp_name
 from core.transport import NO_RETRY, Reply, Transport
 from device.signin.credentials import client_of
 from device.signin.imported import token_from_authorized_user
@@ -152,6 +156,9 @@ class Doctor:
 
     def library(self) -> Check:
         state = self.config.storage.state_dir
+        degraded = _degraded(state, self.config.storage.library_dir)
+        if degraded is not None:
+            return Check("library", False, f"degraded: {degraded}")
         if _held_by_kiosk(state / LOCK_NAME):
             return Check("library", True, "in use by the running kiosk")
         db = state / DB_NAME
@@ -185,6 +192,30 @@ class Doctor:
         return Check("disk", True, detail)
 
 
+def _degraded(state_dir: Path, library_dir: Path) -> str | None:
+    """Why the kiosk would run its library in degraded mode (a full or read-only disk), or None.
+
+    Each existing folder gets a one-byte probe file, written, fsynced and removed at once (named as the
+    library's own temp files, which it removes at start-up should the probe ever be left behind)."""
+    for folder in dict.fromkeys((state_dir, library_dir)):
+        if not folder.is_dir():
+            continue
+        probe = folder / temp_name(f"doctor-{os.getpid()}")
+        try:
+            fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                os.write(fd, b"\0")
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+                probe.unlink(missing_ok=True)
+        except OSError as exc:  # named after the probe: a failed write names no file, the reason names the folder
+            reason = degraded_reason(OSError(exc.errno, exc.strerror, str(probe)), state_dir, library_dir)
+            if reason is not None:
+                return reason
+    return None
+
+
 def _held_by_kiosk(lock: Path) -> bool:
     """True when a running kiosk holds the library lock. The file is never created, and a free lock is taken
     shared for an instant only, so a kiosk starting meanwhile is not locked out for longer."""
@@ -203,15 +234,27 @@ def _held_by_kiosk(lock: Path) -> bool:
         os.close(fd)
 
 
-def display_check() -> Check:
+def display_check(config: Config) -> Check:
     from device import display
 
     driver = display.choose_driver(os.environ)
     if driver is None:
-        return Check("display", True, "no display found: the kiosk shows the journey in the terminal")
-    if not driver:
-        return Check("display", True, "a desktop session: SDL chooses the driver")
-    return Check("display", True, f"SDL video driver {driver!r}")
+        detail = "no display found: the kiosk shows the journey in the terminal"
+    elif not driver:
+        detail = "a desktop session: SDL chooses the driver"
+    else:
+        detail = f"SDL video driver {driver!r}"
+    return Check("display", True, f"{detail}; {night_words(config)}")
+
+
+def night_words(config: Config) -> str:
+    """What the night schedule does to the display, chosen as the kiosk's night chooses it (device.standby)."""
+    night = config.schedule
+    if not night.sleep.enabled:
+        return "no night schedule (schedule.sleep is off)"
+    from device.standby import Standby
+
+    return f"at night {Standby(night.standby).describe()}"
 
 
 def run_checks(path: Path, load: Callable[[Path], Config], http: requests.Session) -> tuple[bool, list[Check]]:
@@ -226,7 +269,7 @@ def run_checks(path: Path, load: Callable[[Path], Config], http: requests.Sessio
     grant = doctor.device_grant()
     desktop = doctor.desktop_client()
     checks += [grant] + ([desktop] if desktop else [])
-    checks += [doctor.token(), doctor.library(), display_check(), doctor.disk()]
+    checks += [doctor.token(), doctor.library(), display_check(config), doctor.disk()]
     way = config.google.sign_in
     can_sign_in = (grant.ok and way != "phone") or (desktop is not None and desktop.ok and way != "device")
     others = [c for c in checks if c.name not in ("device-grant", "desktop-client")]

@@ -91,7 +91,7 @@ class Pairing:
                         f"The pairing server cannot listen on port {self._settings.port} ({exc.strerror})."
                     ) from exc
                 self._server = server
-                log.info("pairing server started on port %d", self._settings.port)
+                log.info("pairing server started")  # the server logs the address it serves on
             url = self._server.pairing_url()
             code = self._server.login_code()
         log.info("pairing opened for the phone sign-in")  # the link holds a secret: it is not logged

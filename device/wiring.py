@@ -25,7 +25,7 @@ log = logging.getLogger("picker-kiosk")
 
 @dataclass
 class Kiosk:
-    """The parts of one running picker-kiosk, wired; ``close`` is the caller's (see device.app.run_journey)."""
+    """The parts of one running picker-kiosk, wired; ``close`` is the caller's (see device.journey.run_journey)."""
 
     config: Config
     clock: Clock

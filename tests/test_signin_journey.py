@@ -14,12 +14,11 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-import requests
-
 from core import flow
 from core.clock import Clock
 from core.config import CompanionConfig, Config, DesktopClient, GoogleConfig, StorageConfig
 from core.emulator import Emulator, Person, testing
+from core.emulator.phone import ScriptedPhone
 from core.states import Choose, Connect, SignInOnPhone, State
 from device.signin.phone import PhoneSignIn
 from device.ui.terminal import Terminal
@@ -139,9 +138,7 @@ class Run:
 
 def phone_plays(sign_in: PhoneSignIn) -> str:
     """The person on the phone: opens the consent link, taps Allow, pastes the address the phone landed on."""
-    reply = requests.get(sign_in.consent_url(), allow_redirects=False, timeout=5)
-    assert reply.status_code == 302
-    return sign_in.complete(reply.headers["Location"])
+    return sign_in.complete(ScriptedPhone(timeout=5).allow(sign_in.consent_url()))  # refuses a non-redirect
 
 
 def test_scope_accepted_uses_the_device_grant_and_never_opens_pairing(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import requests
 
 from core.config import DesktopClient, GoogleConfig
 from core.emulator import Emulator, Person
+from core.emulator.phone import ScriptedPhone
 from core.errors import AccessDenied, AddressRefused, InvalidClient
 from device.signin.credentials import authorized_session
 from device.signin.phone import PhoneSignInFlow
@@ -38,9 +39,7 @@ def google_for(emu: Emulator) -> GoogleConfig:
 
 def phone_lands_on(consent_url: str) -> str:
     """What the person's phone does: open the consent link, tap Allow/Cancel; the address it is sent to."""
-    reply = requests.get(consent_url, allow_redirects=False, timeout=5)
-    assert reply.status_code == 302, reply.text
-    return reply.headers["Location"]
+    return ScriptedPhone(timeout=5).allow(consent_url)  # refuses (KioskError) an answer that is not a redirect
 
 
 @pytest.fixture

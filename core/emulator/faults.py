@@ -31,7 +31,8 @@ class Fault:
     ``status``/``google_status``/``error`` answer with an error instead of running the endpoint;
     ``garbage`` answers with these bytes instead; ``drop`` closes the connection without an answer;
     ``truncate`` runs the endpoint and sends half its body; ``latency`` waits real seconds first;
-    ``retry_after`` adds that header to whatever is answered. ``times=None`` means forever.
+    ``retry_after`` adds that header to whatever is answered; ``trickle`` sends the body at that many bytes
+    per second (one piece a second, real time). ``times=None`` means forever.
     """
 
     endpoint: str = "*"
@@ -43,6 +44,7 @@ class Fault:
     truncate: bool = False
     garbage: bytes | None = None
     retry_after: int | float | str | None = None
+    trickle: int | None = None
     times: int | None = 1
     skip: int = 0
 
@@ -53,6 +55,8 @@ class Fault:
             raise ValueError("times must be >= 0 or None")
         if self.skip < 0:
             raise ValueError("skip must be >= 0")
+        if self.trickle is not None and self.trickle <= 0:
+            raise ValueError("trickle must be > 0 bytes per second")
 
     @property
     def answers_instead(self) -> bool:
@@ -109,9 +113,9 @@ FAULT_SYNTAX = f"""\
 ENDPOINT:ITEM[,ITEM...], ENDPOINT one of: {", ".join(sorted(ENDPOINTS))} (* = any);
 ITEM one of: NNN (answer this HTTP status), error=NAME (an OAuth error, e.g. invalid_grant),
 google=STATUS (a Google status, e.g. UNAVAILABLE), drop (close the connection unanswered),
-truncate (send half the body),
+truncate (send half the body), trickle=BYTES_PER_S (send the body that slowly),
 latency=SECONDS, retry-after=VALUE, times=N|forever (default 1), skip=N.
-Examples: sessions.get:503,times=3  media:drop,skip=2  token:latency=1.5,times=forever
+Examples: sessions.get:503,times=3  media:drop,skip=2  token:latency=1.5,times=forever  media:trickle=200
 sessions.create:429,retry-after=30  refresh:error=invalid_grant,times=forever"""
 
 
@@ -144,4 +148,6 @@ def _fault_item(item: str) -> dict[str, Any]:
         return {"times": None if value == "forever" else int(value)}
     if eq and name == "skip":
         return {"skip": int(value)}
+    if eq and name == "trickle" and int(value) > 0:
+        return {"trickle": int(value)}
     raise ValueError(item)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -74,7 +75,8 @@ class Handler(BaseHTTPRequestHandler):
         pass  # the emulator logs method, path and status itself, never the query (it may hold a token)
 
 
-def send(h: Handler, reply: Reply, truncate: bool) -> None:
+def send(h: Handler, reply: Reply, truncate: bool, trickle: int | None = None) -> None:
+    """Answer ``reply``: whole, cut in half (``truncate``), or ``trickle`` bytes a second (real time)."""
     body = reply.body
     try:
         h.send_response(reply.status)
@@ -85,12 +87,24 @@ def send(h: Handler, reply: Reply, truncate: bool) -> None:
         if truncate:
             h.send_header("Connection", "close")
         h.end_headers()
-        h.wfile.write(body[: len(body) // 2] if truncate else body)
+        if trickle is not None:
+            _trickle(h, body, trickle)
+        else:
+            h.wfile.write(body[: len(body) // 2] if truncate else body)
         h.wfile.flush()
     except (BrokenPipeError, ConnectionResetError):
         h.close_connection = True
     if truncate:
         h.close_connection = True
+
+
+def _trickle(h: Handler, body: bytes, rate: int) -> None:
+    """``rate`` bytes, then a second's pause, until the body is sent or the client leaves (a BrokenPipeError)."""
+    for start in range(0, len(body), rate):
+        if start:
+            time.sleep(1.0)
+        h.wfile.write(body[start : start + rate])
+        h.wfile.flush()
 
 
 def fault_reply(fault: Fault, endpoint: str) -> Reply:

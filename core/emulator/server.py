@@ -305,7 +305,7 @@ class Emulator(WorldKnobs):
         self._record(req, endpoint, bearer, reply.status, now, wall)
         # Logged before the answer goes out, so that whoever reads the log after the answer finds the line.
         log.info("%s %s -> %d", req.method, req.path, reply.status)
-        send(h, reply, fault is not None and fault.truncate)
+        send(h, reply, fault is not None and fault.truncate, fault.trickle if fault is not None else None)
 
     def _record(self, req: Request, endpoint: str, bearer: Bearer, status: int, now: float, wall: float) -> None:
         self._recorder.request(Recorded(now, wall, req.method, req.path, req.query, endpoint, bearer, status))

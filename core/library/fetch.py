@@ -17,13 +17,23 @@ from dataclasses import replace as dc_replace
 from pathlib import Path
 from typing import Protocol
 
-from core.clock import Clock
+from core.clock import REAL, Clock
 from core.config import DownloadConfig
-from core.errors import ApiError, BadMedia, Cancelled, DiskFull, KioskError, LibraryError, TransportError
+from core.errors import (
+    ApiError,
+    BadMedia,
+    Cancelled,
+    DiskFull,
+    KioskError,
+    LibraryError,
+    SlowDownload,
+    TransportError,
+)
 from core.images import MAX_PIXELS, MediaInfo, check_media
 from core.library.files import PRIVATE_FILE, fsync_dir, safe_unlink
 from core.library.names import POSTER_MARK, poster_name, tag_media_id, temp_name
-from core.records import MediaType, PickedMediaItem
+from core.library.pace import Pace
+from core.records import PickedMediaItem
 
 log = logging.getLogger(__name__)
 
@@ -40,36 +50,6 @@ class MediaSource(Protocol):
     def open_media(
         self, item: PickedMediaItem, spec: str, *, max_bytes: int
     ) -> AbstractContextManager[Iterator[bytes]]: ...
-
-
-def still_processing(item: PickedMediaItem, cfg: DownloadConfig) -> bool:
-    """A video wanted (videos are on) that Google has not finished processing: listed again later."""
-    return cfg.videos and item.type is MediaType.VIDEO and item.video_status == "PROCESSING"
-
-
-def plan_fetch(
-    item: PickedMediaItem, screen: tuple[int, int], cfg: DownloadConfig, *, posters: bool = False
-) -> tuple[str, str, str | None] | None:
-    """(spec, kind, poster spec) to fetch ``item`` with, or None when it is not something we keep.
-
-    A video comes with its poster: the ``=wW-hH`` picture of it at screen size, kept beside it. With
-    ``posters`` (the session's last listing), a video still processing is kept as that picture alone: a still.
-    """
-    if not item.base_url:
-        return None
-    width, height = screen
-    screen_spec = f"w{width}-h{height}"
-    if item.type is MediaType.VIDEO:
-        if cfg.videos and item.video_status == "READY":
-            return "dv", "video", screen_spec
-        if posters and still_processing(item, cfg):
-            return screen_spec, "photo", None
-        return None
-    if item.type is MediaType.UNSPECIFIED and not item.mime_type.lower().startswith("image/"):
-        return None
-    if cfg.original:
-        return "d", "photo", None
-    return screen_spec, "photo", None
 
 
 def check_space(directory: Path, min_free: int, need: int = 0) -> None:
@@ -150,12 +130,13 @@ def fetch_one(
     stop: Callable[[], bool],
     *,
     max_pixels: int = MAX_PIXELS,
+    clock: Clock = REAL,
 ) -> Fetched:
     """Download ``job`` to a temp file (0600), fsync, validate, rename to its final name, fsync the folder.
 
     A video's poster is fetched and validated first and renamed into place before the video: a complete
     video file always has its poster beside it. On any failure (and on ``stop()``) the temp files are
-    removed and nothing else is left behind.
+    removed and nothing else is left behind. A file slower than ``cfg.min_rate`` is SlowDownload (core.library.pace).
     """
     tmp = directory / temp_name(job.stem)
     poster_tmp = directory / temp_name(job.stem + POSTER_MARK)
@@ -163,10 +144,10 @@ def fetch_one(
     try:
         poster: str | None = None
         if job.poster_spec is not None:
-            _download(source, job, job.poster_spec, poster_tmp, directory, cfg, stop)
+            _download(source, job, job.poster_spec, poster_tmp, directory, cfg, stop, clock)
             shape = check_media(poster_tmp, "photo", max_pixels=max_pixels)
             poster = poster_name(job.stem, shape.ext)
-        _download(source, job, job.spec, tmp, directory, cfg, stop)
+        _download(source, job, job.spec, tmp, directory, cfg, stop, clock)
         info = check_media(tmp, job.kind, max_pixels=max_pixels)
         if poster is not None:
             os.replace(poster_tmp, directory / poster)
@@ -189,7 +170,14 @@ def fetch_one(
 
 
 def _download(
-    source: MediaSource, job: Job, spec: str, tmp: Path, directory: Path, cfg: DownloadConfig, stop: Callable[[], bool]
+    source: MediaSource,
+    job: Job,
+    spec: str,
+    tmp: Path,
+    directory: Path,
+    cfg: DownloadConfig,
+    stop: Callable[[], bool],
+    clock: Clock,
 ) -> None:
     """Stream one file of ``job`` into ``tmp`` (0600, within max_bytes and the free-space margin), fsynced."""
     safe_unlink(tmp)
@@ -197,10 +185,12 @@ def _download(
     with open(fd, "wb") as out:
         os.fchmod(out.fileno(), PRIVATE_FILE)  # whatever the umask: private photos
         with source.open_media(job.item, spec, max_bytes=cfg.max_bytes) as chunks:
+            pace = Pace(clock, cfg.min_rate, cfg.slow_window)  # from the answer's headers on
             since_check = 0
             for chunk in chunks:
                 if stop():
                     raise Cancelled("stopped")
+                pace.add(len(chunk))
                 since_check += len(chunk)
                 if since_check >= SPACE_CHECK_BYTES:
                     check_space(directory, cfg.min_free_bytes, since_check)
@@ -306,7 +296,17 @@ class Fetcher:
             if self.stopping():
                 raise Cancelled("stopped")
             try:
-                return fetch_one(self.source, job, self.directory, self.cfg, self.stopping, max_pixels=self.max_pixels)
+                return fetch_one(
+                    self.source,
+                    job,
+                    self.directory,
+                    self.cfg,
+                    self.stopping,
+                    max_pixels=self.max_pixels,
+                    clock=self.clock,
+                )
+            except SlowDownload:
+                raise  # not tried again in this session: a slow file would hold its slot once more
             except TransportError as exc:
                 if attempt == ITEM_RETRIES:
                     raise
@@ -399,8 +399,8 @@ class Fetcher:
             return fut.result()  # handed out even after a fatal error elsewhere: the file is complete
         if isinstance(exc, Cancelled):
             return Stopped(job)
-        if isinstance(exc, BadMedia):
-            log.warning("skipped a download that is not a usable picture: %s", exc.message)
+        if isinstance(exc, BadMedia | SlowDownload):
+            log.warning("skipped a download: %s", exc.message)
             return Refused(job, exc)
         if isinstance(exc, ApiError) and exc.status in (403, 404):
             return Expired(job)

@@ -24,12 +24,11 @@ from core.library.fetch import (
     MediaSource,
     Refused,
     Stopped,
-    plan_fetch,
-    still_processing,
 )
 from core.library.files import fsync_dir, safe_unlink
 from core.library.index import Index
 from core.library.names import media_stem
+from core.library.plan import plan_fetch, still_processing
 from core.library.records import MediaRow
 from core.records import PickedMediaItem
 

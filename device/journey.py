@@ -1,0 +1,172 @@
+"""One run of the kiosk: open the screen (or the terminal), wire the kiosk, run the loop, close it all."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from core import flow
+from core.clock import REAL
+from core.config import Config
+from core.errors import ConfigError, KioskError
+from device import startup
+from device.loop import FrameHook, Renderer
+from device.pairing import CompanionFactory, companion_server
+from device.screenshots import JOURNEY_SCREENS, ScreenshotPlan, Screenshots
+from device.wiring import build_kiosk
+
+log = logging.getLogger("picker-kiosk")
+
+# After the loop ends, workers get this long to notice the cancel; a request stalled longer is abandoned.
+WORKER_GRACE = 0.5
+
+
+# ---- displays -------------------------------------------------------------------------------------
+
+
+@dataclass
+class OpenRenderer:
+    """The open screen or terminal, its name for the log, and how to close it."""
+
+    renderer: Renderer
+    name: str
+    close: Any
+    size: tuple[int, int] | None = None  # the pygame screen's pixels; None in a terminal
+
+
+def parse_size(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError as exc:
+        raise ConfigError(f"--size must look like 1920x1080, not {text!r}.") from exc
+    if not (160 <= w <= 16384 and 120 <= h <= 16384):
+        raise ConfigError(f"--size {text} is out of range.")
+    return w, h
+
+
+def open_renderer(config: Config, *, headless: bool, size: tuple[int, int] | None, screenshots: bool) -> OpenRenderer:
+    """The pygame screen when there is a display (or screenshots are wanted), else the terminal."""
+    if headless and not screenshots:
+        return _terminal()
+    from device import display
+
+    driver = display.choose_driver(os.environ)
+    if driver is None:
+        if not screenshots:
+            log.info("No display found (no DISPLAY/WAYLAND_DISPLAY, no /dev/dri card): showing the journey here")
+            return _terminal()
+        # Screens can be produced anywhere: SDL's dummy driver draws into memory.
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+        os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+        size = size or (1920, 1080)
+    elif driver:
+        os.environ["SDL_VIDEODRIVER"] = driver
+    from device.standby import Standby
+    from device.ui.screen import Screen
+
+    night = config.schedule
+    standby = Standby(night.standby) if night.sleep.enabled else None
+    if standby is not None:
+        log.info("night: at the times of schedule.sleep %s", standby.describe())
+    screen = Screen(
+        size=size, slideshow=config.slideshow, rotate=config.screen.rotate, schedule=night.sleep, standby=standby
+    )
+    try:
+        actual = screen.open()
+    except KioskError as exc:
+        if screenshots:
+            raise
+        log.error("%s — showing the journey in the terminal instead", exc.message)
+        return _terminal()
+    log.info("display driver: %s", actual)
+    return OpenRenderer(renderer=screen, name=actual, close=screen.close, size=screen.size)
+
+
+def _terminal() -> OpenRenderer:
+    from device.ui.terminal import Terminal  # a screen start does not need it
+
+    terminal = Terminal()
+    terminal.open()  # from here log records go to the rows above its status line
+    return OpenRenderer(renderer=terminal, name="terminal", close=terminal.close)
+
+
+# ---- running ----------------------------------------------------------------------------------------
+
+
+def run_journey(
+    config: Config,
+    *,
+    once: bool,
+    headless: bool,
+    size: tuple[int, int] | None = None,
+    screenshots: Path | None = None,
+    companion: CompanionFactory = companion_server,
+    deadline: float | None = None,
+) -> int:
+    """Sign in if needed, pick, download, show. Returns the exit code (``deadline``: --once's --deadline)."""
+    kiosk = build_kiosk(config, screen=size or (1920, 1080), companion=companion)
+    library, runner = kiosk.library, kiosk.runner
+    after_frame: list[FrameHook] = []
+    plan = None
+    if screenshots is not None:
+        screenshots.mkdir(parents=True, exist_ok=True)
+        plan = ScreenshotPlan(folder=screenshots, stop_after=JOURNEY_SCREENS if once else frozenset())
+    display: OpenRenderer | None = None
+    remote = None  # the phone companion; a caller with a companion of its own (the demo's) goes without it
+    if config.companion.enabled and companion is companion_server:
+        from device.companion.kiosk import KioskCompanion  # its server is imported after the first frame
+
+        remote = KioskCompanion(kiosk)
+        after_frame.append(remote.observe)
+        runner.use_companion(remote.signin_server)  # one server for the phone sign-in and the phone page
+        runner.use_phone_pairing(remote.open_pairing)  # the slideshow's "Phone" button
+    try:
+        boot = kiosk.boot()
+        # The first request (a sign-in code, a session) goes out now, while the display starts up.
+        start = REAL.now()
+        first = replace(
+            kiosk.machine(once=once and plan is None),
+            deadline=start + deadline if deadline is not None else None,
+            deadline_flag=deadline,
+            companion=remote is not None,
+        )
+        machine, effects = flow.step(first, boot, start)
+        runner.run(effects)
+        # The slideshow settings a phone saved apply over the config file's (which stays the default).
+        shown = replace(config, slideshow=remote.settings.current()) if remote else config
+        display = open_renderer(shown, headless=headless, size=size, screenshots=screenshots is not None)
+        if size is None and display.size is not None:
+            library.screen = display.size  # downloads are asked for at the size of the screen that shows them
+        if plan is not None:
+            after_frame.append(Screenshots(plan, display.renderer))
+        on_first_frame = startup.first_frame
+        if remote is not None:
+            remote.observe_renderer(display.renderer, headless=display.name == "terminal")
+            on_first_frame = remote.after_first_frame
+        loop = kiosk.loop(machine, display.renderer, on_first_frame=on_first_frame, after_frame=after_frame)
+        loop.install_signal_handlers()
+        result = loop.run()
+        photos = library.count()
+    finally:
+        if remote is not None:
+            remote.stop()
+        if not runner.close(wait=False, grace=WORKER_GRACE):
+            # A request is stuck on the network; main() leaves without it, so its temp file goes now.
+            library.discard_temp_files()
+        if display is not None:
+            display.close()
+        library.close()
+    if result.message:
+        print(result.message, file=sys.stderr if result.code else sys.stdout)
+    if once and result.code == 0:
+        print(
+            f"Done: {photos} photos in {config.storage.library_dir}.",
+            file=sys.stdout,
+        )
+    return result.code
