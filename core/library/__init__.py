@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import threading
+from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from core.library.fetch import MediaSource
 from core.library.files import fsync_dir, private_dir, safe_unlink
 from core.library.index import CorruptIndex, Index
 from core.library.names import is_temp_name, media_stem
-from core.library.records import Photo, RememberedSession
+from core.library.records import MediaRow, Photo, PhotoList, PlayOrder, RememberedSession
 from core.library.repair import CheckReport, Repair
 from core.library.sync import DownloadReport, ProgressCallback, Sync, SyncSetup, remove_trashed
 
@@ -38,6 +39,8 @@ __all__ = [
     "Library",
     "MediaSource",
     "Photo",
+    "PhotoList",
+    "PlayOrder",
     "ProgressCallback",
     "RememberedSession",
     "media_stem",
@@ -75,7 +78,7 @@ class Library:
         self._claim = Claim(self.state_dir, self.library_dir)
         self._lock = threading.RLock()
         self._busy = threading.Lock()  # one download at a time: temp names are per item, not per call
-        self._photos: list[Photo] | None = None
+        self._photos: PhotoList | None = None
         self.version = 0
 
     # ---- lifecycle -------------------------------------------------------------------------------
@@ -158,23 +161,35 @@ class Library:
 
     def photos(self) -> list[Photo]:
         """Complete photos in the library, by createTime then id; a fresh list (callers may shuffle it)."""
+        return list(self.snapshot())
+
+    def snapshot(self) -> PhotoList:
+        """The same photos as one shared, immutable PhotoList: the same object until ``version`` changes, so a
+        frame loop can ask for it every frame at no cost. Its ``order`` is this library (the fair shuffle)."""
         with self._lock:
             if self._photos is None:
-                self._photos = [
-                    Photo(
-                        id=r.id or r.stem,
-                        path=str(self.library_dir / r.file),
-                        created=r.created,
-                        width=r.width,
-                        height=r.height,
-                    )
-                    for r in self._index.shown_photos()
-                ]
-            return list(self._photos)
+                self._photos = PhotoList(map(self._photo, self._index.shown_photos()), self.version, self)
+            return self._photos
 
     def count(self) -> int:
+        return len(self.snapshot())
+
+    def next_in_order(self, exclude: Collection[Photo] = ()) -> Photo | None:
+        """The slideshow's next photo in a fair shuffle kept in the index: every photo is shown once before
+        any is shown twice, across restarts (new photos join the current round at random places). ``exclude``
+        are photos not to choose now (the one on screen)."""
         with self._lock:
-            return len(self._photos if self._photos is not None else self.photos())
+            row = self._index.next_in_order(Path(p.path).stem for p in exclude)
+        return None if row is None else self._photo(row)
+
+    def mark_shown(self, photo: Photo) -> None:
+        """``photo`` was on the screen: it has had its turn in this round (one small write; call it off the
+        frame loop)."""
+        self._index.mark_played(Path(photo.path).stem)
+
+    def _photo(self, r: MediaRow) -> Photo:
+        path = str(self.library_dir / r.file)
+        return Photo(id=r.id or r.stem, path=path, created=r.created, width=r.width, height=r.height)
 
     def _changed(self) -> None:
         with self._lock:

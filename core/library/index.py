@@ -25,7 +25,7 @@ from pathlib import Path
 from core.errors import DiskFull, LibraryError
 from core.library.files import PRIVATE_FILE, private_file
 from core.library.records import MediaRow, RememberedSession, time_text
-from core.library.schema import MEDIA_COLS, SCHEMA, SCHEMA_VERSION, media_row, parse_time_text
+from core.library.schema import MEDIA_COLS, MIGRATIONS, SCHEMA, SCHEMA_VERSION, media_row, parse_time_text
 
 
 class CorruptIndex(Exception):
@@ -63,11 +63,13 @@ class Index:
             if check != [("ok",)]:
                 raise CorruptIndex("quick_check failed")
             version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, SCHEMA_VERSION):
+            if not 0 <= version <= SCHEMA_VERSION:
                 raise CorruptIndex(f"unknown schema version {version}")
-            # One transaction: schema, identity and the version marker are durable together or not at all.
+            # One transaction: schema, migrations, identity and the version marker are durable together or not
+            # at all (an index of an older version is brought up to date in place).
+            migrate = " ".join(MIGRATIONS[v] for v in range(max(version, 1), SCHEMA_VERSION))
             db.executescript(
-                f"BEGIN IMMEDIATE; {SCHEMA}; INSERT OR IGNORE INTO meta (key, value) "
+                f"BEGIN IMMEDIATE; {SCHEMA}; {migrate} INSERT OR IGNORE INTO meta (key, value) "
                 f"VALUES ('identity', '{uuid.uuid4().hex}'); PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
             )
         except sqlite3.OperationalError as exc:
@@ -143,6 +145,30 @@ class Index:
                 "ORDER BY created IS NULL, created, COALESCE(id, stem)"
             )
             return [media_row(r) for r in rows]
+
+    def next_in_order(self, exclude: Iterable[str] = ()) -> MediaRow | None:
+        """The shown photo not played in this round with the lowest rank (not one of the ``exclude`` stems);
+        when every one is played, a new round in a new random order begins."""
+        skip = list(exclude)
+        marks = ",".join("?" * len(skip))
+        query = (
+            f"SELECT {', '.join('m.' + c.strip() for c in MEDIA_COLS.split(','))} FROM play_order p "
+            "JOIN media m ON m.stem = p.stem WHERE p.played = 0 AND m.shown = 1 AND m.kind = 'photo' "
+            f"AND m.stem NOT IN ({marks}) ORDER BY p.rank LIMIT 1"
+        )
+        for _ in range(2):
+            with self._tx() as db:
+                row = db.execute(query, skip).fetchone()
+                if row is not None:
+                    return media_row(row)
+                if db.execute("SELECT 1 FROM play_order WHERE played = 1 LIMIT 1").fetchone() is None:
+                    return None  # nothing was played: nothing to show (or only the excluded ones)
+                db.execute("UPDATE play_order SET played = 0, rank = random()")
+        return None
+
+    def mark_played(self, stem: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE play_order SET played = 1 WHERE stem = ?", (stem,))
 
     def get_media(self, stems: Iterable[str]) -> dict[str, MediaRow]:
         wanted = list(stems)

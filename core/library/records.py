@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -15,6 +17,30 @@ class Photo:
     created: datetime | None = None
     width: int | None = None
     height: int | None = None
+
+
+class PlayOrder(Protocol):
+    """The slideshow's fair shuffle, kept in the index (core.library.Library satisfies it)."""
+
+    def next_in_order(self, exclude: Collection[Photo] = ()) -> Photo | None: ...
+
+    def mark_shown(self, photo: Photo) -> None: ...
+
+
+class PhotoList(tuple[Photo, ...]):
+    """The library's photos at one ``version``: one immutable tuple shared by every reader until the next change.
+
+    A reader that saw this ``version`` already has nothing to compare; ``order`` is the library's fair shuffle.
+    """
+
+    version: int
+    order: PlayOrder | None
+
+    def __new__(cls, photos: Iterable[Photo] = (), version: int = 0, order: PlayOrder | None = None) -> PhotoList:
+        made = super().__new__(cls, photos)
+        made.version = version
+        made.order = order
+        return made
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from datetime import datetime
 from core.library.records import MediaRow
 from core.records import parse_time
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 1: before the slideshow's order was kept (MIGRATIONS brings it up to date)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS media (
@@ -46,7 +46,25 @@ CREATE TABLE IF NOT EXISTS meta (
 CREATE TABLE IF NOT EXISTS trash (
     file TEXT PRIMARY KEY               -- left the library in a committed change; its file is to be removed
 );
+CREATE INDEX IF NOT EXISTS session_items_stem ON session_items (stem);  -- a file dropped: its sessions' items
+CREATE TABLE IF NOT EXISTS play_order (  -- the slideshow's fair shuffle, across restarts
+    stem   TEXT PRIMARY KEY,            -- a media row's
+    rank   INTEGER NOT NULL,            -- random: its place in the current round
+    played INTEGER NOT NULL DEFAULT 0   -- 1 once shown in this round
+);
+CREATE INDEX IF NOT EXISTS play_order_next ON play_order (played, rank);
+CREATE TRIGGER IF NOT EXISTS play_order_join AFTER INSERT ON media BEGIN  -- new photos join the current round
+    INSERT OR IGNORE INTO play_order (stem, rank) VALUES (NEW.stem, random());
+END;
+CREATE TRIGGER IF NOT EXISTS play_order_leave AFTER DELETE ON media BEGIN
+    DELETE FROM play_order WHERE stem = OLD.stem;
+END;
 """
+
+# From user_version N to N + 1, run in the transaction that sets the new version (after SCHEMA's IF NOT EXISTS).
+MIGRATIONS = {
+    1: "INSERT OR IGNORE INTO play_order (stem, rank) SELECT stem, random() FROM media;",
+}
 
 
 def parse_time_text(text: str | None) -> datetime | None:

@@ -10,17 +10,19 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pygame
 
 from core.config import SlideshowConfig
-from core.library import Photo
+from core.library import Photo, PhotoList, PlayOrder
 
 if TYPE_CHECKING:  # Pillow loads on the decode worker's first photo, not on the way to the first QR code
     from PIL import Image
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 BACKDROP_SHRINK = 16  # the blurred backdrop is made at 1/16 size: the blur is nearly free, nobody sees detail
 BACKDROP_BLUR = 2.5  # Gaussian radius at that small size (~40 px on the screen)
@@ -113,7 +115,7 @@ class Worker:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="picker-kiosk-decode")
         self._wake = wake
 
-    def submit(self, fn: Callable[..., bytes], *args: Any) -> Future[bytes]:
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
         future = self._pool.submit(fn, *args)
         if self._wake is not None:
             wake = self._wake
@@ -163,9 +165,10 @@ class Player:
         self._rng = rng or random.Random()
         self._source: Sequence[Photo] | None = None
         self._source_len = -1
+        self._version: int | None = None  # the PhotoList.version last seen: same version, nothing to compare
+        self._fair: PlayOrder | None = None  # the library's fair shuffle (PhotoList.order)
         self._photos: dict[str, Photo] = {}
         self._order: list[str] = []  # ids in the library's order
-        self._deck: list[str] = []  # shuffle: ids still to show in this round, popped from the end
         self._bad: set[str] = set()
         self._current: _Slide | None = None
         self._leaving: _Slide | None = None  # fading out
@@ -217,6 +220,8 @@ class Player:
             self._shown_at = now
             self._fade_start = now
             changed = True
+            if self._fair is not None:  # its turn in this round is taken (a small write: on the worker)
+                self._worker.submit(self._fair.mark_shown, self._current.photo)
         if self._current is not None and not self._photos:
             self.suspend()  # the library was emptied
             changed = True
@@ -259,19 +264,15 @@ class Player:
     # -- inside
 
     def _refresh(self, photos: Sequence[Photo]) -> None:
-        if photos is self._source and len(photos) == self._source_len:
+        # Every frame: the library's PhotoList is the same object with the same version until the photos
+        # change, so an unchanged library costs nothing here, however many photos it holds.
+        version = photos.version if isinstance(photos, PhotoList) else None
+        if photos is self._source and len(photos) == self._source_len and version == self._version:
             return
-        self._source, self._source_len = photos, len(photos)
-        if len(photos) == len(self._order) and all(p.id == pid for p, pid in zip(photos, self._order, strict=True)):
-            return  # the library hands out a fresh list each time: usually the same photos
-        old = self._photos
+        self._source, self._source_len, self._version = photos, len(photos), version
+        self._fair = photos.order if isinstance(photos, PhotoList) and self._config.shuffle else None
         self._photos = {p.id: p for p in photos}
         self._order = list(self._photos)
-        if self._config.shuffle:
-            self._deck = [pid for pid in self._deck if pid in self._photos]
-            for pid in self._order:
-                if pid not in old:  # new picks join the current round at random places: seen soon
-                    self._deck.insert(self._rng.randint(0, len(self._deck)), pid)
         if self._ready is not None and self._ready.photo.id not in self._photos:
             self._ready = None
         if self._pending is not None and self._pending[0].id not in self._photos:
@@ -294,20 +295,20 @@ class Player:
         self._ready = _Slide(photo, _surface(data, self._size))
 
     def _next_id(self) -> str | None:
-        good = [pid for pid in self._order if pid not in self._bad]
-        current = self._current.photo.id if self._current else None
-        if not good or good == [current]:
+        current = self._current.photo if self._current else None
+        if self._fair is not None and len(self._photos) > 1:
+            for _ in range(len(self._bad) + 1):
+                photo = self._fair.next_in_order([current] if current else [])
+                if photo is None or photo.id not in self._bad:
+                    return photo.id if photo is not None and photo.id in self._photos else None
+                self._fair.mark_shown(photo)  # undecodable: its turn is skipped
             return None
-        if not self._config.shuffle:
-            start = good.index(current) + 1 if current in good else 0
-            return good[start % len(good)]
-        while True:
-            if not self._deck:
-                self._deck = [pid for pid in good if pid != current]
-                self._rng.shuffle(self._deck)
-            pid = self._deck.pop()
-            if pid in self._photos and pid not in self._bad and pid != current:
-                return pid
+        # In the library's order: shuffle off, or photos that are not the library's.
+        good = [pid for pid in self._order if pid not in self._bad]
+        if not good or good == [current.id if current else None]:
+            return None
+        start = good.index(current.id) + 1 if current and current.id in good else 0
+        return good[start % len(good)]
 
     def _prepare_next(self) -> None:
         pid = self._next_id()
