@@ -167,6 +167,7 @@ class Player:
         self._source_len = -1
         self._version: int | None = None  # the PhotoList.version last seen: same version, nothing to compare
         self._fair: PlayOrder | None = None  # the library's fair shuffle (PhotoList.order)
+        self._marking: Future[None] | None = None  # the photo on screen being marked shown, on the worker
         self._photos: dict[str, Photo] = {}
         self._order: list[str] = []  # ids in the library's order
         self._bad: set[str] = set()
@@ -221,7 +222,7 @@ class Player:
             self._fade_start = now
             changed = True
             if self._fair is not None:  # its turn in this round is taken (a small write: on the worker)
-                self._worker.submit(self._fair.mark_shown, self._current.photo)
+                self._marking = self._worker.submit(self._fair.mark_shown, self._current.photo)
         if self._current is not None and not self._photos:
             self.suspend()  # the library was emptied
             changed = True
@@ -297,6 +298,12 @@ class Player:
     def _next_id(self) -> str | None:
         current = self._current.photo if self._current else None
         if self._fair is not None and len(self._photos) > 1:
+            if self._marking is not None:  # long done after a fade; it must count before the next choice
+                marking, self._marking = self._marking, None
+                try:
+                    marking.result()
+                except Exception as exc:  # the order is a nicety: the show goes on without it
+                    log.warning("slideshow: the photo shown could not be recorded (%s)", exc)
             for _ in range(len(self._bad) + 1):
                 photo = self._fair.next_in_order([current] if current else [])
                 if photo is None or photo.id not in self._bad:
