@@ -3,6 +3,7 @@ frame between transitions reads nothing of the library, however big it is."""
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -44,7 +45,7 @@ def assert_fair(shown: list[str], count: int) -> None:
         assert len(set(round_)) == len(round_), f"a photo came twice in the round from {start}"
         if len(round_) == count:
             assert len(set(round_)) == count
-    assert all(a != b for a, b in zip(shown, shown[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(shown))
 
 
 def test_every_photo_is_shown_once_before_any_twice_across_restarts(tmp_path: Path) -> None:

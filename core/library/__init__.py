@@ -26,7 +26,7 @@ from core.library.fetch import MediaSource
 from core.library.files import fsync_dir, private_dir, safe_unlink
 from core.library.index import CorruptIndex, Index
 from core.library.names import is_temp_name, media_stem
-from core.library.records import MediaRow, Photo, PhotoList, PlayOrder, RememberedSession
+from core.library.records import Photo, PhotoList, PlayOrder, RememberedSession
 from core.library.repair import CheckReport, Repair
 from core.library.sync import DownloadReport, ProgressCallback, Sync, SyncSetup, remove_trashed
 
@@ -168,7 +168,15 @@ class Library:
         frame loop can ask for it every frame at no cost. Its ``order`` is this library (the fair shuffle)."""
         with self._lock:
             if self._photos is None:
-                self._photos = PhotoList(map(self._photo, self._index.shown_photos()), self.version, self)
+                folder = str(self.library_dir) + os.sep
+                self._photos = PhotoList(
+                    (
+                        Photo(id=mid or stem, path=folder + file, created=created, width=width, height=height)
+                        for stem, mid, file, created, width, height in self._index.shown_photos()
+                    ),
+                    self.version,
+                    self,
+                )
             return self._photos
 
     def count(self) -> int:
@@ -180,16 +188,15 @@ class Library:
         are photos not to choose now (the one on screen)."""
         with self._lock:
             row = self._index.next_in_order(Path(p.path).stem for p in exclude)
-        return None if row is None else self._photo(row)
+        if row is None:
+            return None
+        path = str(self.library_dir / row.file)
+        return Photo(id=row.id or row.stem, path=path, created=row.created, width=row.width, height=row.height)
 
     def mark_shown(self, photo: Photo) -> None:
         """``photo`` was on the screen: it has had its turn in this round (one small write; call it off the
         frame loop)."""
         self._index.mark_played(Path(photo.path).stem)
-
-    def _photo(self, r: MediaRow) -> Photo:
-        path = str(self.library_dir / r.file)
-        return Photo(id=r.id or r.stem, path=path, created=r.created, width=r.width, height=r.height)
 
     def _changed(self) -> None:
         with self._lock:

@@ -133,18 +133,21 @@ class Index:
 
     # ---- media -----------------------------------------------------------------------------------
 
-    def media(self) -> list[MediaRow]:
+    def fingerprints(self) -> list[tuple[str, str, str, int, int]]:
+        """(stem, file, kind, size, mtime_ns) of every row: what the start-up check compares with the files
+        (no dates parsed, no records made: it runs over every row at every start)."""
         with self._read() as db:
-            return [media_row(r) for r in db.execute(f"SELECT {MEDIA_COLS} FROM media")]
+            return db.execute("SELECT stem, file, kind, size, mtime_ns FROM media").fetchall()
 
-    def shown_photos(self) -> list[MediaRow]:
-        """Complete photos in the library, oldest first (unknown dates last), then by id."""
+    def shown_photos(self) -> list[tuple[str, str | None, str, datetime | None, int | None, int | None]]:
+        """(stem, id, file, created, width, height) of the complete photos in the library, oldest first
+        (unknown dates last), then by id."""
         with self._read() as db:
             rows = db.execute(
-                f"SELECT {MEDIA_COLS} FROM media WHERE shown = 1 AND kind = 'photo' "
+                "SELECT stem, id, file, created, width, height FROM media WHERE shown = 1 AND kind = 'photo' "
                 "ORDER BY created IS NULL, created, COALESCE(id, stem)"
-            )
-            return [media_row(r) for r in rows]
+            ).fetchall()
+        return [(a, b, c, parse_time_text(d), e, f) for a, b, c, d, e, f in rows]
 
     def next_in_order(self, exclude: Iterable[str] = ()) -> MediaRow | None:
         """The shown photo not played in this round with the lowest rank (not one of the ``exclude`` stems);

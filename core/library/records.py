@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Photo:
     """A photo in the local library, ready to show: ``path`` is the file on disk (named from the media id)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 from core.library.records import MediaRow
@@ -68,7 +69,12 @@ MIGRATIONS = {
 
 
 def parse_time_text(text: str | None) -> datetime | None:
-    return parse_time(text) if text else None
+    if not text:
+        return None
+    if len(text) == 27 and text[-1] == "Z":  # as the index writes them (time_text): 50,000 at every start
+        with contextlib.suppress(ValueError):
+            return datetime.fromisoformat(text)
+    return parse_time(text)
 
 
 MEDIA_COLS = "stem, id, file, kind, mime, width, height, created, size, mtime_ns, shown"
