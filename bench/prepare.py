@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, Figure, median, python_env, status_kib
+from bench.common import ROOT, Figure, median, python_env, spread, status_kib
 
 SCREEN = (1920, 1080)
 PHOTO = (4000, 3000)  # 12 MP, the common phone camera
@@ -118,6 +118,8 @@ def run(repeats: int = REPEATS) -> list[Figure]:
             ratio_label="× faster",
             target="≥ 2× faster",
             passed=speedup >= 2.0,
+            project_spread=spread(project["times"]),
+            baseline_spread=spread(baseline["times"]),
             details=details,
         ),
         Figure(
