@@ -10,6 +10,7 @@ floor of bench/floor.py: Python with the same libraries and a 1920×1080 display
 from __future__ import annotations
 
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -26,6 +27,40 @@ from bench.common import (
 from bench.first_qr import time_floor
 
 PICKS = 2000
+
+
+class RssSamples:
+    """VmRSS of ``pid`` every ``every`` seconds, in a thread: which phase of the journey holds the peak."""
+
+    def __init__(self, pid: int, every: float = 0.2) -> None:
+        self.samples: list[tuple[float, int]] = []
+        self._done = threading.Event()
+        self._pid, self._every = pid, every
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._done.wait(self._every):
+            try:
+                self.samples.append((time.monotonic(), status_kib(self._pid, "VmRSS")))
+            except (OSError, KeyError):
+                return
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join(timeout=5)
+
+    def peaks(self, ends: dict[str, float]) -> dict[str, float]:
+        """The highest sample (MB) of each phase, a phase ending at its time in ``ends`` (in order)."""
+        out: dict[str, float] = {}
+        start = -1.0
+        for name, end in ends.items():
+            inside = [kib for at, kib in self.samples if start < at <= end]
+            out[name] = max(inside, default=0) / 1024
+            start = end
+        return out
+
+
 SLIDESHOW = 12.0
 TARGET_MB = 150.0
 
@@ -40,6 +75,7 @@ def run() -> list[Figure]:
     with EmulatorProcess(settings) as emu, tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
         config = write_config(Path(tmp), emu.url, slideshow={"interval": 2.0, "fade": 1.0})
         app = Watched(app_argv(config, "--size", "1920x1080"), env=python_env())
+        samples = RssSamples(app.pid)
         try:
             downloading = app.wait_for(r"drawn: downloading$", 60)
             cpu_before = cpu_seconds(app.pid)
@@ -50,7 +86,9 @@ def run() -> list[Figure]:
             rss_kib = status_kib(app.pid, "VmRSS")
             finished = [line for _, line in app.lines if "download finished" in line]
         finally:
+            samples.stop()
             app.stop()
+        phases = samples.peaks({"sign-in": downloading, "download": first_photo, "slideshow": time.monotonic()})
     _, floor_kib = time_floor()
     peak, floor = peak_kib / 1024, floor_kib / 1024
     return [
@@ -65,6 +103,7 @@ def run() -> list[Figure]:
             passed=peak < TARGET_MB,
             details={
                 "rss_at_end_mb": rss_kib / 1024,
+                "rss_peak_by_phase_mb": phases,
                 "download_s": first_photo - downloading,
                 "app_cpu_during_download_s": download_cpu,
                 "download_log": finished[-1].split(": ", 1)[-1] if finished else None,

@@ -43,7 +43,7 @@ def _project(path: str) -> tuple[int, int]:
     from device.ui.photos import compose_slide
 
     data = compose_slide(path, SCREEN)  # draft() decoding, fitted, on its blurred backdrop
-    surface = pygame.image.frombytes(data, SCREEN, "RGB")
+    surface = pygame.image.frombuffer(data, SCREEN, "RGB")  # as the slideshow does: no copy
     return surface.get_size()
 
 

@@ -62,6 +62,10 @@ class Context:
             self._background = backdrop((self.layout.width, self.layout.height))
         return self._background
 
+    def forget_background(self) -> None:
+        """Let go of the plain backdrop (a full-screen buffer) while photos cover it; made again if needed."""
+        self._background = None
+
     def base(self) -> pygame.Surface:
         """An opaque surface showing the backdrop, for a screen to draw its still part on: ``canvas`` once
         (the caller then owns telling that base from the screen), else a new one."""

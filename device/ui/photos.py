@@ -82,7 +82,19 @@ def _load_fitted(path: str, box: tuple[int, int], cover: bool) -> Image.Image:
     return img
 
 
-def compose_slide(path: str, size: tuple[int, int]) -> bytes:
+def _pixels(img: Image.Image, strips: int = 16) -> bytearray:
+    """The RGB bytes of ``img``, made strip by strip into one buffer: ``tobytes()`` of a whole screen holds its
+    encoder's chunks and their joined copy at once (two more full-screen buffers at the peak of each slide)."""
+    row = img.width * 3
+    out = bytearray(row * img.height)
+    step = max(1, -(-img.height // strips))
+    for top in range(0, img.height, step):
+        bottom = min(img.height, top + step)
+        out[top * row : bottom * row] = img.crop((0, top, img.width, bottom)).tobytes()
+    return out
+
+
+def compose_slide(path: str, size: tuple[int, int]) -> bytearray:
     """One full-screen RGB frame: the photo fitted and centred on a blurred, dimmed copy of itself."""
     from PIL import Image, ImageFilter, ImageOps
 
@@ -94,7 +106,8 @@ def compose_slide(path: str, size: tuple[int, int]) -> bytes:
     back = Image.blend(Image.new("RGB", small, (0, 0, 0)), back, BACKDROP_DIM)
     frame = back.resize(size, Image.Resampling.BILINEAR)  # blurred already: bicubic would add nothing
     frame.paste(photo, ((w - photo.width) // 2, (h - photo.height) // 2))
-    return frame.tobytes()
+    del photo, back  # let go of the fitted photo before the frame's bytes are made: one buffer less at the peak
+    return _pixels(frame)
 
 
 def compose_thumb(path: str, side: int) -> bytes:
@@ -126,9 +139,10 @@ class Worker:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _surface(data: bytes, size: tuple[int, int]) -> pygame.Surface:
-    image = pygame.image.frombytes(data, size, "RGB")
-    # In the display's pixel format blits (and crossfades) are plain copies.
+def _surface(data: bytes | bytearray, size: tuple[int, int]) -> pygame.Surface:
+    # frombuffer wraps the decoded bytes without a copy: one full-screen buffer less at the peak of each slide.
+    image = pygame.image.frombuffer(data, size, "RGB")
+    # In the display's pixel format blits (and crossfades) are plain copies (and this copy frees ``data``).
     return image.convert() if pygame.display.get_surface() is not None else image
 
 
@@ -174,7 +188,7 @@ class Player:
         self._current: _Slide | None = None
         self._leaving: _Slide | None = None  # fading out
         self._ready: _Slide | None = None
-        self._pending: tuple[Photo, Future[bytes]] | None = None
+        self._pending: tuple[Photo, Future[bytearray]] | None = None
         self._shown_at = 0.0
         self._fade_start: float | None = None
         self._alpha = 255

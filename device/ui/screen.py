@@ -180,6 +180,8 @@ class Screen:
         picture_changed = False
         if over_photos:
             picture_changed = player.update(now, photos)
+            if player.current is not None:
+                ctx.forget_background()  # photos cover the whole screen: one full-screen buffer less
         else:
             player.suspend()
         side, per_row = thumb_geometry(ctx.layout)
