@@ -4,7 +4,9 @@
 1920×1080) against the emulator in its own process: sign-in, 2,000 picks, their download, then
 ``SLIDESHOW`` seconds of slideshow with a new photo every 2 s, each with its 1 s crossfade. The figure is the
 app's VmHWM (the kernel's record of its peak resident set) read just before it is stopped. The baseline is the
-floor of bench/floor.py: Python with the same libraries and a 1920×1080 display, nothing else.
+floor of bench/floor.py: Python with the same libraries and a 1920×1080 display, nothing else; target
+≤ 2.2× the floor. RSS is also sampled every 0.2 s, and the peak of each phase (sign-in, download,
+slideshow) is in results.json.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ class RssSamples:
 
 
 SLIDESHOW = 12.0
-TARGET_MB = 150.0
+TARGET = 2.2  # × the floor
 
 
 def run() -> list[Figure]:
@@ -80,6 +82,7 @@ def run() -> list[Figure]:
             downloading = app.wait_for(r"drawn: downloading$", 60)
             cpu_before = cpu_seconds(app.pid)
             first_photo = app.wait_for(r"drawn: first photo$", 300)
+            hwm_before_slideshow = status_kib(app.pid, "VmHWM")  # the peak of sign-in and download
             download_cpu = cpu_seconds(app.pid) - cpu_before
             time.sleep(SLIDESHOW)
             peak_kib = status_kib(app.pid, "VmHWM")
@@ -99,11 +102,12 @@ def run() -> list[Figure]:
             unit="MB",
             ratio=peak / floor,
             ratio_label="× floor",
-            target=f"< {TARGET_MB:g} MB",
-            passed=peak < TARGET_MB,
+            target=f"≤ {TARGET:g}× floor",
+            passed=peak / floor <= TARGET,
             details={
                 "rss_at_end_mb": rss_kib / 1024,
                 "rss_peak_by_phase_mb": phases,
+                "vmhwm_at_first_photo_mb": hwm_before_slideshow / 1024,
                 "download_s": first_photo - downloading,
                 "app_cpu_during_download_s": download_cpu,
                 "download_log": finished[-1].split(": ", 1)[-1] if finished else None,

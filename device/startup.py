@@ -57,6 +57,21 @@ def keep_heap_flat() -> None:
     mallopt(_M_ARENA_MAX, ARENA_MAX)
 
 
+def trim_heap() -> None:
+    """Hand the heap's free pages back to the system (glibc's malloc_trim; a no-op on other libcs).
+
+    A slide's decoding frees a few megabytes of small buffers in the heap's middle, where no threshold
+    returns them; the slideshow calls this on its decode thread after each slide, off the frame loop.
+    """
+    import ctypes
+
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (AttributeError, OSError):
+        return
+    trim(0)
+
+
 def first_frame() -> None:
     """The first screen is up: tune the heap (it loads ctypes, which that screen need not wait for), then
     let the collector run again."""

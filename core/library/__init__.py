@@ -169,14 +169,13 @@ class Library:
         with self._lock:
             if self._photos is None:
                 folder = str(self.library_dir) + os.sep
-                self._photos = PhotoList(
-                    (
-                        Photo(id=mid or stem, path=folder + file, created=created, width=width, height=height)
-                        for stem, mid, file, created, width, height in self._index.shown_photos()
-                    ),
-                    self.version,
-                    self,
-                )
+
+                def photo(
+                    stem: str, mid: str | None, file: str, created: datetime | None, w: int | None, h: int | None
+                ) -> Photo:
+                    return Photo(id=mid or stem, path=folder + file, created=created, width=w, height=h)
+
+                self._photos = PhotoList(self._index.shown_photos(photo), self.version, self)
             return self._photos
 
     def count(self) -> int:

@@ -17,15 +17,20 @@ import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from core.errors import DiskFull, LibraryError
 from core.library.files import PRIVATE_FILE, private_file
 from core.library.records import MediaRow, RememberedSession, time_text
 from core.library.schema import MEDIA_COLS, MIGRATIONS, SCHEMA, SCHEMA_VERSION, media_row, parse_time_text
+
+T = TypeVar("T")
+# make(stem, id, file, created, width, height): one photo of Index.shown_photos
+PhotoMaker = Callable[[str, str | None, str, datetime | None, int | None, int | None], T]
 
 
 class CorruptIndex(Exception):
@@ -139,15 +144,17 @@ class Index:
         with self._read() as db:
             return db.execute("SELECT stem, file, kind, size, mtime_ns FROM media").fetchall()
 
-    def shown_photos(self) -> list[tuple[str, str | None, str, datetime | None, int | None, int | None]]:
-        """(stem, id, file, created, width, height) of the complete photos in the library, oldest first
-        (unknown dates last), then by id."""
+    def shown_photos(
+        self, make: Callable[[str, str | None, str, datetime | None, int | None, int | None], T]
+    ) -> list[T]:
+        """``make(stem, id, file, created, width, height)`` of each complete photo in the library, oldest first
+        (unknown dates last), then by id; made as the rows are read (50,000 rows are never held twice)."""
         with self._read() as db:
             rows = db.execute(
                 "SELECT stem, id, file, created, width, height FROM media WHERE shown = 1 AND kind = 'photo' "
                 "ORDER BY created IS NULL, created, COALESCE(id, stem)"
-            ).fetchall()
-        return [(a, b, c, parse_time_text(d), e, f) for a, b, c, d, e, f in rows]
+            )
+            return [make(a, b, c, parse_time_text(d), e, f) for a, b, c, d, e, f in rows]
 
     def next_in_order(self, exclude: Iterable[str] = ()) -> MediaRow | None:
         """The shown photo not played in this round with the lowest rank (not one of the ``exclude`` stems);

@@ -16,6 +16,7 @@ import pygame
 
 from core.config import SlideshowConfig
 from core.library import Photo, PhotoList, PlayOrder
+from device.startup import trim_heap
 
 if TYPE_CHECKING:  # Pillow loads on the decode worker's first photo, not on the way to the first QR code
     from PIL import Image
@@ -308,6 +309,8 @@ class Player:
             self._bad.add(photo.id)
             return
         self._ready = _Slide(photo, _surface(data, self._size))
+        del data, future
+        self._worker.submit(trim_heap)  # the decoding's freed buffers go back to the system
 
     def _next_id(self) -> str | None:
         current = self._current.photo if self._current else None
