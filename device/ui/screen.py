@@ -321,7 +321,7 @@ class Screen:
         elif over_photos and player.current is not None:
             player.draw(surface)
         else:
-            surface.blit(ctx.background, (0, 0))
+            ctx.paint_background(surface)
         for overlay, at in frame.overlays:
             surface.blit(overlay, at)
         texts = list(frame.texts)
