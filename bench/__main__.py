@@ -27,6 +27,7 @@ FIGURES = (
     "memory",
     "pick_to_photo",
     "api_economy",
+    "video",
     "transition",
     "scale",
 )

@@ -72,7 +72,7 @@ class DownloadConfig:
     # pool of 10 kept-alive connections, beyond which every request would open a new TLS connection.
     workers: int = 8
     original: bool = False
-    videos: bool = False
+    videos: bool = True  # READY videos are fetched (=dv) with their poster; see [slideshow] videos
     max_bytes: int = 64 * 1024 * 1024  # a sane cap for one file; larger answers are cut off and rejected
     min_free_bytes: int = 64 * 1024 * 1024  # stop downloading before the disk is full
 
@@ -85,6 +85,12 @@ class SlideshowConfig:
     shuffle: bool = True
     captions: bool = False
     fade: float = 1.0
+    videos: str = "play"  # "play" | "poster" (the poster with a ▶ mark) | "skip"
+    sound: bool = False  # videos play muted; true is refused (no audio output yet)
+    max_seconds: float = 30.0  # a video plays at most this long before the show moves on
+
+
+VIDEO_MODES = ("play", "poster", "skip")
 
 
 @dataclass(frozen=True)
@@ -280,9 +286,17 @@ def parse_config(data: Mapping[str, Any], *, client_secret_text: str | None = No
         shuffle=_typed(ss, "shuffle", bool, sdef.shuffle, "slideshow"),
         captions=_typed(ss, "captions", bool, sdef.captions, "slideshow"),
         fade=_typed(ss, "fade", float, sdef.fade, "slideshow"),
+        videos=_typed(ss, "videos", str, sdef.videos, "slideshow"),
+        sound=_typed(ss, "sound", bool, sdef.sound, "slideshow"),
+        max_seconds=_typed(ss, "max_seconds", float, sdef.max_seconds, "slideshow"),
     )
     _seconds(slideshow.interval, "slideshow.interval", least=1)
     _seconds(slideshow.fade, "slideshow.fade", least=0)  # 0: photos change without a fade
+    _seconds(slideshow.max_seconds, "slideshow.max_seconds", least=1)
+    if slideshow.videos not in VIDEO_MODES:
+        raise ConfigError(f"slideshow.videos must be one of {', '.join(VIDEO_MODES)}, not {slideshow.videos!r}.")
+    if slideshow.sound:
+        raise ConfigError("slideshow.sound = true is not supported yet: videos play muted (sound = false).")
     companion = _companion(_section(data, "companion"))
     if not google_cfg.client_secret:
         # Checked last, so that a config with other mistakes names those first.

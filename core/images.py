@@ -11,19 +11,33 @@ from core.errors import BadMedia
 # decompression bombs (a few KiB of PNG claiming 30000x30000 would need ~2.7 GB of RAM to decode).
 MAX_PIXELS = 64_000_000
 
-# What the screen can decode. HEIC is not here: Pillow cannot read it, and Google serves JPEG renditions
-# for every =wW-hH request anyway; only original (=d) mode can meet it, and then it is refused as BadMedia.
+# What the screen can decode. Google serves JPEG renditions for every =wW-hH request; only original (=d)
+# mode meets HEIC/HEIF (every iPhone's format), which Pillow reads through pillow-heif (see register_heif).
 IMAGE_FORMATS: dict[str, tuple[str, str]] = {
     "JPEG": (".jpg", "image/jpeg"),
     "PNG": (".png", "image/png"),
     "WEBP": (".webp", "image/webp"),
     "GIF": (".gif", "image/gif"),
+    "HEIF": (".heic", "image/heic"),
 }
 VIDEO_EXT = ".mp4"
 EXTENSIONS = frozenset({ext for ext, _ in IMAGE_FORMATS.values()} | {VIDEO_EXT})
 
 # EXIF orientations 5-8 turn the picture a quarter; the person sees width and height swapped.
 _QUARTER_TURNS = {5, 6, 7, 8}
+
+
+def register_heif() -> None:
+    """Teach Pillow HEIC/HEIF (idempotent; pillow-heif loads on the first picture, not at start-up)."""
+    global _heif_ready
+    if not _heif_ready:
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()
+        _heif_ready = True
+
+
+_heif_ready = False
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,7 @@ def check_image(path: Path, *, max_pixels: int = MAX_PIXELS) -> MediaInfo:
     """
     from PIL import Image, UnidentifiedImageError  # loaded on the first download, not at start-up
 
+    register_heif()
     formats = tuple(IMAGE_FORMATS)
     try:
         # Pillow itself raises DecompressionBombError at open() above ~179 MP (and only warns from 89 MP);

@@ -124,3 +124,25 @@ def test_unreadable_config_or_secret_names_the_path_and_exits_2(tmp_path: Path, 
     result = cli("run", "--headless", "--once", "--config", str(config), timeout=60)
     assert result.returncode == 2
     assert str(path) in result.stderr and "cannot be read" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "text,words",
+    [
+        ('[slideshow]\nvideos = "loud"\n', "slideshow.videos must be one of play, poster, skip, not 'loud'"),
+        ("[slideshow]\nmax_seconds = 0.5\n", "slideshow.max_seconds must be a finite number of seconds, at least 1"),
+        ('[slideshow]\nmax_seconds = "30"\n', "slideshow.max_seconds must be a float"),
+        ("[slideshow]\nsound = true\n", "slideshow.sound = true is not supported yet: videos play muted"),
+        ("[slideshow]\nvideos = true\n", "slideshow.videos must be a str"),
+    ],
+)
+def test_video_settings_out_of_range_are_refused_by_name(text: str, words: str) -> None:
+    assert words in refusal(GOOGLE + text)
+
+
+def test_videos_are_fetched_and_played_by_default() -> None:
+    config = parse_config(tomllib.loads(GOOGLE))
+    assert config.download.videos is True
+    assert (config.slideshow.videos, config.slideshow.sound, config.slideshow.max_seconds) == ("play", False, 30.0)
+    chosen = parse_config(tomllib.loads(GOOGLE + '[slideshow]\nvideos = "poster"\nmax_seconds = 12\n'))
+    assert (chosen.slideshow.videos, chosen.slideshow.max_seconds) == ("poster", 12.0)

@@ -331,7 +331,7 @@ def test_a_note_after_a_download_goes_away_but_the_slideshow_stays() -> None:
     w.send(flow.SessionPolled("s1", True))
     w.send(flow.DownloadFinished("s1", 9, 12, 0, photos=9, skipped=3), at=T0 + 10)
     st = w.m.state
-    assert isinstance(st, Slideshow) and st.notice == "3 videos skipped (only photos are shown)."
+    assert isinstance(st, Slideshow) and st.notice == "3 videos skipped (not ready at Google, or videos are off)."
     w.tick(T0 + 10 + flow.NOTICE_SECONDS - 1)
     assert isinstance(w.m.state, Slideshow) and w.m.state.notice
     w.tick(T0 + 10 + flow.NOTICE_SECONDS)

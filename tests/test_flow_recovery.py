@@ -199,7 +199,7 @@ def test_a_download_report_becomes_counts_a_person_reads() -> None:
     w.send(e)
     st = w.m.state
     assert isinstance(st, Slideshow)
-    assert st.notice == "1 of 12 could not be downloaded. 3 videos skipped (only photos are shown)."
+    assert st.notice == "1 of 12 could not be downloaded. 3 videos skipped (not ready at Google, or videos are off)."
 
 
 def test_the_problems_table_tells_a_subclass_as_its_parent_and_waits_as_google_asks() -> None:

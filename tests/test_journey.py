@@ -40,8 +40,18 @@ def test_run_once_downloads_every_pick_exactly_and_cleans_up(tmp_path: Path, fas
     picked = [r for r in emu.requests if r.endpoint == "media"]
     assert len(files) == len(picked) > 0
     served = {emu.rendition_bytes(i.id, "w1920-h1080") for i in emu.items}
+    picks = [i for sid in emu.sessions_created for i in emu.picked(sid)]
+    ready = [i for i in picks if i.type == "VIDEO" and i.video_status == "READY"]
+    assert ready, "the journey picks videos too"
+    served |= {emu.rendition_bytes(i.id, "dv") for i in ready}
     for f in files:
         assert f.read_bytes() in served, f"{f.name} is not byte-identical to what was served"
+    by_bytes = {f.read_bytes(): f for f in files}
+    for item in ready:  # every READY video is in the library, beside its poster
+        video = by_bytes[emu.rendition_bytes(item.id, "dv")]
+        assert video.suffix == ".mp4"
+        poster = video.with_name(video.stem + ".poster.jpg")
+        assert poster.read_bytes() == emu.rendition_bytes(item.id, "w1920-h1080")
     assert not [p for p in (tmp_path / "state").rglob("*") if p.name.endswith((".part", ".tmp"))]
     token = tmp_path / "state" / "token.json"
     assert stat.S_IMODE(token.stat().st_mode) == 0o600

@@ -26,7 +26,7 @@ from tests.test_library_images import bomb_png
 PICKER_SCOPE = "https://www.googleapis.com/auth/photospicker.mediaitems.readonly"
 SCREEN = (800, 600)
 SPEC = "w800-h600"
-OUR_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|mp4)$")
+OUR_NAME = re.compile(r"^[0-9a-f]{32}(\.poster)?\.(jpg|png|heic|mp4)$")  # a video's poster sits beside it
 
 
 # ---- helpers: a signed-in Picker client and a picked session ------------------------------------------
@@ -147,7 +147,7 @@ class ExpireAfterListing:
 def test_download_keeps_exactly_the_served_bytes_under_safe_names(world: World, tmp_path: Path) -> None:
     emu = world.emu
     sid = pick(emu, world.client)
-    lib = world.library()
+    lib = world.library(download=DownloadConfig(videos=False))  # photos only: every video is left out
     seen: list[tuple[int, int, int, int]] = []
     report = lib.download_session(world.client, sid, on_progress=lambda *a: seen.append(a))
 
@@ -189,17 +189,36 @@ def test_original_mode_keeps_the_original_file(make_emulator: Callable[..., Emul
     lib.close()
 
 
-def test_ready_videos_are_kept_only_when_asked_for(world: World) -> None:
+def test_ready_videos_are_kept_beside_their_poster_by_default(world: World) -> None:
     emu = world.emu
     sid = pick(emu, world.client)
-    lib = world.library(download=DownloadConfig(videos=True))
+    lib = world.library()  # videos = true is the default
     report = lib.download_session(world.client, sid)
     ready = [i for i in emu.picked(sid) if i.type == "VIDEO" and i.video_status == "READY"]
     assert len(ready) == 1
     assert (report.done, report.unsupported) == (18, 2)  # PROCESSING and FAILED are not fetched
     videos = [p for p in world.library_dir.iterdir() if p.suffix == ".mp4"]
     assert [v.read_bytes() for v in videos] == [emu.rendition_bytes(ready[0].id, "dv")]
-    assert lib.count() == 17  # photos() is what the slideshow shows: photos only
+    assert videos[0].read_bytes()[4:8] == b"ftyp" and len(videos[0].read_bytes()) > 10_000  # a real clip
+    assert lib.count() == 18  # photos() is what the slideshow shows: the photos and the video (as its poster)
+    (video,) = [p for p in lib.photos() if p.video is not None]
+    assert video.id == ready[0].id and video.video == str(videos[0])
+    assert Path(video.path).parent == world.library_dir and Path(video.path).name.endswith(".poster.jpg")
+    assert Path(video.path).read_bytes() == emu.rendition_bytes(ready[0].id, SPEC)
+    assert leftovers(world.library_dir) == []
+    lib.close()
+    reopened = world.library()  # the index knows both files after a restart
+    assert [(p.path, p.video) for p in reopened.photos() if p.video] == [(video.path, video.video)]
+    reopened.close()
+
+
+def test_videos_are_left_out_when_not_asked_for(world: World) -> None:
+    sid = pick(world.emu, world.client)
+    lib = world.library(download=DownloadConfig(videos=False))
+    report = lib.download_session(world.client, sid)
+    assert (report.done, report.unsupported) == (17, 3)
+    assert not [p for p in world.library_dir.iterdir() if p.suffix == ".mp4" or ".poster" in p.name]
+    assert lib.count() == 17 and all(p.video is None for p in lib.photos())
     lib.close()
 
 
@@ -208,7 +227,7 @@ def test_ready_videos_are_kept_only_when_asked_for(world: World) -> None:
 
 def test_a_photo_already_in_the_library_is_not_fetched_again(world: World) -> None:
     emu = world.emu
-    lib = world.library()
+    lib = world.library(download=DownloadConfig(videos=False))  # photo_ids() below counts photos only
     first = pick(emu, world.client, count=8)
     lib.download_session(world.client, first)
     second = pick(emu, world.client, count=12)
@@ -279,7 +298,7 @@ def test_disk_full_stops_with_nothing_partial(world: World) -> None:
         lib.download_session(world.client, sid)
     assert list(world.library_dir.iterdir()) == []
     assert lib.count() == 0
-    assert lib.pending_count(sid) == 17
+    assert lib.pending_count(sid) == 18  # 17 photos and the READY video
     lib.close()
 
 

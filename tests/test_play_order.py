@@ -75,10 +75,10 @@ def test_new_photos_join_the_current_round_and_an_old_index_gets_an_order(tmp_pa
         assert photo is not None
         library.mark_shown(photo)
     library.close()
-    # The index as schema version 1 left it: no play order at all.
+    # The index as schema version 2 left it: no play order at all.
     db = sqlite3.connect(tmp_path / "state" / DB_NAME)
     db.executescript(
-        "DROP TRIGGER play_order_join; DROP TRIGGER play_order_leave; DROP TABLE play_order; PRAGMA user_version=1;"
+        "DROP TRIGGER play_order_join; DROP TRIGGER play_order_leave; DROP TABLE play_order; PRAGMA user_version=2;"
     )
     db.close()
     for n in range(30, 40):  # and ten more photos, adopted at the next start
@@ -94,7 +94,7 @@ def test_new_photos_join_the_current_round_and_an_old_index_gets_an_order(tmp_pa
             seen.append(photo)
         assert len({p.id for p in seen}) == 40  # all 40, once each (the migration starts a fresh round)
         with sqlite3.connect(tmp_path / "state" / DB_NAME) as check:
-            assert check.execute("PRAGMA user_version").fetchone()[0] == 2
+            assert check.execute("PRAGMA user_version").fetchone()[0] == 3
     finally:
         library.close()
 

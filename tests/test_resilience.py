@@ -279,19 +279,21 @@ def files_of(tmp: Path, live_emulator: Emulator, session_id: str) -> list[Path]:
 
 
 def consistent(tmp: Path) -> set[Path]:
-    """No temp file; the index and the folder agree; every indexed file decodes. Returns the photo paths."""
+    """No temp file; the index and the folder agree; every indexed picture decodes. Returns the files' paths."""
     assert temp_files(tmp) == []
     lib = Library(tmp / "state", tmp / "state" / "library")
     lib.open()
     try:
-        paths = {Path(p.path) for p in lib.photos()}
+        shown = lib.photos()
     finally:
         lib.close()
-    assert {p.name for p in paths} == our_files(tmp)
+    paths = {Path(p.path) for p in shown}  # photos, and videos' posters
+    videos = {Path(p.video) for p in shown if p.video}
+    assert {p.name for p in paths | videos} == our_files(tmp)
     for path in paths:
         with Image.open(path) as im:
             im.load()
-    return paths
+    return paths | videos
 
 
 def test_corrupted_photo_is_removed_and_fetched_again(tmp_path: Path, live_emulator: Emulator) -> None:

@@ -63,16 +63,22 @@ def check_library(tmp: Path, live_emulator: Emulator) -> int:
     lib = Library(tmp / "state", tmp / "state" / "library")
     lib.open()
     try:
-        photos = {p.id: Path(p.path) for p in lib.photos()}
+        shown = lib.photos()
+        photos = {p.id: Path(p.path) for p in shown}  # a video's path is its poster
+        videos = {p.id: Path(p.video) for p in shown if p.video}
         on_disk = {p.name for p in (tmp / "state" / "library").iterdir()}
-        assert {p.name for p in photos.values()} == on_disk, "files on disk and the index disagree"
+        indexed = {p.name for p in photos.values()} | {v.name for v in videos.values()}
+        assert indexed == on_disk, "files on disk and the index disagree"
         for path in photos.values():
             with Image.open(path) as im:
                 im.load()
         for sid in listed_sessions(live_emulator):
             for item in live_emulator.picked(sid):
                 if item.type != "PHOTO":
-                    continue  # videos are not fetched with the default config
+                    if item.video_status == "READY":  # fetched with the default config, beside its poster
+                        assert item.id in videos, f"a READY video picked in session {sid[:8]}… is missing"
+                        assert videos[item.id].read_bytes() == live_emulator.rendition_bytes(item.id, "dv")
+                    continue  # PROCESSING and FAILED ones are not fetched
                 assert item.id in photos, f"a photo picked in session {sid[:8]}… is missing"
                 assert photos[item.id].read_bytes() == live_emulator.rendition_bytes(item.id, SPEC)
         assert lib.open_sessions() == [], "the library still remembers a session"

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from core.emulator.media import Spec, cover_size, fake_mp4, fit_size, pad_jpeg, pad_png
+from core.emulator.clips import clip_size, encode_heic, make_clip
+from core.emulator.media import Spec, cover_size, fit_size, pad_jpeg, pad_png
 
 MAX_PHOTOS = 5000
 _FONT_FILE = Path(__file__).resolve().parents[2] / "assets" / "fonts" / "DejaVuSans-Bold.ttf"
@@ -29,7 +30,7 @@ _KINDS: tuple[tuple[int, int, str, int], ...] = (
     (1600, 1200, "JPEG", 1),  # landscape 4:3
     (1200, 1600, "JPEG", 1),  # portrait 3:4
     (4000, 1000, "JPEG", 1),  # panorama 4:1
-    (1500, 1500, "JPEG", 1),  # square
+    (1200, 1500, "HEIC", 6),  # an iPhone original: stored 1500x1200, upright once rotated (JPEG renditions)
     (4000, 3000, "JPEG", 1),  # 12 MP
     (1200, 1600, "JPEG", 6),  # stored 1600x1200, upright once rotated 90° clockwise
     (1280, 960, "PNG", 1),
@@ -55,7 +56,7 @@ _CAMERAS = (
     ("Canon", "Canon EOS R6"),
     ("FUJIFILM", "X-T4"),
 )
-_MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "MP4": "video/mp4"}
+_MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "MP4": "video/mp4", "HEIC": "image/heic"}
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class LibraryItem:
     create_time: float  # epoch seconds
     camera_make: str | None
     camera_model: str | None
-    format: str  # JPEG | PNG | MP4
+    format: str  # JPEG | PNG | MP4 | HEIC (only its original: renditions are JPEG)
     label: str  # the big text drawn on it, e.g. "Photo 17"
     hue: float
 
@@ -102,6 +103,8 @@ def _filename(i: int, fmt: str) -> str:
         return f"Screenshot_{i:04d}.png"
     if fmt == "MP4":
         return f"VID_{1000 + i}.mp4"
+    if fmt == "HEIC":
+        return f"IMG_{1000 + i}.HEIC"
     return f"IMG_{1000 + i}.JPG"
 
 
@@ -261,16 +264,20 @@ class PhotoCatalog:
     def _content_type(self, item: LibraryItem, spec: Spec) -> str:
         if spec.kind == "video":
             return "video/mp4"
+        if spec.kind == "original" and item.format == "HEIC":
+            return "image/heic"
         return "image/png" if item.format == "PNG" else "image/jpeg"
 
     def _render(self, item: LibraryItem, spec: Spec) -> bytes:
         if spec.kind == "video":
-            return fake_mp4(item.id)
+            return make_clip(draw_scene(item, *clip_size(item.width, item.height)))
         fmt = "PNG" if item.format == "PNG" else "JPEG"
         if spec.kind == "original":
             img = draw_scene(item, item.width, item.height)
             if item.orientation in _STORE_TRANSPOSE:
                 img = img.transpose(_STORE_TRANSPOSE[item.orientation])
+            if item.format == "HEIC":
+                return encode_heic(img, exif=_exif(item))
             return _encode(img, fmt, exif=_exif(item) if fmt == "JPEG" else None, quality=92)
         if spec.kind == "crop":
             assert spec.width is not None and spec.height is not None

@@ -20,5 +20,6 @@ def result_note(e: DownloadFinished) -> str:
     if e.failed:
         parts.append(f"{e.failed} of {e.total} could not be downloaded.")
     if e.skipped:
-        parts.append(f"{e.skipped} video{'s' if e.skipped != 1 else ''} skipped (only photos are shown).")
+        videos = f"{e.skipped} video{'s' if e.skipped != 1 else ''}"
+        parts.append(f"{videos} skipped (not ready at Google, or videos are off).")
     return " ".join(parts)

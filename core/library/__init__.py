@@ -1,7 +1,8 @@
 """The local photo library: the ``Library`` facade (lifecycle, the locks, reads, sessions, downloads).
 
 On disk (``library_dir``, 0700): one file per media item (0600), named ``sha256(id)[:32]`` + the extension
-of the *validated* content (``.jpg .png .webp .gif .mp4``), and nothing else of ours but ``.<stem>.part``
+of the *validated* content (``.jpg .png .webp .gif .heic .mp4``; a video's poster beside it as
+``<stem>.poster.jpg``), and nothing else of ours but ``.<stem>.part``
 temp files while a download runs; the folder's owner (which index) is its extended attribute OWNER_ATTR. The
 index is ``state_dir/library.sqlite3`` (0600, see core.library.index); the start-up check is
 core.library.repair, one session's download core.library.sync, the worker pool core.library.fetch.
@@ -160,7 +161,8 @@ class Library:
     # ---- reading ---------------------------------------------------------------------------------
 
     def photos(self) -> list[Photo]:
-        """Complete photos in the library, by createTime then id; a fresh list (callers may shuffle it)."""
+        """Complete photos (and videos, as their poster) by createTime then id; a fresh list (callers may
+        shuffle it)."""
         return list(self.snapshot())
 
     def snapshot(self) -> PhotoList:
@@ -168,15 +170,22 @@ class Library:
         frame loop can ask for it every frame at no cost. Its ``order`` is this library (the fair shuffle)."""
         with self._lock:
             if self._photos is None:
-                folder = str(self.library_dir) + os.sep
-
-                def photo(
-                    stem: str, mid: str | None, file: str, created: datetime | None, w: int | None, h: int | None
-                ) -> Photo:
-                    return Photo(id=mid or stem, path=folder + file, created=created, width=w, height=h)
-
-                self._photos = PhotoList(self._index.shown_photos(photo), self.version, self)
+                self._photos = PhotoList(self._index.shown_photos(self._photo), self.version, self)
             return self._photos
+
+    def _photo(
+        self,
+        stem: str,
+        mid: str | None,
+        file: str,
+        created: datetime | None,
+        w: int | None,
+        h: int | None,
+        poster: str | None,
+    ) -> Photo:
+        folder = str(self.library_dir) + os.sep
+        video = folder + file if poster else None
+        return Photo(id=mid or stem, path=folder + (poster or file), created=created, width=w, height=h, video=video)
 
     def count(self) -> int:
         return len(self.snapshot())
@@ -186,16 +195,15 @@ class Library:
         any is shown twice, across restarts (new photos join the current round at random places). ``exclude``
         are photos not to choose now (the one on screen)."""
         with self._lock:
-            row = self._index.next_in_order(Path(p.path).stem for p in exclude)
+            row = self._index.next_in_order(_stem(p) for p in exclude)
         if row is None:
             return None
-        path = str(self.library_dir / row.file)
-        return Photo(id=row.id or row.stem, path=path, created=row.created, width=row.width, height=row.height)
+        return self._photo(row.stem, row.id, row.file, row.created, row.width, row.height, row.poster)
 
     def mark_shown(self, photo: Photo) -> None:
         """``photo`` was on the screen: it has had its turn in this round (one small write; call it off the
         frame loop)."""
-        self._index.mark_played(Path(photo.path).stem)
+        self._index.mark_played(_stem(photo))
 
     def _changed(self) -> None:
         with self._lock:
@@ -264,3 +272,8 @@ class Library:
         known = self._index.session(session_id)
         replace = known.replace if known is not None else False
         return self.download_session(source, session_id, replace=replace, on_progress=on_progress, cancel=cancel)
+
+
+def _stem(photo: Photo) -> str:
+    """The index's name of a photo (or video): its file's, whose first 32 characters are the stem."""
+    return Path(photo.path).name[:32]

@@ -13,6 +13,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from dataclasses import replace as dc_replace
 from pathlib import Path
 from typing import Protocol
 
@@ -21,7 +22,7 @@ from core.config import DownloadConfig
 from core.errors import ApiError, BadMedia, Cancelled, DiskFull, KioskError, LibraryError, TransportError
 from core.images import MAX_PIXELS, MediaInfo, check_media
 from core.library.files import PRIVATE_FILE, fsync_dir, safe_unlink
-from core.library.names import tag_media_id, temp_name
+from core.library.names import POSTER_MARK, poster_name, tag_media_id, temp_name
 from core.records import MediaType, PickedMediaItem
 
 log = logging.getLogger(__name__)
@@ -41,20 +42,26 @@ class MediaSource(Protocol):
     ) -> AbstractContextManager[Iterator[bytes]]: ...
 
 
-def plan_fetch(item: PickedMediaItem, screen: tuple[int, int], cfg: DownloadConfig) -> tuple[str, str] | None:
-    """(spec, kind) to fetch ``item`` with, or None when it is not something we keep."""
+def plan_fetch(
+    item: PickedMediaItem, screen: tuple[int, int], cfg: DownloadConfig
+) -> tuple[str, str, str | None] | None:
+    """(spec, kind, poster spec) to fetch ``item`` with, or None when it is not something we keep.
+
+    A video comes with its poster: the ``=wW-hH`` picture of it at screen size, kept beside it.
+    """
     if not item.base_url:
         return None
+    width, height = screen
+    screen_spec = f"w{width}-h{height}"
     if item.type is MediaType.VIDEO:
         if cfg.videos and item.video_status == "READY":
-            return "dv", "video"
+            return "dv", "video", screen_spec
         return None
     if item.type is MediaType.UNSPECIFIED and not item.mime_type.lower().startswith("image/"):
         return None
     if cfg.original:
-        return "d", "photo"
-    width, height = screen
-    return f"w{width}-h{height}", "photo"
+        return "d", "photo", None
+    return screen_spec, "photo", None
 
 
 def check_space(directory: Path, min_free: int, need: int = 0) -> None:
@@ -75,6 +82,7 @@ class Job:
     stem: str
     spec: str
     kind: str
+    poster_spec: str | None = None  # a video: its poster is fetched too
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,7 @@ class Fetched:
     info: MediaInfo
     size: int
     mtime_ns: int
+    poster: str | None = None  # a video's poster file, in place beside it
 
 
 @dataclass(frozen=True)
@@ -136,48 +145,68 @@ def fetch_one(
 ) -> Fetched:
     """Download ``job`` to a temp file (0600), fsync, validate, rename to its final name, fsync the folder.
 
-    On any failure (and on ``stop()``) the temp file is removed and nothing else is left behind.
+    A video's poster is fetched and validated first and renamed into place before the video: a complete
+    video file always has its poster beside it. On any failure (and on ``stop()``) the temp files are
+    removed and nothing else is left behind.
     """
     tmp = directory / temp_name(job.stem)
+    poster_tmp = directory / temp_name(job.stem + POSTER_MARK)
     check_space(directory, cfg.min_free_bytes)
-    safe_unlink(tmp)
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), PRIVATE_FILE)
-        with open(fd, "wb") as out:
-            os.fchmod(out.fileno(), PRIVATE_FILE)  # whatever the umask: private photos
-            with source.open_media(job.item, job.spec, max_bytes=cfg.max_bytes) as chunks:
-                since_check = 0
-                for chunk in chunks:
-                    if stop():
-                        raise Cancelled("stopped")
-                    since_check += len(chunk)
-                    if since_check >= SPACE_CHECK_BYTES:
-                        check_space(directory, cfg.min_free_bytes, since_check)
-                        since_check = 0
-                    out.write(chunk)
-            if stop():
-                raise Cancelled("stopped")
-            out.flush()
-            if job.item.create_time is not None:
-                # The file's mtime carries the photo's date, so a rebuilt index keeps the slideshow order.
-                ns = int(job.item.create_time.timestamp() * 1_000_000_000)
-                os.utime(out.fileno(), ns=(ns, ns))
-            tag_media_id(out.fileno(), job.item.id)
-            os.fsync(out.fileno())
+        poster: str | None = None
+        if job.poster_spec is not None:
+            _download(source, job, job.poster_spec, poster_tmp, directory, cfg, stop)
+            shape = check_media(poster_tmp, "photo", max_pixels=max_pixels)
+            poster = poster_name(job.stem, shape.ext)
+        _download(source, job, job.spec, tmp, directory, cfg, stop)
         info = check_media(tmp, job.kind, max_pixels=max_pixels)
+        if poster is not None:
+            os.replace(poster_tmp, directory / poster)
+            info = dc_replace(info, width=shape.width, height=shape.height)  # the video's shape on screen
         final = f"{job.stem}{info.ext}"
         os.replace(tmp, directory / final)
         fsync_dir(directory)
         st = os.stat(directory / final)
-        return Fetched(job=job, file=final, info=info, size=st.st_size, mtime_ns=st.st_mtime_ns)
+        return Fetched(job=job, file=final, info=info, size=st.st_size, mtime_ns=st.st_mtime_ns, poster=poster)
     except OSError as exc:
         safe_unlink(tmp)
+        safe_unlink(poster_tmp)
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise DiskFull("The disk is full; downloading stopped to keep the photos already here safe.") from exc
         raise LibraryError("A photo could not be saved to the library folder.") from exc
     except BaseException:
         safe_unlink(tmp)
+        safe_unlink(poster_tmp)
         raise
+
+
+def _download(
+    source: MediaSource, job: Job, spec: str, tmp: Path, directory: Path, cfg: DownloadConfig, stop: Callable[[], bool]
+) -> None:
+    """Stream one file of ``job`` into ``tmp`` (0600, within max_bytes and the free-space margin), fsynced."""
+    safe_unlink(tmp)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), PRIVATE_FILE)
+    with open(fd, "wb") as out:
+        os.fchmod(out.fileno(), PRIVATE_FILE)  # whatever the umask: private photos
+        with source.open_media(job.item, spec, max_bytes=cfg.max_bytes) as chunks:
+            since_check = 0
+            for chunk in chunks:
+                if stop():
+                    raise Cancelled("stopped")
+                since_check += len(chunk)
+                if since_check >= SPACE_CHECK_BYTES:
+                    check_space(directory, cfg.min_free_bytes, since_check)
+                    since_check = 0
+                out.write(chunk)
+        if stop():
+            raise Cancelled("stopped")
+        out.flush()
+        if job.item.create_time is not None:
+            # The file's mtime carries the photo's date, so a rebuilt index keeps the slideshow order.
+            ns = int(job.item.create_time.timestamp() * 1_000_000_000)
+            os.utime(out.fileno(), ns=(ns, ns))
+        tag_media_id(out.fileno(), job.item.id)
+        os.fsync(out.fileno())
 
 
 class _ListingEnded:

@@ -29,8 +29,10 @@ from core.library.records import MediaRow, RememberedSession, time_text
 from core.library.schema import MEDIA_COLS, MIGRATIONS, SCHEMA, SCHEMA_VERSION, media_row, parse_time_text
 
 T = TypeVar("T")
-# make(stem, id, file, created, width, height): one photo of Index.shown_photos
-PhotoMaker = Callable[[str, str | None, str, datetime | None, int | None, int | None], T]
+# What the slideshow shows: complete photos, and videos with their poster.
+SHOWABLE = "m.shown = 1 AND (m.kind = 'photo' OR m.poster IS NOT NULL)"
+# make(stem, id, file, created, width, height, poster): one photo (or video) of Index.shown_photos
+PhotoMaker = Callable[[str, str | None, str, datetime | None, int | None, int | None, str | None], T]
 
 
 class CorruptIndex(Exception):
@@ -70,11 +72,11 @@ class Index:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if not 0 <= version <= SCHEMA_VERSION:
                 raise CorruptIndex(f"unknown schema version {version}")
-            # One transaction: schema, migrations, identity and the version marker are durable together or not
+            steps = "".join(MIGRATIONS[v] for v in range(version + 1, SCHEMA_VERSION + 1)) if version else ""
+            # One transaction: migrations, schema, identity and the version marker are durable together or not
             # at all (an index of an older version is brought up to date in place).
-            migrate = " ".join(MIGRATIONS[v] for v in range(max(version, 1), SCHEMA_VERSION))
             db.executescript(
-                f"BEGIN IMMEDIATE; {SCHEMA}; {migrate} INSERT OR IGNORE INTO meta (key, value) "
+                f"BEGIN IMMEDIATE; {steps}{SCHEMA}; INSERT OR IGNORE INTO meta (key, value) "
                 f"VALUES ('identity', '{uuid.uuid4().hex}'); PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
             )
         except sqlite3.OperationalError as exc:
@@ -138,23 +140,22 @@ class Index:
 
     # ---- media -----------------------------------------------------------------------------------
 
-    def fingerprints(self) -> list[tuple[str, str, str, int, int]]:
-        """(stem, file, kind, size, mtime_ns) of every row: what the start-up check compares with the files
+    def fingerprints(self) -> list[tuple[str, str, str, int, int, str | None]]:
+        """(stem, file, kind, size, mtime_ns, poster) of every row: what the start-up check compares with the files
         (no dates parsed, no records made: it runs over every row at every start)."""
         with self._read() as db:
-            return db.execute("SELECT stem, file, kind, size, mtime_ns FROM media").fetchall()
+            return db.execute("SELECT stem, file, kind, size, mtime_ns, poster FROM media").fetchall()
 
-    def shown_photos(
-        self, make: Callable[[str, str | None, str, datetime | None, int | None, int | None], T]
-    ) -> list[T]:
-        """``make(stem, id, file, created, width, height)`` of each complete photo in the library, oldest first
-        (unknown dates last), then by id; made as the rows are read (50,000 rows are never held twice)."""
+    def shown_photos(self, make: PhotoMaker[T]) -> list[T]:
+        """``make(stem, id, file, created, width, height, poster)`` of each complete photo (and video with its
+        poster) in the library, oldest first (unknown dates last), then by id; made as the rows are read
+        (50,000 rows are never held twice)."""
         with self._read() as db:
             rows = db.execute(
-                "SELECT stem, id, file, created, width, height FROM media WHERE shown = 1 AND kind = 'photo' "
+                f"SELECT stem, id, file, created, width, height, poster FROM media m WHERE {SHOWABLE} "
                 "ORDER BY created IS NULL, created, COALESCE(id, stem)"
             )
-            return [make(a, b, c, parse_time_text(d), e, f) for a, b, c, d, e, f in rows]
+            return [make(a, b, c, parse_time_text(d), e, f, g) for a, b, c, d, e, f, g in rows]
 
     def next_in_order(self, exclude: Iterable[str] = ()) -> MediaRow | None:
         """The shown photo not played in this round with the lowest rank (not one of the ``exclude`` stems);
@@ -163,7 +164,7 @@ class Index:
         marks = ",".join("?" * len(skip))
         query = (
             f"SELECT {', '.join('m.' + c.strip() for c in MEDIA_COLS.split(','))} FROM play_order p "
-            "JOIN media m ON m.stem = p.stem WHERE p.played = 0 AND m.shown = 1 AND m.kind = 'photo' "
+            f"JOIN media m ON m.stem = p.stem WHERE p.played = 0 AND {SHOWABLE} "
             f"AND m.stem NOT IN ({marks}) ORDER BY p.rank LIMIT 1"
         )
         for _ in range(2):
@@ -225,13 +226,13 @@ class Index:
         """Staged rows (shown = 0) that no remembered session will ever swap in go to the trash."""
         with self._tx() as db:
             rows = db.execute(
-                "SELECT stem, file FROM media WHERE shown = 0 AND stem NOT IN "
+                "SELECT stem, file, poster FROM media WHERE shown = 0 AND stem NOT IN "
                 "(SELECT i.stem FROM session_items i JOIN sessions s ON s.id = i.session_id "
                 "WHERE s.replace = 1 AND s.finished = 0)"
             ).fetchall()
-            for stem, file in rows:
+            for stem, file, _ in rows:
                 _to_trash(db, str(stem), str(file))
-            return [str(file) for _, file in rows]
+            return [str(name) for _, file, poster in rows for name in (file, poster) if name]
 
     def trash(self) -> list[str]:
         """Files that left the library in a committed change and may still be on disk."""
@@ -394,18 +395,22 @@ def _upsert_session(db: sqlite3.Connection, session_id: str, request_id: str, re
 
 
 def _to_trash(db: sqlite3.Connection, stem: str, file: str) -> None:
+    """The row leaves the library; its file (and a video's poster) go to the trash."""
+    poster = db.execute("SELECT poster FROM media WHERE stem = ?", (stem,)).fetchone()
     db.execute("DELETE FROM media WHERE stem = ?", (stem,))
-    db.execute("INSERT OR IGNORE INTO trash (file) VALUES (?)", (file,))
+    for name in (file, poster[0] if poster else None):
+        if name:
+            db.execute("INSERT OR IGNORE INTO trash (file) VALUES (?)", (name,))
 
 
 def _upsert_media(db: sqlite3.Connection, row: MediaRow) -> None:
-    db.execute("DELETE FROM trash WHERE file = ?", (row.file,))
+    db.execute("DELETE FROM trash WHERE file IN (?, ?)", (row.file, row.poster or row.file))
     db.execute(
-        f"INSERT INTO media ({MEDIA_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        f"INSERT INTO media ({MEDIA_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT(stem) DO UPDATE SET id = COALESCE(excluded.id, id), file = excluded.file, "
         "kind = excluded.kind, mime = excluded.mime, width = excluded.width, height = excluded.height, "
         "created = COALESCE(excluded.created, created), size = excluded.size, mtime_ns = excluded.mtime_ns, "
-        "shown = MAX(shown, excluded.shown)",
+        "shown = MAX(shown, excluded.shown), poster = excluded.poster",
         (
             row.stem,
             row.id,
@@ -418,5 +423,6 @@ def _upsert_media(db: sqlite3.Connection, row: MediaRow) -> None:
             row.size,
             row.mtime_ns,
             int(row.shown),
+            row.poster,
         ),
     )

@@ -14,7 +14,9 @@ from pathlib import Path
 
 TEMP_SUFFIX = ".part"
 ID_ATTR = "user.picker-kiosk.id"
-OUR_FILE = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp|gif|mp4)$")
+OUR_FILE = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp|gif|heic|mp4)$")
+POSTER_MARK = ".poster"  # a video's poster sits beside it as <stem>.poster<ext>: never a file of its own
+POSTER_FILE = re.compile(r"^[0-9a-f]{32}\.poster\.(jpg|png|webp|gif)$")
 
 
 def media_stem(media_id: str) -> str:
@@ -24,6 +26,11 @@ def media_stem(media_id: str) -> str:
 
 def temp_name(stem: str) -> str:
     return f".{stem}{TEMP_SUFFIX}"
+
+
+def poster_name(stem: str, ext: str) -> str:
+    """The file name of the poster of the video named ``stem``."""
+    return f"{stem}{POSTER_MARK}{ext}"
 
 
 def is_temp_name(name: str) -> bool:

@@ -17,6 +17,7 @@ class Photo:
     created: datetime | None = None
     width: int | None = None
     height: int | None = None
+    video: str | None = None  # a video: ``path`` is its poster, this its MP4 file
 
 
 class PlayOrder(Protocol):
@@ -58,6 +59,7 @@ class MediaRow:
     size: int
     mtime_ns: int
     shown: bool
+    poster: str | None = None  # a video's poster file, beside it
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ Decided policy, one named step each:
   between the rename and the index commit), else into the library, with the media id read back from the
   file (see core.library.names) and its date from the file's mtime (downloads set it to the createTime).
   This is what rebuilds a fresh or damaged index. One that does not decode is left alone (and not shown);
+- a video's poster (``<stem>.poster.jpg``) belongs to its video: a video row whose poster is missing is
+  dropped (fetched again), an adopted video takes the poster beside it;
 - files whose names are not ours are never touched.
 """
 
@@ -21,14 +23,15 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from dataclasses import replace as dc_replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from core.errors import BadMedia, LibraryError
-from core.images import MAX_PIXELS, VIDEO_EXT, check_media
+from core.images import MAX_PIXELS, VIDEO_EXT, MediaInfo, check_media
 from core.library.files import fsync_dir, private_file, safe_unlink
 from core.library.index import Index
-from core.library.names import OUR_FILE, is_temp_name, tagged_media_id
+from core.library.names import OUR_FILE, POSTER_FILE, is_temp_name, poster_name, tagged_media_id
 from core.library.records import MediaRow
 from core.library.sync import remove_trashed
 
@@ -88,10 +91,16 @@ class Repair:
         """Drop rows whose file is missing or no longer decodes; returns how many."""
         dropped: list[str] = []
         folder = str(self.directory) + os.sep
-        for stem, file, kind, size, mtime_ns in self.index.fingerprints():
+        for stem, file, kind, size, mtime_ns, poster in self.index.fingerprints():
             try:
                 st = os.stat(folder + file)
             except OSError:
+                dropped.append(stem)
+                continue
+            if poster is not None and not self._poster_ok(poster, mtime_ns, deep=deep):
+                log.warning("dropping a video whose poster is missing or broken; it is fetched again")
+                safe_unlink(self.directory / file)
+                safe_unlink(self.directory / poster)
                 dropped.append(stem)
                 continue
             if not deep and (st.st_size, st.st_mtime_ns) == (size, mtime_ns):
@@ -108,7 +117,7 @@ class Repair:
 
     def adopt_unindexed(self, names: list[str]) -> int:
         """Index every file of ours that the index does not know and that decodes; returns how many."""
-        indexed = {file for _, file, _, _, _ in self.index.fingerprints()}
+        indexed = {file for _, file, _, _, _, _ in self.index.fingerprints()}
         pending: dict[str, tuple[str, str, bool]] = {}  # stem -> (session id, media id, replace)
         for s in self.index.sessions():
             for stem, mid, state in self.index.items(s.id):
@@ -130,6 +139,19 @@ class Repair:
             adopted += 1
         return adopted
 
+    def _poster_ok(self, name: str, mtime_ns: int, *, deep: bool) -> bool:
+        """A poster is there and, unless it is untouched since its download, decodes.
+
+        A download gives the poster and its video the same mtime (the createTime): another mtime means
+        something wrote the poster since, so it is decoded again.
+        """
+        path = self.directory / name
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        return (not deep and st.st_mtime_ns == mtime_ns) or self._decodes(path, "photo")
+
     def _decodes(self, path: Path, kind: str) -> bool:
         try:
             info = check_media(path, kind, max_pixels=self.max_pixels)
@@ -146,6 +168,9 @@ class Repair:
             return None
         if path.suffix != info.ext:
             return None
+        poster = self._poster_beside(stem) if info.kind == "video" else None
+        if poster is not None:
+            info = dc_replace(info, width=poster.width, height=poster.height)
         return MediaRow(
             stem=stem,
             id=owner[1] if owner else tagged_media_id(path),
@@ -158,4 +183,15 @@ class Repair:
             size=st.st_size,
             mtime_ns=st.st_mtime_ns,
             shown=not (owner and owner[2]),
+            poster=poster_name(stem, poster.ext) if poster is not None else None,
         )
+
+    def _poster_beside(self, stem: str) -> MediaInfo | None:
+        """The poster a video's download put beside it, if one is there and decodes."""
+        for name in sorted(os.listdir(self.directory)):
+            if POSTER_FILE.match(name) and name.startswith(stem):
+                try:
+                    return check_media(self.directory / name, "photo", max_pixels=self.max_pixels)
+                except BadMedia:
+                    return None
+        return None

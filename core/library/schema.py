@@ -8,7 +8,7 @@ from datetime import datetime
 from core.library.records import MediaRow
 from core.records import parse_time
 
-SCHEMA_VERSION = 2  # 1: before the slideshow's order was kept (MIGRATIONS brings it up to date)
+SCHEMA_VERSION = 3  # 2: media.poster; 3: play_order (the slideshow's fair shuffle)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS media (
@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS media (
     created  TEXT,                  -- fixed-width ISO 8601 UTC, so text order is time order
     size     INTEGER NOT NULL,      -- size and mtime_ns when last verified: an unchanged file is not decoded
     mtime_ns INTEGER NOT NULL,      -- again at every start
-    shown    INTEGER NOT NULL       -- 1 in the library; 0 staged for a replace that is not complete yet
+    shown    INTEGER NOT NULL,      -- 1 in the library; 0 staged for a replace that is not complete yet
+    poster   TEXT                   -- a video's poster file beside it (<stem>.poster<ext>); NULL for photos
 );
 CREATE TABLE IF NOT EXISTS sessions (
     id         TEXT PRIMARY KEY,
@@ -48,6 +49,9 @@ CREATE TABLE IF NOT EXISTS trash (
     file TEXT PRIMARY KEY               -- left the library in a committed change; its file is to be removed
 );
 CREATE INDEX IF NOT EXISTS session_items_stem ON session_items (stem);  -- a file dropped: its sessions' items
+"""
+
+PLAY_ORDER = """
 CREATE TABLE IF NOT EXISTS play_order (  -- the slideshow's fair shuffle, across restarts
     stem   TEXT PRIMARY KEY,            -- a media row's
     rank   INTEGER NOT NULL,            -- random: its place in the current round
@@ -61,10 +65,13 @@ CREATE TRIGGER IF NOT EXISTS play_order_leave AFTER DELETE ON media BEGIN
     DELETE FROM play_order WHERE stem = OLD.stem;
 END;
 """
+SCHEMA += PLAY_ORDER
 
-# From user_version N to N + 1, run in the transaction that sets the new version (after SCHEMA's IF NOT EXISTS).
+
+# Each step takes an index of version N-1 to version N, inside the transaction that writes the schema.
 MIGRATIONS = {
-    1: "INSERT OR IGNORE INTO play_order (stem, rank) SELECT stem, random() FROM media;",
+    2: "ALTER TABLE media ADD COLUMN poster TEXT;",
+    3: PLAY_ORDER + "INSERT OR IGNORE INTO play_order (stem, rank) SELECT stem, random() FROM media;",
 }
 
 
@@ -77,11 +84,11 @@ def parse_time_text(text: str | None) -> datetime | None:
     return parse_time(text)
 
 
-MEDIA_COLS = "stem, id, file, kind, mime, width, height, created, size, mtime_ns, shown"
+MEDIA_COLS = "stem, id, file, kind, mime, width, height, created, size, mtime_ns, shown, poster"
 
 
 def media_row(row: tuple[object, ...]) -> MediaRow:
-    stem, mid, file, kind, mime, width, height, created, size, mtime_ns, shown = row
+    stem, mid, file, kind, mime, width, height, created, size, mtime_ns, shown, poster = row
     return MediaRow(
         stem=str(stem),
         id=None if mid is None else str(mid),
@@ -94,4 +101,5 @@ def media_row(row: tuple[object, ...]) -> MediaRow:
         size=int(size) if isinstance(size, int) else -1,
         mtime_ns=int(mtime_ns) if isinstance(mtime_ns, int) else -1,
         shown=bool(shown),
+        poster=poster if isinstance(poster, str) else None,
     )

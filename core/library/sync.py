@@ -194,7 +194,7 @@ class Sync:
                 records.append((position, stem, item.id, "unsupported"))
             else:
                 records.append((position, stem, item.id, "pending"))
-                candidates[stem] = Job(item=item, stem=stem, spec=spec[0], kind=spec[1])
+                candidates[stem] = Job(item=item, stem=stem, spec=spec[0], kind=spec[1], poster_spec=spec[2])
         recorded = self.index.record_items(
             self.session_id, self.request_id, self.replace, datetime.now(UTC), records, associate
         )
@@ -237,6 +237,7 @@ class Sync:
                 size=f.size,
                 mtime_ns=f.mtime_ns,
                 shown=not self.replace,
+                poster=f.poster,
             ),
             session_id=self.session_id,
         )
@@ -257,7 +258,7 @@ class Sync:
         done = sum(1 for _, _, state in self.index.items(self.session_id) if state == "done")
         # A replace where nothing at all could be fetched keeps the old library rather than emptying it.
         removed = self.index.finish(self.session_id, swap=self.replace and done > 0)
-        remove_trashed(self.index, self.setup.library_dir, [r.file for r in removed])
+        remove_trashed(self.index, self.setup.library_dir, [n for r in removed for n in (r.file, r.poster) if n])
         self.on_change()
 
 

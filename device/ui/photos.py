@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pygame
 
 from core.config import SlideshowConfig
+from core.images import register_heif
 from core.library import Photo, PhotoList, PlayOrder
 from device.startup import trim_heap
+from device.ui import video
 
 if TYPE_CHECKING:  # Pillow loads on the decode worker's first photo, not on the way to the first QR code
     from PIL import Image
@@ -30,6 +32,7 @@ BACKDROP_BLUR = 2.5  # Gaussian radius at that small size (~40 px on the screen)
 BACKDROP_DIM = 0.42  # how bright the backdrop stays: the photo must stand out from its own reflection
 ROTATED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
 THUMB_REFRESH = 1.0  # once the row of thumbnails is full, a new one at most this often
+SKIPS = 32  # at most this many turns passed over (undecodable, left out) in one frame; the rest the next frame
 POLL = 0.1  # how often the loop looks for a finished decode when it has nothing else to do
 
 
@@ -39,6 +42,7 @@ POLL = 0.1  # how often the loop looks for a finished decode when it has nothing
 def _open(path: str) -> Image.Image:
     from PIL import Image
 
+    register_heif()  # HEIC originals
     # Read the bytes first: Pillow seeks while sniffing, which not every file (a pipe, a FUSE mount) allows.
     return Image.open(io.BytesIO(Path(path).read_bytes()))
 
@@ -189,10 +193,11 @@ class Player:
         self._current: _Slide | None = None
         self._leaving: _Slide | None = None  # fading out
         self._ready: _Slide | None = None
-        self._pending: tuple[Photo, Future[bytearray]] | None = None
+        self._pending: tuple[Photo, Future[bytes | bytearray]] | None = None
         self._shown_at = 0.0
         self._fade_start: float | None = None
         self._alpha = 255
+        self._video: video.Playback | None = None  # the video on screen, while it plays
 
     # -- what the screen asks
 
@@ -216,6 +221,7 @@ class Player:
         """Let go of every picture (another screen is up); the order is kept for when the show resumes."""
         self._current = self._leaving = self._ready = None
         self._fade_start = None
+        self._play(None)
         if self._pending is not None and self._pending[1].cancel():
             self._pending = None
         # A decode already running is kept: its photo comes first when the show resumes, not decoded twice.
@@ -230,14 +236,17 @@ class Player:
         if (
             self._ready is not None
             and self._fade_start is None
-            and (self._current is None or now - self._shown_at >= self._config.interval)
+            and (self._current is None or now - self._shown_at >= self._hold())
         ):
             self._leaving, self._current, self._ready = self._current, self._ready, None
             self._shown_at = now
             self._fade_start = now
+            self._play(self._current)
             changed = True
             if self._fair is not None:  # its turn in this round is taken (a small write: on the worker)
                 self._marking = self._worker.submit(self._fair.mark_shown, self._current.photo)
+        if self._video is not None:
+            changed |= self._video.update(now)
         if self._current is not None and not self._photos:
             self.suspend()  # the library was emptied
             changed = True
@@ -273,11 +282,24 @@ class Player:
             return 1 / 30
         if self._pending is not None:
             return POLL
+        wake = self._video.next_wake(now) if self._video is not None else math.inf
         if self._ready is not None and self._current is not None:
-            return max(0.0, self._shown_at + self._config.interval - now)
-        return math.inf
+            return min(wake, max(0.0, self._shown_at + self._hold() - now))
+        return wake
 
     # -- inside
+
+    def _hold(self) -> float:
+        """How long the picture on screen stays: ``interval`` for a photo, a video's own time for a video."""
+        return self._video.hold(self._config.interval) if self._video is not None else self._config.interval
+
+    def _play(self, slide: _Slide | None) -> None:
+        """Stop the video that was playing; start ``slide``'s if it is one and videos play."""
+        if self._video is not None:
+            self._video.stop()
+            self._video = None
+        if slide is not None and slide.photo.video is not None and self._config.videos == "play":
+            self._video = video.Playback(slide.photo, slide.surface, self._config)
 
     def _refresh(self, photos: Sequence[Photo]) -> None:
         # Every frame: the library's PhotoList is the same object with the same version until the photos
@@ -287,6 +309,7 @@ class Player:
             return
         self._source, self._source_len, self._version = photos, len(photos), version
         self._fair = photos.order if isinstance(photos, PhotoList) and self._config.shuffle else None
+        photos = video.shown(photos, self._config)
         self._photos = {p.id: p for p in photos}
         self._order = list(self._photos)
         if self._ready is not None and self._ready.photo.id not in self._photos:
@@ -321,11 +344,13 @@ class Player:
                     marking.result()
                 except Exception as exc:  # the order is a nicety: the show goes on without it
                     log.warning("slideshow: the photo shown could not be recorded (%s)", exc)
-            for _ in range(len(self._bad) + 1):
+            for _ in range(SKIPS):
                 photo = self._fair.next_in_order([current] if current else [])
-                if photo is None or photo.id not in self._bad:
-                    return photo.id if photo is not None and photo.id in self._photos else None
-                self._fair.mark_shown(photo)  # undecodable: its turn is skipped
+                if photo is None:
+                    return None
+                if photo.id in self._photos and photo.id not in self._bad:
+                    return photo.id
+                self._fair.mark_shown(photo)  # undecodable, or left out (videos skipped): its turn passes
             return None
         # In the library's order: shuffle off, or photos that are not the library's.
         good = [pid for pid in self._order if pid not in self._bad]
@@ -338,7 +363,8 @@ class Player:
         pid = self._next_id()
         if pid is not None:
             photo = self._photos[pid]
-            self._pending = (photo, self._worker.submit(compose_slide, photo.path, self._size))
+            job, args = video.slide_job(photo, self._config)
+            self._pending = (photo, self._worker.submit(job, *args, self._size))
 
 
 # ---------------------------------------------------------------- thumbnails while downloading

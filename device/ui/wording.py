@@ -70,5 +70,5 @@ def download_notes(failed: int, skipped: int) -> list[str]:
         notes.append(f"{failed} {noun} could not be downloaded and will be skipped.")
     if skipped:
         noun = "video" if skipped == 1 else "videos"
-        notes.append(f"{skipped} {noun} skipped: only photos are shown.")
+        notes.append(f"{skipped} {noun} skipped: not ready at Google, or videos are off.")
     return notes
