@@ -87,20 +87,14 @@ def _load_fitted(path: str, box: tuple[int, int], cover: bool) -> Image.Image:
     return img
 
 
-def _pixels(img: Image.Image, strips: int = 16) -> bytearray:
-    """The RGB bytes of ``img``, made strip by strip into one buffer: ``tobytes()`` of a whole screen holds its
-    encoder's chunks and their joined copy at once (two more full-screen buffers at the peak of each slide)."""
-    row = img.width * 3
-    out = bytearray(row * img.height)
-    step = max(1, -(-img.height // strips))
-    for top in range(0, img.height, step):
-        bottom = min(img.height, top + step)
-        out[top * row : bottom * row] = img.crop((0, top, img.width, bottom)).tobytes()
-    return out
+def compose_slide(path: str, size: tuple[int, int], strips: int = 16) -> bytearray:
+    """One full-screen RGB frame: the photo fitted and centred on a blurred, dimmed copy of itself.
 
-
-def compose_slide(path: str, size: tuple[int, int]) -> bytearray:
-    """One full-screen RGB frame: the photo fitted and centred on a blurred, dimmed copy of itself."""
+    The frame is made strip by strip straight into the bytes handed over (each strip of the backdrop scaled
+    from the small blurred copy, the photo's rows pasted on it): no full-screen picture besides the photo and
+    those bytes is ever held (Pillow keeps RGB at 4 bytes a pixel, and ``tobytes()`` of a whole screen
+    would hold its chunks and their joined copy too: three more buffers at the peak of each slide).
+    """
     from PIL import Image, ImageFilter, ImageOps
 
     w, h = size
@@ -109,10 +103,20 @@ def compose_slide(path: str, size: tuple[int, int]) -> bytearray:
     back = ImageOps.fit(photo, small, Image.Resampling.BILINEAR)
     back = back.filter(ImageFilter.GaussianBlur(BACKDROP_BLUR))
     back = Image.blend(Image.new("RGB", small, (0, 0, 0)), back, BACKDROP_DIM)
-    frame = back.resize(size, Image.Resampling.BILINEAR)  # blurred already: bicubic would add nothing
-    frame.paste(photo, ((w - photo.width) // 2, (h - photo.height) // 2))
-    del photo, back  # let go of the fitted photo before the frame's bytes are made: one buffer less at the peak
-    return _pixels(frame)
+    x0, y0 = (w - photo.width) // 2, (h - photo.height) // 2
+    row = w * 3
+    out = bytearray(row * h)
+    step = max(1, -(-h // strips))
+    for top in range(0, h, step):
+        bottom = min(h, top + step)
+        # The same pixels as scaling the whole backdrop (Pillow reads the rows around a box too).
+        box = (0.0, top * small[1] / h, float(small[0]), bottom * small[1] / h)
+        strip = back.resize((w, bottom - top), Image.Resampling.BILINEAR, box=box)  # blurred: bicubic adds nothing
+        first, last = max(top, y0), min(bottom, y0 + photo.height)
+        if first < last:
+            strip.paste(photo.crop((0, first - y0, photo.width, last - y0)), (x0, first - top))
+        out[top * row : bottom * row] = strip.tobytes()
+    return out
 
 
 def compose_thumb(path: str, side: int) -> bytes:
