@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pygame
 
 from core.config import SlideshowConfig
-from core.images import register_heif
+from core.images import heif_file, register_heif
 from core.library import Photo, PhotoList, PlayOrder
 from device.startup import trim_heap
 from device.ui import video
@@ -42,9 +42,11 @@ POLL = 0.1  # how often the loop looks for a finished decode when it has nothing
 def _open(path: str) -> Image.Image:
     from PIL import Image
 
-    register_heif()  # HEIC originals
     # Read the bytes first: Pillow seeks while sniffing, which not every file (a pipe, a FUSE mount) allows.
-    return Image.open(io.BytesIO(Path(path).read_bytes()))
+    data = Path(path).read_bytes()
+    if heif_file(data[:12]):
+        register_heif()  # HEIC originals
+    return Image.open(io.BytesIO(data))
 
 
 def _oriented_size(img: Image.Image) -> tuple[int, int]:
