@@ -74,7 +74,8 @@ def check_image(path: Path, *, max_pixels: int = MAX_PIXELS) -> MediaInfo:
                 register_heif()
     except OSError as exc:
         raise BadMedia("The downloaded file is not a picture this device can show.") from exc
-    formats = tuple(IMAGE_FORMATS)
+    # Pillow knows HEIF only once pillow-heif is registered (above, for a file that is one).
+    formats = tuple(f for f in IMAGE_FORMATS if f != "HEIF" or _heif_ready)
     try:
         # Pillow itself raises DecompressionBombError at open() above ~179 MP (and only warns from 89 MP);
         # our own, stricter limit is checked before a single pixel is decoded.
