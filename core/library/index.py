@@ -140,11 +140,21 @@ class Index:
 
     # ---- media -----------------------------------------------------------------------------------
 
-    def fingerprints(self) -> list[tuple[str, str, str, int, int, str | None]]:
-        """(stem, file, kind, size, mtime_ns, poster) of every row: what the start-up check compares with the files
-        (no dates parsed, no records made: it runs over every row at every start)."""
-        with self._read() as db:
-            return db.execute("SELECT stem, file, kind, size, mtime_ns, poster FROM media").fetchall()
+    def fingerprints(self, chunk: int = 2000) -> Iterator[tuple[str, str, str, int, int, str | None]]:
+        """(stem, file, kind, size, mtime_ns, poster) of every row, by stem: what the start-up check compares
+        with the files (no dates parsed, no records made), read ``chunk`` rows at a time so that 50,000 rows
+        are never all held at once (the lock is not held between chunks)."""
+        last = ""
+        while True:
+            with self._read() as db:
+                rows = db.execute(
+                    "SELECT stem, file, kind, size, mtime_ns, poster FROM media WHERE stem > ? ORDER BY stem LIMIT ?",
+                    (last, chunk),
+                ).fetchall()
+            yield from rows
+            if len(rows) < chunk:
+                return
+            last = rows[-1][0]
 
     def shown_photos(self, make: PhotoMaker[T]) -> list[T]:
         """``make(stem, id, file, created, width, height, poster)`` of each complete photo (and video with its
