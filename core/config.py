@@ -93,6 +93,16 @@ class SlideshowConfig:
 VIDEO_MODES = ("play", "poster", "skip")
 
 
+ROTATIONS = (0, 90, 180, 270)
+
+
+@dataclass(frozen=True)
+class ScreenConfig:
+    """How the picture sits on the panel: ``rotate`` turns it clockwise, for a panel hung on its side."""
+
+    rotate: int = 0
+
+
 @dataclass(frozen=True)
 class CompanionConfig:
     """The device's own small web server on the local network (pairing, the phone page)."""
@@ -112,6 +122,7 @@ class Config:
     download: DownloadConfig = DownloadConfig()
     slideshow: SlideshowConfig = SlideshowConfig()
     companion: CompanionConfig = CompanionConfig()
+    screen: ScreenConfig = ScreenConfig()
 
 
 def is_loopback_host(host: str) -> bool:
@@ -144,6 +155,7 @@ _SECTIONS: dict[str, type] = {
     "download": DownloadConfig,
     "slideshow": SlideshowConfig,
     "companion": CompanionConfig,
+    "screen": ScreenConfig,
     "google.desktop": DesktopClient,
 }
 # Read by the caller (client_secret_file), or a table of its own (desktop), not a plain field of the record.
@@ -298,6 +310,9 @@ def parse_config(data: Mapping[str, Any], *, client_secret_text: str | None = No
     if slideshow.sound:
         raise ConfigError("slideshow.sound = true is not supported yet: videos play muted (sound = false).")
     companion = _companion(_section(data, "companion"))
+    rotate = _typed(_section(data, "screen"), "rotate", int, ScreenConfig().rotate, "screen")
+    if rotate not in ROTATIONS:
+        raise ConfigError(f"screen.rotate must be 0, 90, 180 or 270 (degrees clockwise), not {rotate}.")
     if not google_cfg.client_secret:
         # Checked last, so that a config with other mistakes names those first.
         raise ConfigError(
@@ -312,6 +327,7 @@ def parse_config(data: Mapping[str, Any], *, client_secret_text: str | None = No
         download=download,
         slideshow=slideshow,
         companion=companion,
+        screen=ScreenConfig(rotate=rotate),
     )
 
 

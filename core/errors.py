@@ -8,6 +8,7 @@
     │   ├── InvalidClient           bad client id/secret, or not a "TVs and Limited Input" client
     │   ├── CodeExpired             the device code ran out before the person answered
     │   ├── RateLimited             too many code requests; ``retry_after`` seconds
+    │   ├── AddressRefused          a pasted sign-in address cannot be used; ``reason`` says why
     │   └── SignInRequired          the refresh token is dead (revoked, or the 7-day "Testing" limit)
     ├── ApiError                    Google answered with an error body; ``status``, ``code``, ``retryable``
     │   ├── SessionExpired          the picking session is gone (NOT_FOUND / PERMISSION_DENIED on a session)
@@ -75,6 +76,18 @@ class RateLimited(AuthError):
     def __init__(self, message: str, retry_after: float = 60.0) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class AddressRefused(AuthError):
+    """The address pasted after Google's consent cannot be used.
+
+    ``reason``: "not-an-address" (not the address the phone landed on), "wrong-state" (it belongs to another
+    sign-in attempt), "code-used" (Google refused its code: already used, too old, or another attempt's).
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class SignInRequired(AuthError):

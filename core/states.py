@@ -44,6 +44,19 @@ class Connect:
 
 
 @dataclass(frozen=True)
+class SignInOnPhone:
+    """Sign in with your phone: the QR opens the device's pairing page (authorization code + PKCE way).
+
+    ``login_code`` is the short code a computer's `picker-kiosk login --to` sends with the sign-in instead.
+    """
+
+    pairing_url: str  # http://<device address>:<port>/p/<one-time secret>
+    login_code: str
+    expires_at: float  # monotonic: when the pairing link runs out (a new one replaces it)
+    screen_name: str = "sign-in-phone"
+
+
+@dataclass(frozen=True)
 class Choose:
     """Scan to choose photos: a picking session is open and being polled."""
 
@@ -108,4 +121,4 @@ class SignedOut:
     screen_name: str = "signed-out"
 
 
-State = Starting | Connect | Choose | Downloading | Slideshow | Problem | SignedOut
+State = Starting | Connect | SignInOnPhone | Choose | Downloading | Slideshow | Problem | SignedOut

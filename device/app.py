@@ -9,6 +9,7 @@ if __name__ == "__main__":  # `python -m device.app`: the same fast start as `py
 
 import argparse
 import logging
+import math
 import os
 import shutil
 import sys
@@ -21,10 +22,19 @@ from typing import Any
 
 from core import flow
 from core.clock import REAL
-from core.config import Config, GoogleConfig, StorageConfig, parse_config, secret_file_path
+from core.config import (
+    CompanionConfig,
+    Config,
+    DesktopClient,
+    GoogleConfig,
+    StorageConfig,
+    parse_config,
+    secret_file_path,
+)
 from core.errors import ConfigError, KioskError
 from device import logs
 from device.loop import FrameHook, Renderer
+from device.pairing import CompanionFactory, companion_server
 from device.screenshots import JOURNEY_SCREENS, ScreenshotPlan, Screenshots
 from device.signin.token import TokenStore
 from device.wiring import build_kiosk
@@ -35,6 +45,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # pygame's banner is n
 DEFAULT_CONFIG = Path("/etc/picker-kiosk/config.toml")
 DEMO_CLIENT_ID = "picker-kiosk-demo.apps.googleusercontent.com"
 DEMO_CLIENT_SECRET = "demo-client-secret"  # the emulator's; not a Google secret
+DEMO_DESKTOP_ID = "picker-kiosk-demo-desktop.apps.googleusercontent.com"
 # After the loop ends, workers get this long to notice the cancel; a request stalled longer is abandoned.
 WORKER_GRACE = 0.5
 
@@ -130,7 +141,7 @@ def open_renderer(config: Config, *, headless: bool, size: tuple[int, int] | Non
         os.environ["SDL_VIDEODRIVER"] = driver
     from device.ui.screen import Screen
 
-    screen = Screen(size=size, slideshow=config.slideshow)
+    screen = Screen(size=size, slideshow=config.slideshow, rotate=config.screen.rotate)
     try:
         actual = screen.open()
     except KioskError as exc:
@@ -146,6 +157,7 @@ def _terminal() -> OpenRenderer:
     from device.ui.terminal import Terminal  # a screen start does not need it
 
     terminal = Terminal()
+    terminal.open()  # from here log records go to the rows above its status line
     return OpenRenderer(renderer=terminal, name="terminal", close=terminal.close)
 
 
@@ -159,9 +171,11 @@ def run_journey(
     headless: bool,
     size: tuple[int, int] | None = None,
     screenshots: Path | None = None,
+    companion: CompanionFactory = companion_server,
+    deadline: float | None = None,
 ) -> int:
-    """Sign in if needed, pick, download, show. Returns the exit code."""
-    kiosk = build_kiosk(config, screen=size or (1920, 1080))
+    """Sign in if needed, pick, download, show. Returns the exit code (``deadline``: --once's --deadline)."""
+    kiosk = build_kiosk(config, screen=size or (1920, 1080), companion=companion)
     library, runner = kiosk.library, kiosk.runner
     after_frame: list[FrameHook] = []
     plan = None
@@ -172,7 +186,13 @@ def run_journey(
     try:
         boot = kiosk.boot()
         # The first request (a sign-in code, a session) goes out now, while the display starts up.
-        machine, effects = flow.step(flow.Machine(once=once and plan is None), boot, REAL.now())
+        start = REAL.now()
+        first = replace(
+            kiosk.machine(once=once and plan is None),
+            deadline=start + deadline if deadline is not None else None,
+            deadline_flag=deadline,
+        )
+        machine, effects = flow.step(first, boot, start)
         runner.run(effects)
         display = open_renderer(config, headless=headless, size=size, screenshots=screenshots is not None)
         if size is None and display.size is not None:
@@ -208,7 +228,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         headless=args.headless,
         size=parse_size(args.size),
         screenshots=Path(args.screenshots) if args.screenshots else None,
+        deadline=parse_deadline(args.deadline, once=args.once),
     )
+
+
+def parse_deadline(value: float | None, *, once: bool) -> float | None:
+    """--deadline SECONDS: finite, positive, and only with --once (the kiosk itself never ends by itself)."""
+    if value is None:
+        return None
+    if not once:
+        raise ConfigError("--deadline only applies to run --once.")
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"--deadline must be a number of seconds above 0, not {value}.")
+    return value
 
 
 def cmd_signout(args: argparse.Namespace) -> int:
@@ -258,7 +290,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         interval=2,
         poll_interval=2.0,
         latency=args.latency,
+        desktop_client_id=DEMO_DESKTOP_ID,
+        desktop_client_secret=DEMO_CLIENT_SECRET,
     )
+    # --sign-in phone: Google refuses the Picker scope to the device grant, and the phone signs in instead.
+    emulator.refuse_scope = args.sign_in == "phone"
     if not args.verbose:
         # The emulator's request log would drown the journey on the terminal.
         logging.getLogger("core.emulator").setLevel(logging.WARNING)
@@ -273,7 +309,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 client_secret=DEMO_CLIENT_SECRET,
                 auth_url=emulator.url,
                 picker_url=emulator.url,
+                authorize_url=f"{emulator.url}/o/oauth2/v2/auth",
+                desktop=DesktopClient(DEMO_DESKTOP_ID, DEMO_CLIENT_SECRET),
             ),
+            companion=CompanionConfig(bind="127.0.0.1", port=8080),
             storage=StorageConfig(state_dir=state_dir, library_dir=state_dir / "library"),
         )
         # A demo pace: two downloads at a time, so a person watching sees the photos arrive one by one.
@@ -290,11 +329,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
             # With a real screen the demo keeps showing the slideshow until Esc or the window is closed.
             once = display.choose_driver(os.environ) is None
-        code = run_journey(config, once=once, headless=headless, size=size, screenshots=screenshots)
+        from device.demo_phone import DemoPhone
+
+        phone = DemoPhone(announce=emulator.refuse_scope)
+        code = run_journey(
+            config, once=once, headless=headless, size=size, screenshots=screenshots, companion=phone.companion
+        )
         left = emulator.open_sessions
         if left:
             print(f"Warning: {len(left)} picking session(s) were left open.", file=sys.stderr)
         return code
+
+
+def cmd_login(args: argparse.Namespace) -> int:
+    from device.login import cmd_login as run_login
+
+    return run_login(args, load_config(config_path(args.config)))
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from device.doctor import cmd_doctor as run_doctor
+
+    return run_doctor(args, config_path(args.config), load_config)
 
 
 def cmd_emulator(args: argparse.Namespace) -> int:
@@ -321,6 +377,12 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     screen_options(demo)
     demo.add_argument("--photos", type=int, default=12, metavar="N", help="how many photos the person picks (12)")
     demo.add_argument("--state-dir", metavar="DIR", help="where the demo keeps its library (wiped at start)")
+    demo.add_argument(
+        "--sign-in",
+        choices=("device", "phone"),
+        default="device",
+        help="device: the code-and-QR sign-in (default); phone: Google refuses it and the phone signs in instead",
+    )
     # The stand-in answers with a little delay so that a person watching sees the progress bar move.
     demo.add_argument("--latency", type=float, default=0.3, help=argparse.SUPPRESS)
     demo.set_defaults(func=cmd_demo)
@@ -331,11 +393,29 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     run.add_argument(
         "--once", action="store_true", help="sign in if needed, one picking session, download, delete it, exit"
     )
+    run.add_argument(
+        "--deadline",
+        type=float,
+        metavar="SECONDS",
+        help="with --once: stop (session deleted, exit 1) after this long; default the picking link's time + 30 min",
+    )
     run.set_defaults(func=cmd_run)
 
     signout = sub.add_parser("signout", help="revoke the token at Google and forget it")
     signout.add_argument("--config", metavar="FILE")
     signout.set_defaults(func=cmd_signout)
+
+    login = sub.add_parser("login", help="sign in on a computer with a browser, for the device (or send it there)")
+    if "login" in argv:
+        from device import login as login_cli
+
+        login_cli.add_arguments(login)
+    login.set_defaults(func=cmd_login)
+
+    doctor = sub.add_parser("doctor", help="check the config, Google's answers, the sign-in, library, display, disk")
+    doctor.add_argument("--config", metavar="FILE")
+    doctor.add_argument("--json", action="store_true", help='one JSON object: {"ok": …, "checks": [...]}')
+    doctor.set_defaults(func=cmd_doctor)
 
     emulator = sub.add_parser("emulator", help="the stand-in for Google on its own, for app developers")
     if "emulator" in argv:

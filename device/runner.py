@@ -22,8 +22,10 @@ from core.picker import PickerClient
 from core.records import new_request_id
 from core.transport import Transport
 from device import logs
+from device.pairing import CompanionFactory, Pairing, companion_server
 from device.signin.credentials import authorized_session
 from device.signin.grant import DeviceAuth, DeviceFlow, Granted
+from device.signin.phone import PhoneSignInFlow
 from device.signin.token import StoredToken, TokenStore
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ class Runner:
         *,
         clock: Clock = REAL,
         http: requests.Session | None = None,
+        companion: CompanionFactory = companion_server,
     ) -> None:
         self._config = config
         self._library = library
@@ -59,6 +62,11 @@ class Runner:
         self._http = http or requests.Session()
         self._auth = DeviceAuth(config.google, self._http, clock=clock)
         self._state = SignInState()
+        self.phone: PhoneSignInFlow | None = None
+        self._pairing: Pairing | None = None
+        if config.google.desktop is not None:
+            self.phone = PhoneSignInFlow(config.google, store, self._signed_in_elsewhere, http=self._http, clock=clock)
+            self._pairing = Pairing(config.companion, self.phone, post, clock, companion)
         self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="net")
         self._download_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="download")
         self._cancel = threading.Event()
@@ -103,6 +111,8 @@ class Runner:
                 self._submit(effect, self._start_sign_in)
             case flow.PollToken():
                 self._submit(effect, self._poll_token)
+            case flow.OpenPairing():
+                self._submit(effect, self._open_pairing)
             case flow.ForgetToken():
                 self._submit(effect, self._forget_token)
             case flow.CreateSession(replace=replacing):
@@ -186,6 +196,21 @@ class Runner:
             self._state.flow = result.flow
         return flow.TokenPending(result.flow.interval)
 
+    def use_companion(self, factory: CompanionFactory) -> None:
+        """Where the phone sign-in's pairing server comes from (see device.pairing.Pairing.use_factory)."""
+        if self._pairing is not None:
+            self._pairing.use_factory(factory)
+
+    def _open_pairing(self) -> flow.Event:
+        if self._pairing is None:
+            raise KioskError('Signing in with the phone needs a "Desktop app" client: add [google.desktop].')
+        return self._pairing.open()
+
+    def _signed_in_elsewhere(self, token: StoredToken) -> None:
+        """The phone (or `login --to`) finished: the token is saved; use it and tell the flow."""
+        self._use_token(token)
+        self._post(flow.SignedIn(token.account))
+
     def _forget_token(self) -> None:
         """Delete the token file (and fsync its folder): on a worker, never on the render thread."""
         self._store.clear()
@@ -258,6 +283,8 @@ class Runner:
     def close(self, wait: bool = True, *, grace: float = 0.0) -> bool:
         """Stop the workers; without ``wait``, give running ones ``grace`` seconds. True if none is left."""
         self._cancel.set()
+        if self._pairing is not None:
+            self._pairing.close()
         self._download_pool.shutdown(wait=wait, cancel_futures=True)
         self._pool.shutdown(wait=wait, cancel_futures=True)
         with self._lock:

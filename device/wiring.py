@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from core import flow
 from core.clock import REAL, Clock
 from core.config import Config
-from core.errors import ConfigError
+from core.errors import ConfigError, LibraryError
 from core.library import Library
+from device.degraded import WritableAgain
 from device.loop import FrameHook, Loop, Renderer
+from device.pairing import CompanionFactory, companion_server
 from device.runner import EventQueue, Runner
 from device.signin.token import TokenStore
 
@@ -31,6 +33,11 @@ class Kiosk:
     store: TokenStore
     events: EventQueue
     runner: Runner
+    writable_again: WritableAgain  # while the library is degraded, tries to reopen it every few minutes
+
+    def machine(self, *, once: bool) -> flow.Machine:
+        """The journey's first machine, signing in the way the config allows (see sign_in_way)."""
+        return flow.Machine(once=once, sign_in=sign_in_way(self.config))
 
     def boot(self) -> flow.Boot:
         """The machine's first event: what the device knows at start (sign-in, photos, sessions left open)."""
@@ -41,6 +48,7 @@ class Kiosk:
             account=token.account if token else None,
             photos=self.library.count(),
             left_open=left,
+            degraded=self.library.degraded,
         )
 
     def loop(
@@ -62,11 +70,24 @@ class Kiosk:
             self.library.snapshot,
             clock=self.clock,
             on_first_frame=on_first_frame,
-            after_frame=after_frame,
+            after_frame=(*after_frame, self.writable_again),
         )
 
 
-def build_kiosk(config: Config, *, screen: tuple[int, int] = (1920, 1080), clock: Clock = REAL) -> Kiosk:
+def sign_in_way(config: Config) -> str:
+    """``google.sign_in``, except that "auto" without a "Desktop app" client can only use the device grant."""
+    if config.google.sign_in == "auto" and config.google.desktop is None:
+        return "device"
+    return config.google.sign_in
+
+
+def build_kiosk(
+    config: Config,
+    *,
+    screen: tuple[int, int] = (1920, 1080),
+    clock: Clock = REAL,
+    companion: CompanionFactory = companion_server,
+) -> Kiosk:
     """Open the library (ConfigError when its folder cannot be used) and wire the runner to it."""
     state_dir = config.storage.state_dir
     library = Library(state_dir, config.storage.library_dir, download=config.download, screen=screen, clock=clock)
@@ -75,8 +96,21 @@ def build_kiosk(config: Config, *, screen: tuple[int, int] = (1920, 1080), clock
         library.open()
     except OSError as exc:
         raise ConfigError(f"Cannot use the state folder {state_dir}: {exc.strerror}.") from exc
-    log.info("library: %d photos", library.count())
+    except LibraryError as exc:
+        if isinstance(exc.__cause__, PermissionError):  # a folder this user may not use: a set-up problem, exit 2
+            raise ConfigError(f"{exc.message} ({exc.__cause__.strerror}: check its owner and mode)") from exc
+        raise
+    log.info("library: %d photos%s", library.count(), " (read-only)" if library.degraded else "")
     store = TokenStore(state_dir)
     events = EventQueue()
-    runner = Runner(config, library, store, events.post, clock=clock)
-    return Kiosk(config=config, clock=clock, library=library, store=store, events=events, runner=runner)
+    runner = Runner(config, library, store, events.post, clock=clock, companion=companion)
+    kiosk = Kiosk(
+        config=config,
+        clock=clock,
+        library=library,
+        store=store,
+        events=events,
+        runner=runner,
+        writable_again=WritableAgain(library, lambda: kiosk.boot(), events.post),
+    )
+    return kiosk

@@ -160,6 +160,7 @@ fi
 
 say "systemd unit"
 run install -m 0644 -o root -g root "$SRC_DIR/systemd/$SERVICE.service" "$UNIT_DIR/$SERVICE.service"
+run install -m 0644 -o root -g root "$SRC_DIR/systemd/$SERVICE-retry.timer" "$UNIT_DIR/$SERVICE-retry.timer"
 run systemctl daemon-reload
 if [ "$ENABLE" = 1 ]; then
     run systemctl enable "$SERVICE.service"

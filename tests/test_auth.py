@@ -572,3 +572,60 @@ def test_a_whole_sign_in_logs_no_secret(make_emulator: MakeEmu, fake_clock: Fake
             assert form not in text
         assert secret not in str(info.value)
     assert all(s not in repr(flow) + repr(token) + repr(google_for(emulator)) for s in secrets)
+
+
+@pytest.mark.parametrize(
+    "expiry",
+    ["0001-01-01T00:00:00+00:00", "0001-01-01T00:00:00", "9999-12-31T23:59:59+00:00", "soon", 12, [], "2026-13-45"],
+)
+def test_a_token_file_with_an_impossible_expiry_is_refreshed_not_a_traceback(
+    emulator: Emulator, signed_in: StoredToken, fake_clock: FakeClock, tmp_path: Path, expiry: object
+) -> None:
+    # A year-1 expiry made google-auth's `expired` overflow at every start; any expiry that cannot be
+    # trusted is taken as expired: the next request refreshes, and the account stays signed in.
+    store = TokenStore(tmp_path)
+    store.save(signed_in)
+    data = json.loads(store.path.read_text(encoding="utf-8"))
+    data["expiry"] = expiry
+    store.path.write_text(json.dumps(data), encoding="utf-8")
+    token = store.load()
+    assert token is not None and token.refresh_token == signed_in.refresh_token
+    client = picker(emulator, token, fake_clock, store)
+    assert client.create_session().id in emulator.open_sessions
+    assert emulator.tokens_refreshed == 1
+    saved = store.load()
+    assert saved is not None and saved.expiry is not None and saved.expiry > datetime.now(UTC)
+
+
+def test_a_burst_of_401s_is_refreshed_and_retried_not_sign_in_again(
+    emulator: Emulator, signed_in: StoredToken, fake_clock: FakeClock
+) -> None:
+    # Google refusing fresh access tokens a few times in a row (revoked again and again) is not a dead
+    # sign-in: each 401 leads to a refresh and a retry; google-auth's own limit is two refreshes a request.
+    client = picker(emulator, signed_in, fake_clock)
+    emulator.add_fault(Fault(endpoint="sessions.create", status=401, google_status="UNAUTHENTICATED", times=4))
+    assert client.create_session().id in emulator.open_sessions
+    assert emulator.tokens_refreshed == 4
+
+
+def test_a_longer_burst_of_401s_is_a_retryable_error_not_sign_in_again(
+    emulator: Emulator, signed_in: StoredToken, fake_clock: FakeClock
+) -> None:
+    client = picker(emulator, signed_in, fake_clock)
+    emulator.add_fault(Fault(endpoint="sessions.create", status=401, google_status="UNAUTHENTICATED", times=None))
+    with pytest.raises(ApiError) as info:
+        client.create_session()
+    assert info.value.retryable and not isinstance(info.value, SignInRequired)
+    emulator.clear_faults()
+    assert client.create_session().id in emulator.open_sessions  # the sign-in was fine all along
+
+
+def test_only_a_refused_refresh_means_sign_in_again_even_mid_burst(
+    emulator: Emulator, signed_in: StoredToken, fake_clock: FakeClock
+) -> None:
+    client = picker(emulator, signed_in, fake_clock)
+    emulator.add_fault(Fault(endpoint="sessions.create", status=401, google_status="UNAUTHENTICATED", times=None))
+    emulator.kill_refresh_tokens()
+    with pytest.raises(SignInRequired):
+        client.create_session()
+    assert emulator.tokens_refreshed == 0

@@ -188,6 +188,7 @@ class Counts:
     done: int
     failed: int
     unsupported: int
+    reasons: tuple[str, ...] = ()
 
 
 def test_a_download_report_becomes_counts_a_person_reads() -> None:

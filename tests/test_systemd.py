@@ -19,6 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SYSTEMD = ROOT / "systemd"
 UNIT = SYSTEMD / "picker-kiosk.service"
+RETRY_TIMER = SYSTEMD / "picker-kiosk-retry.timer"
 INSTALL = SYSTEMD / "install.sh"
 EXAMPLE_CONFIG = SYSTEMD / "config.toml.example"
 MAX_EXPOSURE = 2.0
@@ -87,13 +88,22 @@ def verify(unit_text: str, work: Path, exec_path: str | None = None) -> tuple[in
     unit_dir = root / "etc/systemd/system"
     unit_dir.mkdir(parents=True)
     (unit_dir / UNIT.name).write_text(unit_text, encoding="utf-8")
+    if RETRY_TIMER.exists():
+        shutil.copy(RETRY_TIMER, unit_dir / RETRY_TIMER.name)
     if exec_path is not None:
         binary = root / exec_path.lstrip("/")
         binary.parent.mkdir(parents=True, exist_ok=True)
         binary.write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
         binary.chmod(0o755)
     done = subprocess.run(
-        [tool, "verify", f"--root={root}", "--man=no", UNIT.name],
+        [
+            tool,
+            "verify",
+            f"--root={root}",
+            "--man=no",
+            UNIT.name,
+            *([RETRY_TIMER.name] if RETRY_TIMER.exists() else []),
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -108,6 +118,30 @@ def verify(unit_text: str, work: Path, exec_path: str | None = None) -> tuple[in
 def test_unit_verifies_clean(tmp_path: Path, unit: dict[str, list[tuple[str, str]]]) -> None:
     code, output = verify(UNIT.read_text(encoding="utf-8"), tmp_path, exec_path=exec_start(unit)[0])
     assert code == 0 and output == "", output
+
+
+def test_a_unit_that_gave_up_is_started_again_within_five_minutes(unit: dict[str, list[tuple[str, str]]]) -> None:
+    # Restart=always alone stops for good at the start limit; the retry timer (OnFailure=) starts it again.
+    # systemd 252 (Raspberry Pi OS bookworm) has no RestartSteps=, so a timer it is.
+    assert one(unit, "Service", "Restart") == "always"
+    on_failure = " ".join(values(unit, "Unit", "OnFailure")).split()
+    assert "getty@tty1.service" in on_failure and RETRY_TIMER.name in on_failure
+    timer = parse_unit(RETRY_TIMER.read_text(encoding="utf-8"))
+    assert one(timer, "Timer", "Unit") == UNIT.name
+    assert 0 < int(one(timer, "Timer", "OnActiveSec")) <= 300
+    # Longer than the start-limit window, or the timer's start would be refused by the same limit.
+    assert int(one(timer, "Timer", "OnActiveSec")) > int(one(unit, "Unit", "StartLimitIntervalSec"))
+    # Inactive after firing, so the next give-up can start it again.
+    assert one(timer, "Timer", "RemainAfterElapse") == "no"
+    assert "Install" not in timer, "started by OnFailure= only, never enabled on its own"
+    assert "$SERVICE-retry.timer" in INSTALL.read_text(encoding="utf-8")
+
+
+def test_unit_umask_agrees_with_the_private_modes(unit: dict[str, list[tuple[str, str]]]) -> None:
+    from core.library.files import PRIVATE_DIR, PRIVATE_FILE
+
+    umask = int(one(unit, "Service", "UMask"), 8)
+    assert 0o777 & ~umask == PRIVATE_DIR and 0o666 & ~umask == PRIVATE_FILE
 
 
 def test_verify_harness_reports_a_broken_unit(tmp_path: Path, unit: dict[str, list[tuple[str, str]]]) -> None:
@@ -301,6 +335,7 @@ def test_install_dry_run_prints_every_step_and_changes_nothing(
     assert re.search(r"\[dry-run\] /opt/picker-kiosk/venv/bin/python -m pip install .*-e /opt/picker-kiosk/src", out)
     assert "[dry-run] systemctl enable picker-kiosk.service" in out
     assert "/etc/systemd/system/picker-kiosk.service" in out
+    assert "/etc/systemd/system/picker-kiosk-retry.timer" in out
     # What the unit expects is what the script puts in place.
     config_path = exec_start(unit)[3]
     secret_path = one(unit, "Service", "LoadCredential").partition(":")[2]

@@ -18,6 +18,11 @@ class PollToken:
 
 
 @dataclass(frozen=True)
+class OpenPairing:
+    """Start the device's pairing server if needed and open a pairing for the phone; answer PairingOpened."""
+
+
+@dataclass(frozen=True)
 class ForgetToken:
     """The stored token is dead: delete it from disk (on a worker); no answer unless it fails."""
 
@@ -71,6 +76,7 @@ class Note:
 Effect = (
     StartSignIn
     | PollToken
+    | OpenPairing
     | ForgetToken
     | CreateSession
     | PollSession

@@ -30,6 +30,7 @@ class Boot:
     account: str | None = None
     photos: int = 0
     left_open: tuple[LeftOpen, ...] = ()
+    degraded: str | None = None  # the library is read-only (a full or read-only disk): why, in plain words
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,17 @@ class TokenPending:
 
 
 @dataclass(frozen=True)
+class PairingOpened:
+    """The pairing page for the phone sign-in is open at ``url`` for ``expires_in`` seconds."""
+
+    url: str
+    login_code: str
+    expires_in: float
+
+
+@dataclass(frozen=True)
 class SignedIn:
-    """The code was approved: a token is stored for ``account``."""
+    """Signed in (the code was approved, or the phone or a computer finished): a token is stored for ``account``."""
 
     account: str | None
 
@@ -99,6 +109,8 @@ class DownloadCounts(Protocol):
     def failed(self) -> int: ...
     @property
     def unsupported(self) -> int: ...
+    @property
+    def reasons(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -111,6 +123,7 @@ class DownloadFinished:
     failed: int  # items that could not be downloaded (bad file, gone)
     photos: int  # the library's count afterwards
     skipped: int = 0  # items there was nothing to fetch for: videos when videos are off, or not processed yet
+    reasons: tuple[str, ...] = ()  # why the failed ones failed, in plain words
 
     @classmethod
     def of(cls, session_id: str, report: DownloadCounts, photos: int) -> DownloadFinished:
@@ -122,6 +135,7 @@ class DownloadFinished:
             failed=report.failed - report.unsupported,
             photos=photos,
             skipped=report.unsupported,
+            reasons=report.reasons,
         )
 
 
@@ -166,6 +180,7 @@ Event = (
     Boot
     | CodeIssued
     | TokenPending
+    | PairingOpened
     | SignedIn
     | SessionCreated
     | SessionPolled

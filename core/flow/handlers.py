@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from core.flow.effects import CancelWork, CreateSession, Download, Effect, Note, SignOut, StartSignIn
+from core.flow import deadline
+from core.flow.effects import CancelWork, CreateSession, Download, Effect, Note, SignOut
 from core.flow.events import (
     Action,
     Boot,
     CodeIssued,
     DownloadFinished,
+    PairingOpened,
     Progress,
     SessionCreated,
     SessionDeleted,
@@ -21,22 +23,42 @@ from core.flow.memory import (
     ActiveSession,
     Machine,
     Outcome,
+    begin_sign_in,
     choose,
     delete,
     drop_session,
+    fail,
     idle,
     maybe_exit,
+    sign_in_effect,
     start_picking,
 )
+from core.flow.problems import library_read_only
 from core.flow.recovery import run_retry, timed_out
 from core.flow.timing import NOTICE_SECONDS, sane_interval
 from core.flow.wording import display_url, result_note
 from core.records import DEFAULT_TIMEOUT_IN
-from core.states import Choose, Connect, Downloading, Problem, SignedOut, Slideshow, Starting, UserAction
+from core.states import (
+    Choose,
+    Connect,
+    Downloading,
+    Problem,
+    SignedOut,
+    SignInOnPhone,
+    Slideshow,
+    Starting,
+    UserAction,
+)
 
 
 def on_boot(m: Machine, e: Boot) -> Outcome:
-    m = replace(m, signed_in=e.signed_in, account=e.account, photos=e.photos)
+    m = replace(m, signed_in=e.signed_in, account=e.account, photos=e.photos, degraded=e.degraded)
+    if e.degraded is not None:  # a full or read-only disk: show what is saved, start nothing that writes
+        if m.once:
+            return fail(m, e.degraded)
+        if m.photos > 0:
+            return replace(m, state=Slideshow(count=m.photos, notice=e.degraded), notice_until=None), []
+        return replace(m, state=library_read_only(e.degraded), retry=()), []
     effects: list[Effect] = []
     resume = next((s for s in e.left_open if s.has_pending), None)
     if resume is None:
@@ -56,7 +78,8 @@ def on_boot(m: Machine, e: Boot) -> Outcome:
         # Without a token the left-open session cannot be listed; it dies on Google's side by itself.
         effects.append(Note("An unfinished download was dropped: sign-in is needed."))
     if not e.signed_in:
-        return replace(m, state=Starting("Getting a sign-in code…")), [*effects, StartSignIn()]
+        m, more = begin_sign_in(m)
+        return m, [*effects, *more]
     if m.photos > 0 and not m.once:
         return replace(m, state=Slideshow(count=m.photos)), effects
     return replace(m, state=Starting("Opening the photo picker…")), [*effects, CreateSession()]
@@ -73,6 +96,14 @@ def on_code(m: Machine, e: CodeIssued, now: float) -> Outcome:
         next_poll_at=now + interval,
     )
     return replace(m, state=connect, sign_in_code=connect, failures=0, retry=()), []
+
+
+def on_pairing(m: Machine, e: PairingOpened, now: float) -> Outcome:
+    """The pairing page is open: show its QR (the phone completes it; SignedIn follows)."""
+    if m.signed_in or m.stopping:
+        return m, []
+    screen = SignInOnPhone(pairing_url=e.url, login_code=e.login_code, expires_at=now + max(1.0, e.expires_in))
+    return replace(m, state=screen, failures=0, retry=()), []
 
 
 def on_pending(m: Machine, e: TokenPending, now: float) -> Outcome:
@@ -104,6 +135,7 @@ def on_created(m: Machine, e: SessionCreated, now: float) -> Outcome:
         poll_interval=interval,
         expires_at=now + timeout_in,
     )
+    m = deadline.with_session(m, now, timeout_in)
     return replace(m, session=session, state=choose(m, session, now + interval), failures=0), []
 
 
@@ -163,9 +195,9 @@ def on_signed_out(m: Machine) -> Outcome:
         return replace(
             m,
             state=Slideshow(m.photos, notice="Signed out. Press OK to sign in and add photos."),
-            retry=(StartSignIn(),),
+            retry=(sign_in_effect(m),),
         ), []
-    return replace(m, state=SignedOut()), [StartSignIn()]
+    return replace(m, state=SignedOut()), [sign_in_effect(m)]
 
 
 def on_action(m: Machine, e: Action) -> Outcome:
@@ -177,7 +209,7 @@ def on_action(m: Machine, e: Action) -> Outcome:
         m, effects = drop_session(m)
         return replace(m, state=Starting("Signing out…"), retry=()), [CancelWork(), *effects, SignOut()]
     if a in (UserAction.ADD, UserAction.REPLACE):
-        if busy:
+        if busy or m.degraded is not None:  # nothing can be saved while the library is read-only
             return m, []
         return start_picking(m, a is UserAction.REPLACE)
     if a is UserAction.RETRY and isinstance(st, Choose) and not st.polling:

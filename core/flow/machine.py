@@ -18,6 +18,7 @@ from core.flow.events import (
     DownloadFinished,
     Event,
     Failed,
+    PairingOpened,
     Progress,
     SessionCreated,
     SessionDeleted,
@@ -46,6 +47,8 @@ def step(m: Machine, event: Event, now: float) -> tuple[Machine, list[Effect]]:
             return handlers.on_code(m, event, now)
         case TokenPending():
             return handlers.on_pending(m, event, now)
+        case PairingOpened():
+            return handlers.on_pairing(m, event, now)
         case SignedIn():
             return handlers.on_signed_in(m, event)
         case SessionCreated():

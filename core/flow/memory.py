@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from core.flow.effects import CreateSession, DeleteSession, Effect, StartSignIn
+from core.flow.effects import CreateSession, DeleteSession, Effect, OpenPairing, StartSignIn
+from core.flow.ending import STOPPED, no_promise, once_result
 from core.flow.events import DownloadFinished
 from core.flow.problems import nothing_picked
-from core.flow.wording import result_note
 from core.records import DEFAULT_POLL_INTERVAL
 from core.states import Choose, Connect, Slideshow, Starting, State
 
@@ -46,6 +46,9 @@ class Machine:
 
     state: State = Starting()  # noqa: RUF009 - frozen, so sharing the default is safe
     once: bool = False
+    # How to sign in: "device" (the device grant), "phone" (the pairing page), "auto" (the device grant, and
+    # "phone" from the moment Google refuses the Picker scope to it). The device passes the config's.
+    sign_in: str = "device"
     signed_in: bool = False
     account: str | None = None
     photos: int = 0
@@ -62,9 +65,26 @@ class Machine:
     failing: Exit | None = None  # once mode gave up: this is the exit, as soon as the open sessions are deleted
     last_result: DownloadFinished | None = None  # the last download; in once mode, the run is done
     notice_until: float | None = None  # when the slideshow's passing notice goes away
+    degraded: str | None = None  # the library is read-only (Boot.degraded): show what is saved, fetch nothing
+    deadline: float | None = None  # once mode: the run ends by then (core.flow.deadline)
+    deadline_flag: float | None = None  # --deadline SECONDS: the deadline is now + that, a session does not move it
 
 
 Outcome = tuple[Machine, list[Effect]]
+
+PHONE_OPENING = "Opening sign-in with your phone…"
+
+
+def sign_in_effect(m: Machine) -> Effect:
+    """What signing in starts with, the way this machine signs in."""
+    return OpenPairing() if m.sign_in == "phone" else StartSignIn()
+
+
+def begin_sign_in(m: Machine) -> Outcome:
+    """Show that a sign-in is starting and start it."""
+    effect = sign_in_effect(m)
+    message = PHONE_OPENING if isinstance(effect, OpenPairing) else "Getting a sign-in code…"
+    return replace(m, state=Starting(message)), [effect]
 
 
 def delete(m: Machine, sid: str | None) -> Outcome:
@@ -84,7 +104,7 @@ def idle(m: Machine, notice: str | None = None) -> Machine:
     """Where the device rests: the slideshow if there are photos, else a prompt to pick some."""
     if m.photos > 0:
         return replace(m, state=Slideshow(count=m.photos, notice=notice))
-    return replace(m, state=nothing_picked(notice), retry=(CreateSession(),) if m.signed_in else (StartSignIn(),))
+    return replace(m, state=nothing_picked(notice), retry=(CreateSession(),) if m.signed_in else (sign_in_effect(m),))
 
 
 def choose(m: Machine, s: ActiveSession, next_poll_at: float, polling: bool = False) -> Choose:
@@ -104,7 +124,7 @@ def choose(m: Machine, s: ActiveSession, next_poll_at: float, polling: bool = Fa
 def start_picking(m: Machine, replacing: bool) -> Outcome:
     """Open a new picking session (signing in first if needed)."""
     if not m.signed_in:
-        return replace(m, state=Starting("Getting a sign-in code…"), retry=()), [StartSignIn()]
+        return begin_sign_in(replace(m, retry=()))
     # Remember whether the next session replaces the library; the id arrives with SessionCreated.
     pending = ActiveSession(id="", replace=replacing)
     return replace(m, session=pending, state=Starting("Opening the photo picker…"), retry=()), [
@@ -118,10 +138,11 @@ def maybe_exit(m: Machine) -> Outcome:
         return m, []
     if m.failing is not None:
         return replace(m, exit=m.failing), []
-    if m.stopping:
-        return replace(m, exit=Exit(0)), []
     if m.once and m.last_result is not None:
-        return replace(m, exit=Exit(0, result_note(m.last_result))), []
+        return replace(m, exit=Exit(*once_result(m.last_result))), []
+    if m.stopping:
+        # A once run stopped (SIGTERM) before its photos were saved has failed: exit 1, one line.
+        return replace(m, exit=Exit(1, STOPPED) if m.once else Exit(0)), []
     return m, []
 
 
@@ -130,4 +151,4 @@ def fail(m: Machine, line: str) -> Outcome:
 
     Exiting before would leave them open at Google, where they count against the open-session limit.
     """
-    return maybe_exit(replace(m, retry=(), failing=Exit(1, line)))
+    return maybe_exit(replace(m, retry=(), failing=Exit(1, no_promise(line))))

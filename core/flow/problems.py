@@ -157,6 +157,16 @@ def nothing_picked(notice: str | None) -> Problem:
     )
 
 
+def library_read_only(reason: str) -> Problem:
+    """The disk is full or read-only and there are no saved photos to show meanwhile."""
+    return Problem(
+        what="library-read-only",
+        title="The photo library cannot be written",
+        detail=reason,
+        next_step="The device keeps trying by itself every few minutes.",
+    )
+
+
 def session_timeout(now: float) -> Problem:
     """Nobody picked before the picking link ran out, and there are no photos to fall back on."""
     return Problem(

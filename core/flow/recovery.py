@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import assert_never
 
-from core.errors import CodeExpired, KioskError, NotReady, SessionExpired, TransportError
+from core.errors import CodeExpired, KioskError, NotReady, ScopeRefused, SessionExpired, TransportError
+from core.flow import deadline
 from core.flow.effects import (
     CancelWork,
     CreateSession,
@@ -14,6 +15,7 @@ from core.flow.effects import (
     Effect,
     ForgetToken,
     Note,
+    OpenPairing,
     PollSession,
     PollToken,
     SignOut,
@@ -21,22 +23,27 @@ from core.flow.effects import (
 )
 from core.flow.events import Failed
 from core.flow.memory import (
+    PHONE_OPENING,
     ActiveSession,
     DeleteRetry,
     Exit,
     Machine,
     Outcome,
+    begin_sign_in,
     choose,
     delete,
     drop_session,
     fail,
     idle,
     maybe_exit,
+    sign_in_effect,
     start_picking,
 )
 from core.flow.problems import problem_for, rule_for, session_timeout
 from core.flow.timing import DELETE_RETRY_WAIT, DELETE_TRIES, ONCE_MAX_FAILURES
-from core.states import Choose, Connect, Downloading, Problem, Slideshow, Starting
+from core.states import Choose, Connect, Downloading, Problem, SignInOnPhone, Slideshow, Starting
+
+SWITCHED_TO_PHONE = "Google refused the Photos Picker scope to the device sign-in; signing in with the phone instead."
 
 
 def on_failed(m: Machine, e: Failed, now: float) -> Outcome:
@@ -48,6 +55,10 @@ def on_failed(m: Machine, e: Failed, now: float) -> Outcome:
         return m, []  # the runner logged it; a token file left behind fails the same way at its next use
     if m.stopping:
         return maybe_exit(m)
+    if isinstance(err, ScopeRefused) and isinstance(effect, StartSignIn) and m.sign_in == "auto":
+        # Google does not hand this scope to the device grant for this project: the other way, for good.
+        m, effects = begin_sign_in(replace(m, sign_in="phone", sign_in_code=None, failures=0, retry=()))
+        return m, [Note(SWITCHED_TO_PHONE), *effects]
     if isinstance(err, CodeExpired):
         # Not a problem for the person: a fresh code replaces the old one on screen.
         return replace(m, sign_in_code=None), [StartSignIn()]
@@ -58,7 +69,7 @@ def on_failed(m: Machine, e: Failed, now: float) -> Outcome:
     rule = rule_for(err)
     failures = m.failures + 1
     problem = problem_for(err, rule, failures=failures, photos=m.photos > 0, now=now)
-    retry = (StartSignIn(),) if rule.fresh_sign_in else _again(m, effect)
+    retry = (sign_in_effect(m),) if rule.fresh_sign_in else _again(m, effect)
     now_effects: list[Effect] = [ForgetToken()] if rule.token_dead else []
     m = replace(m, failures=failures, retry=retry)
     if rule.token_dead:
@@ -67,17 +78,27 @@ def on_failed(m: Machine, e: Failed, now: float) -> Outcome:
         m = replace(m, sign_in_code=replace(m.sign_in_code, polling=False))
     if m.once:
         retryable = err.retryable or isinstance(err, TransportError)
-        if rule.gives_up or not retryable or failures >= ONCE_MAX_FAILURES:
+        late = deadline.too_late(m, problem.retry_at, now)
+        if rule.gives_up or not retryable or failures >= ONCE_MAX_FAILURES or late:
+            line = f"{problem.title}: {problem.detail}"
+            if late and problem.retry_at is not None:  # the detail may promise a later try: not this run's
+                line = (
+                    f"{problem.title}: the next try would be in {_minutes(problem.retry_at - now)}, past the deadline."
+                )
             m, effects = drop_session(m)
-            m, more = fail(replace(m, state=problem), f"{problem.title}: {problem.detail}")
+            m, more = fail(replace(m, state=deadline.gave_up(problem)), line)
             return m, now_effects + effects + more  # e.g. a dead token is forgotten, so the next run signs in
     return replace(m, state=problem), now_effects
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} minutes"
 
 
 def _again(m: Machine, effect: Effect) -> tuple[Effect, ...]:
     """What retrying ``effect`` is: the same effect, while what it works on is still there."""
     match effect:
-        case StartSignIn() | CreateSession() | SignOut():
+        case StartSignIn() | OpenPairing() | CreateSession() | SignOut():
             return (effect,)
         case PollToken():
             if m.sign_in_code is not None:
@@ -89,7 +110,7 @@ def _again(m: Machine, effect: Effect) -> tuple[Effect, ...]:
             pass  # handled before, or never fail
         case _:
             assert_never(effect)
-    return (CreateSession(),) if m.signed_in else (StartSignIn(),)
+    return (CreateSession(),) if m.signed_in else (sign_in_effect(m),)
 
 
 def _download_lost(m: Machine, effect: Download, err: KioskError) -> Outcome:
@@ -140,6 +161,9 @@ def timed_out(m: Machine, now: float) -> Outcome:
 
 def on_tick(m: Machine, now: float) -> Outcome:
     m, resent = _resend_deletes(m, now)
+    if deadline.passed(m, now):
+        m, effects = deadline.out_of_time(m, now)
+        return m, resent + effects
     if m.stopping or m.failing is not None:
         return m, resent  # only the deletes still matter
     m, effects = _on_time(m, now)
@@ -162,6 +186,10 @@ def _on_time(m: Machine, now: float) -> Outcome:
         if not st.polling and now >= st.next_poll_at:
             polling = replace(st, polling=True)
             return replace(m, state=polling, sign_in_code=polling), [PollToken()]
+        return m, []
+    if isinstance(st, SignInOnPhone):
+        if now >= st.expires_at:
+            return replace(m, state=Starting(PHONE_OPENING)), [OpenPairing()]
         return m, []
     if isinstance(st, Choose):
         if now >= st.expires_at and not st.polling:
@@ -192,6 +220,8 @@ def run_retry(m: Machine) -> Outcome:
     if isinstance(first, CreateSession):
         pending = ActiveSession(id="", replace=first.replace)
         return replace(m, session=pending, state=Starting("Opening the photo picker…")), effects
+    if isinstance(first, OpenPairing):
+        return replace(m, state=Starting(PHONE_OPENING)), effects
     if isinstance(first, StartSignIn):
         return replace(m, sign_in_code=None, state=Starting("Getting a sign-in code…")), effects
     return m, effects

@@ -19,6 +19,10 @@ AFTER_TIMEOUT = 10.0
 NOTICE_SECONDS = 60.0
 # `run --once` gives up after this many failures in a row instead of retrying forever.
 ONCE_MAX_FAILURES = 5
+# `run --once` ends by the picking session's timeoutIn plus this (the download's own bound), or by --deadline.
+DOWNLOAD_BOUND = 1800.0
+# With no deadline yet (signing in, no session), a once run does not wait longer than this for a retry.
+ONCE_LONGEST_WAIT = BACKOFF_MAX
 # sessions.delete is what keeps a person under Google's open-session limit: on a network failure it is sent
 # again, up to this many times in all, after 1 s, then 2 s.
 DELETE_TRIES = 3

@@ -23,6 +23,7 @@ from core.config import DownloadConfig
 from core.errors import LibraryError
 from core.images import MAX_PIXELS
 from core.library.claim import LOCK_NAME, OWNER_ATTR, Claim
+from core.library.degraded import degraded_reason, unindexed_photos
 from core.library.fetch import MediaSource
 from core.library.files import fsync_dir, private_dir, safe_unlink
 from core.library.index import CorruptIndex, Index
@@ -81,14 +82,56 @@ class Library:
         self._busy = threading.Lock()  # one download at a time: temp names are per item, not per call
         self._photos: PhotoList | None = None
         self.version = 0
+        # Degraded mode (core.library.degraded): why the library is open read-only, or None. `doctor` shows it.
+        self.degraded: str | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
     def open(self, *, deep: bool = False) -> CheckReport:
-        """Create the folders, lock them, open (or rebuild) the index and make it agree with the files."""
+        """Create the folders, lock them, open (or rebuild) the index and make it agree with the files.
+
+        On a full or read-only disk the library is opened read-only instead (``degraded`` says why): the
+        saved photos can still be shown, nothing is written; ``reopen`` tries again.
+        """
         with self._lock:
             if self._claim.held:
                 raise LibraryError("The photo library is already open.")
+            try:
+                return self._open_writable(deep=deep)
+            except LibraryError as exc:
+                reason = degraded_reason(exc, self.state_dir, self.library_dir)
+                if reason is None:
+                    raise
+            self._open_read_only(reason)
+            return CheckReport()
+
+    def reopen(self) -> bool:
+        """In degraded mode, try the normal open again; True once the library is writable."""
+        with self._lock:
+            reason = self.degraded
+            if reason is None:
+                return True
+            self.close()
+            try:
+                self.open()
+            except LibraryError as exc:
+                log.warning("the photo library is still read-only: %s", exc.message)
+                self._open_read_only(reason)
+                return False
+            if self.degraded is None:
+                log.info("the photo library is writable again")
+            return self.degraded is None
+
+    def _open_read_only(self, reason: str) -> None:
+        log.warning("%s", reason)
+        self._claim.take_read_only()
+        if not self._index.open_read_only():
+            log.warning("the library index cannot be read either; showing the photo files as they are")
+        self.degraded = reason
+        self._changed()
+
+    def _open_writable(self, *, deep: bool) -> CheckReport:
+        with self._lock:
             for folder in (self.state_dir, self.library_dir):
                 try:
                     private_dir(folder)
@@ -140,6 +183,7 @@ class Library:
             self._index.close()
             self._claim.release()
             self._photos = None
+            self.degraded = None
 
     def __enter__(self) -> Library:
         self.open()
@@ -170,7 +214,12 @@ class Library:
         frame loop can ask for it every frame at no cost. Its ``order`` is this library (the fair shuffle)."""
         with self._lock:
             if self._photos is None:
-                self._photos = PhotoList(self._index.shown_photos(self._photo), self.version, self)
+                rows = self._index.shown_photos(self._photo) if self._index.is_open else []
+                if self.degraded is not None:  # a read-only index may miss the newest commits: the files tell
+                    known = self._index.files() if self._index.is_open else set()
+                    rows += unindexed_photos(self.library_dir, known)
+                # Read-only (degraded), nothing is written: the slideshow then goes in the library's order.
+                self._photos = PhotoList(rows, self.version, self if self.degraded is None else None)
             return self._photos
 
     def _photo(
@@ -224,6 +273,8 @@ class Library:
                 self._changed()
 
     def open_sessions(self) -> list[RememberedSession]:
+        if self.degraded is not None and not self._index.is_open:
+            return []  # degraded, without a readable index: no session is known (the next writable start sees them)
         return self._index.sessions()
 
     def pending_count(self, session_id: str) -> int:

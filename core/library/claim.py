@@ -26,7 +26,7 @@ class Claim:
     def __init__(self, state_dir: Path, library_dir: Path) -> None:
         self.state_dir = state_dir
         self.library_dir = library_dir
-        self._state_lock: IO[bytes] | None = None
+        self._state_lock: IO[bytes] | None = None  # ab, or rb in degraded mode
         self._library_fd: int | None = None
 
     def take(self) -> None:
@@ -53,6 +53,30 @@ class Claim:
             self.release()
             raise
 
+    def take_read_only(self) -> None:
+        """The same locks without writing anything (degraded mode): a lock file that is not there is skipped."""
+        try:
+            fd = os.open(self.state_dir / LOCK_NAME, os.O_RDONLY)
+        except FileNotFoundError:
+            fd = None
+            log.warning("no lock file in %s (a read-only disk): only the library folder is locked", self.state_dir)
+        except OSError as exc:
+            raise LibraryError(f"The state folder {self.state_dir} could not be opened.") from exc
+        try:
+            if fd is not None:
+                self._state_lock = open(fd, "rb")  # noqa: SIM115 (held open while the library is)
+                _flock(fd, f"Another picker-kiosk is already using the state folder {self.state_dir}.")
+            try:
+                self._library_fd = os.open(self.library_dir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+            except OSError as exc:
+                raise LibraryError(f"The photo library folder {self.library_dir} could not be opened.") from exc
+            _flock(
+                self._library_fd, f"Another picker-kiosk is already using the photo library folder {self.library_dir}."
+            )
+        except BaseException:
+            self.release()
+            raise
+
     def release(self) -> None:
         if self._library_fd is not None:
             os.close(self._library_fd)  # closing drops the flock
@@ -63,7 +87,7 @@ class Claim:
 
     @property
     def held(self) -> bool:
-        return self._state_lock is not None
+        return self._state_lock is not None or self._library_fd is not None
 
     def own(self, index: Index) -> None:
         """Make sure the library folder belongs to ``index``; refuse a folder another index owns.

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from core.errors import DiskFull, LibraryError
+from core.library.degraded import read_only_index
 from core.library.files import PRIVATE_FILE, private_file
 from core.library.records import MediaRow, RememberedSession, time_text
 from core.library.schema import MEDIA_COLS, MIGRATIONS, SCHEMA, SCHEMA_VERSION, media_row, parse_time_text
@@ -91,6 +92,19 @@ class Index:
             private_file(self.path.with_name(self.path.name + suffix))
         return bool(version == 0)
 
+    def open_read_only(self) -> bool:
+        """Open the index for reading only (degraded mode: a full or read-only disk); False if it cannot be read."""
+        db = read_only_index(self.path)
+        with self._lock:
+            self._db = db
+        return db is not None
+
+    def files(self) -> set[str]:
+        """Every file name the index knows (shown, staged or in the trash)."""
+        with self._read() as db:
+            rows = db.execute("SELECT file FROM media UNION SELECT file FROM trash").fetchall()
+        return {str(r[0]) for r in rows}
+
     def identity(self) -> str:
         """This index's id (written in the library folder it owns)."""
         with self._read() as db:
@@ -100,6 +114,10 @@ class Index:
         """Take over the identity of the index this one replaces (same state folder, rebuilt)."""
         with self._tx() as db:
             db.execute("UPDATE meta SET value = ? WHERE key = 'identity'", (value,))
+
+    @property
+    def is_open(self) -> bool:
+        return self._db is not None
 
     def close(self) -> None:
         with self._lock:

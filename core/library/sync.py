@@ -56,6 +56,11 @@ class DownloadReport:
     pending: int = 0
     bad: tuple[str, ...] = ()
     cancelled: bool = False
+    reasons: tuple[str, ...] = ()  # why the ``bad`` ones failed: each different reason once, in plain words
+
+
+GONE = "Google no longer has the file (even with a fresh link)."
+EARLIER = "It could not be downloaded in an earlier try."
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,7 @@ class Sync:
         self.fetched = 0
         self.unsupported = 0
         self.bad: list[str] = []
+        self.reasons: dict[str, None] = {}  # an ordered set
         self.cancelled = False
         known = self.index.session(session_id)
         self.request_id = known.request_id if known is not None else ""
@@ -119,7 +125,7 @@ class Sync:
         while expired and not self.cancelled:
             if relisted_without_progress:
                 for job in expired:  # fresh URLs did not help: these items cannot be fetched any more
-                    self._refused(job)
+                    self._refused(job, GONE)
                 break
             log.info("%d media URLs expired; listing the session again for fresh ones", len(expired))
             fresh = {i.id: i for i in unique(self.source.list_media_items(self.session_id))}
@@ -127,7 +133,7 @@ class Sync:
             for job in expired:
                 item = fresh.get(job.item.id)
                 if item is None:
-                    self._refused(job)
+                    self._refused(job, GONE)
                 else:
                     jobs.append(dc_replace(job, item=item))
             if not jobs:
@@ -148,6 +154,7 @@ class Sync:
             pending=pending,
             bad=tuple(self.bad),
             cancelled=self.cancelled,
+            reasons=tuple(self.reasons),
         )
 
     def _pass(self, jobs: list[Job], listing: Callable[[], Iterable[PickedMediaItem]] | None = None) -> list[Job]:
@@ -166,7 +173,7 @@ class Sync:
                 elif isinstance(outcome, Fetched):
                     self._record(outcome)
                 elif isinstance(outcome, Refused):
-                    self._refused(outcome.job)
+                    self._refused(outcome.job, outcome.error.message)
                 elif isinstance(outcome, Expired):
                     expired.append(outcome.job)
                 elif isinstance(outcome, Stopped):
@@ -210,6 +217,7 @@ class Sync:
                 self.unsupported += 1
             elif state == "failed":
                 self.bad.append(mid)  # failed in an earlier run of this session; not tried again
+                self.reasons.setdefault(EARLIER, None)
             elif stem in candidates:
                 jobs.append(candidates[stem])
         self.total += len(records)
@@ -245,9 +253,10 @@ class Sync:
         self.on_change()
         self._progress()
 
-    def _refused(self, job: Job) -> None:
+    def _refused(self, job: Job, why: str) -> None:
         self.index.set_item_state(self.session_id, job.stem, "failed")
         self.bad.append(job.item.id)
+        self.reasons.setdefault(why, None)
         self._progress()
 
     def _progress(self) -> None:

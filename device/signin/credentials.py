@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from google.auth.exceptions import GoogleAuthError, RefreshError
 
 from core.config import GoogleConfig
+from core.errors import ApiError
 from device.signin.token import StoredToken, TokenStore, account_from_id_token
 
 if TYPE_CHECKING:
@@ -53,6 +54,11 @@ def _shared_credentials() -> Callable[..., Credentials]:
             super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
             self._refresh_lock = threading.RLock()
             self._on_refresh = on_refresh
+            self._sent = threading.local()  # the access token this thread's last request carried
+
+        def apply(self, headers: Any, token: str | None = None) -> None:
+            super().apply(headers, token)  # type: ignore[no-untyped-call]
+            self._sent.token = token or self.token
 
         def _blocking_refresh(self, request: Any) -> None:
             with self._refresh_lock:
@@ -60,10 +66,12 @@ def _shared_credentials() -> Callable[..., Credentials]:
                     self.refresh(request)
 
         def refresh(self, request: Any) -> None:
-            seen = self.token
+            # Compared with the token the refused request carried, not the one current now: a 401 that comes
+            # back after another thread's refresh needs no refresh of its own, only the retry.
+            seen = getattr(self._sent, "token", None) or self.token
             with self._refresh_lock:
                 if self.token != seen and self.valid:
-                    return  # another thread refreshed while this one waited for the lock
+                    return  # another thread refreshed since this one's request was sent
                 try:
                     super().refresh(request)  # type: ignore[no-untyped-call]
                 except GoogleAuthError:
@@ -77,6 +85,17 @@ def _shared_credentials() -> Callable[..., Credentials]:
     return SharedCredentials
 
 
+def client_of(token: StoredToken, google: GoogleConfig) -> tuple[str, str]:
+    """The (id, secret) of the OAuth client that made ``token``: the desktop client's when it names it, else the
+    device client's (token files written before the client was recorded are the device client's)."""
+    desktop = google.desktop
+    if desktop is not None and token.client_id == desktop.client_id:
+        return desktop.client_id, desktop.client_secret
+    if token.client_id not in (None, google.client_id):
+        log.warning("the stored sign-in was made by an OAuth client this config does not name; refreshing may fail")
+    return google.client_id, google.client_secret
+
+
 def credentials(
     token: StoredToken,
     google: GoogleConfig,
@@ -86,13 +105,15 @@ def credentials(
     """google-auth Credentials for ``token``, refreshing at ``{auth_url}/token``.
 
     Built directly: ``from_authorized_user_info`` would reset token_uri to Google's and bypass the emulator.
+    It refreshes with the client that made the token (``token.client_id``): Google refuses any other.
     """
+    client_id, client_secret = client_of(token, google)
     return _shared_credentials()(
         token.access_token,
         refresh_token=token.refresh_token,
         token_uri=f"{google.auth_url}/token",
-        client_id=google.client_id,
-        client_secret=google.client_secret,
+        client_id=client_id,
+        client_secret=client_secret,
         scopes=list(token.scopes),
         expiry=_naive_utc(token.expiry),
         on_refresh=on_refresh,
@@ -110,6 +131,7 @@ def token_from_credentials(creds: Credentials, previous: StoredToken) -> StoredT
         expiry=_aware_utc(creds.expiry),
         scopes=previous.scopes,
         account=account_from_id_token(creds.id_token) or previous.account,
+        client_id=previous.client_id,
     )
 
 
@@ -127,6 +149,38 @@ def authorized_session(token: StoredToken, google: GoogleConfig, store: TokenSto
             # The new access token still works for this run; the next start refreshes again.
             log.warning("could not save the refreshed sign-in (%s)", type(exc).__name__)
 
+    return _retrying_session()(credentials(token, google, on_refresh=saved))
+
+
+# A 401 is answered by a refresh and a retry, this many times for one request (google-auth's default is 2: a
+# burst of revoked access tokens under load then ended in "sign in again" although the refresh token was fine).
+MAX_REFRESHES = 5
+
+
+@functools.cache
+def _retrying_session() -> Callable[[Credentials], AuthorizedSession]:
+    """The AuthorizedSession class that tells "refused again and again" from "signed out" (made on first use)."""
     from google.auth.transport.requests import AuthorizedSession
 
-    return AuthorizedSession(credentials(token, google, on_refresh=saved))  # type: ignore[no-untyped-call]
+    class RetryingSession(AuthorizedSession):
+        """Still 401 after MAX_REFRESHES good refreshes: a retryable ApiError, never SignInRequired.
+
+        Only a refused refresh (invalid_grant, raised by the refresh itself) means signing in again.
+        """
+
+        def __init__(self, creds: Credentials) -> None:
+            super().__init__(creds, max_refresh_attempts=MAX_REFRESHES)  # type: ignore[no-untyped-call]
+
+        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+            response = super().request(method, url, *args, **kwargs)  # type: ignore[no-untyped-call]
+            if response.status_code == 401 and kwargs.get("_credential_refresh_attempt") is None:
+                response.close()
+                raise ApiError(
+                    "Google refused freshly renewed access several times in a row; the device will try again.",
+                    status=401,
+                    code="UNAUTHENTICATED",
+                    retryable=True,
+                )
+            return response
+
+    return RetryingSession

@@ -128,7 +128,7 @@ class DeviceAuth:
             retry=False,
         )
         if reply.status == 200:
-            return Granted(token_from_answer(reply.body))
+            return Granted(token_from_answer(reply.body, self.google.client_id))
         error = oauth_error(reply)
         if error == "authorization_pending":
             return Pending(flow)

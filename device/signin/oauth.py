@@ -20,8 +20,9 @@ SCOPES = (PICKER_SCOPE, "openid", "email")  # email so screens can say which acc
 
 _SCOPE_REFUSED = (
     "Google refused to let this device ask for access to Google Photos. Google's list of permissions "
-    'allowed for "TVs and Limited Input devices" sign-in may not include the Photos Picker; nothing on '
-    "this device can change that."
+    'allowed for "TVs and Limited Input devices" sign-in may not include the Photos Picker. Add a "Desktop '
+    'app" client ([google.desktop]) with sign_in = "auto" to sign in with your phone instead (see '
+    "docs/google-setup.md)."
 )
 _INVALID_CLIENT = (
     "Google does not accept this device's OAuth client id or secret. The client must be of type "
@@ -94,8 +95,9 @@ def common_error(error: str, reply: Reply) -> KioskError:
     return ApiError(f"Google's sign-in service answered {reply.status}.", status=reply.status)
 
 
-def token_from_answer(body: object) -> StoredToken:
-    """The StoredToken in a 200 answer of the token endpoint; ScopeRefused without the Photos Picker scope."""
+def token_from_answer(body: object, client_id: str | None = None, *, again: str = "Scan the code again") -> StoredToken:
+    """The StoredToken (of ``client_id``) in a 200 answer of the token endpoint; ScopeRefused without the Photos
+    Picker scope (``again`` says how to retry)."""
     if not isinstance(body, dict):
         raise bad_answer("the token answer is not a JSON object")
     access = text_field(body, "access_token")
@@ -108,8 +110,7 @@ def token_from_answer(body: object) -> StoredToken:
     scopes = tuple(raw_scope.split()) if raw_scope else SCOPES
     if PICKER_SCOPE not in scopes:
         raise ScopeRefused(
-            "You signed in but did not allow access to Google Photos. Scan the code again and leave "
-            "the Google Photos box ticked."
+            f"You signed in but did not allow access to Google Photos. {again} and leave the Google Photos box ticked."
         )
     return StoredToken(
         access_token=access,
@@ -117,4 +118,5 @@ def token_from_answer(body: object) -> StoredToken:
         expiry=datetime.now(UTC) + timedelta(seconds=lifetime),
         scopes=scopes,
         account=account_from_id_token(body.get("id_token")),
+        client_id=client_id,
     )

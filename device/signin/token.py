@@ -4,27 +4,32 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import json
 import logging
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+from core.library.files import PRIVATE_DIR, atomic_write, fsync_dir
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class StoredToken:
-    """What the device keeps of a sign-in. ``expiry`` is aware UTC; ``account`` the email, when known."""
+    """What the device keeps of a sign-in. ``expiry`` is aware UTC; ``account`` the email, when known.
+
+    ``client_id`` is the OAuth client that made it, which alone can refresh it: the device client ("TVs and
+    Limited Input devices") or the "Desktop app" client. None (files written before it was recorded) is the
+    device client's.
+    """
 
     access_token: str = field(repr=False)
     refresh_token: str = field(repr=False)
     expiry: datetime | None
     scopes: tuple[str, ...]
     account: str | None = None
+    client_id: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(
@@ -35,6 +40,7 @@ class StoredToken:
                 "expiry": self.expiry.isoformat() if self.expiry else None,
                 "scopes": list(self.scopes),
                 "account": self.account,
+                "client_id": self.client_id,
             }
         )
 
@@ -52,13 +58,31 @@ class StoredToken:
             raise ValueError("scopes")
         if account is not None and not isinstance(account, str):
             raise ValueError("account")
-        expiry = None
-        if raw_expiry is not None:
-            if not isinstance(raw_expiry, str):
-                raise ValueError("expiry")
-            expiry = datetime.fromisoformat(raw_expiry)
-            expiry = expiry.replace(tzinfo=UTC) if expiry.tzinfo is None else expiry.astimezone(UTC)
-        return cls(access, refresh, expiry, tuple(scopes), account)
+        client_id = data.get("client_id")
+        if client_id is not None and (not isinstance(client_id, str) or not client_id):
+            raise ValueError("client_id")
+        expiry = None if raw_expiry is None else parse_expiry(raw_expiry)
+        return cls(access, refresh, expiry, tuple(scopes), account, client_id)
+
+
+# An access token lives an hour: an expiry outside these years was never written by us, and near the ends of
+# datetime's range google-auth's own arithmetic overflows. Such an expiry, or garbage, means "expired".
+EXPIRY_YEARS = range(2000, 3000)
+EXPIRED = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def parse_expiry(raw: object) -> datetime:
+    """A stored expiry as aware UTC; anything that cannot be trusted is EXPIRED, so the token is refreshed."""
+    try:
+        when = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+        if when is not None:
+            when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    except (ValueError, OverflowError):
+        when = None
+    if when is None or when.year not in EXPIRY_YEARS:
+        log.warning("the stored sign-in has an impossible expiry; it is refreshed")
+        return EXPIRED
+    return when
 
 
 def account_from_id_token(id_token: object) -> str | None:
@@ -103,22 +127,8 @@ class TokenStore:
             return None
 
     def save(self, token: StoredToken) -> None:
-        """Write the token: temp file (0600) in the same folder, fsync, rename over, fsync the folder."""
-        self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # mkstemp creates the file 0600 and exclusively, so it is never readable by others, not even briefly.
-        fd, tmp = tempfile.mkstemp(prefix=".token.", suffix=".tmp", dir=self.state_dir)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                os.fchmod(f.fileno(), 0o600)
-                f.write(token.to_json().encode())
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        _fsync_dir(self.state_dir)
+        """Write the token atomically, 0600 from the moment it exists (core.library.files.atomic_write)."""
+        save_token(self.path, token)
 
     def clear(self) -> None:
         """Forget the token."""
@@ -126,12 +136,10 @@ class TokenStore:
             self.path.unlink()
         except FileNotFoundError:
             return
-        _fsync_dir(self.state_dir)
+        fsync_dir(self.state_dir)
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def save_token(path: Path, token: StoredToken) -> None:
+    """``token`` as a token file at ``path`` (its folder made 0700 if missing), replaced atomically, 0600."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    atomic_write(path, token.to_json().encode())

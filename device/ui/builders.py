@@ -7,108 +7,27 @@ from collections.abc import Sequence
 import pygame
 
 from core.flow.wording import display_url
-from core.states import Choose, Connect, Downloading, Problem, Slideshow, Starting
-from device.ui.frame import Context, Frame, QrPlacement, Slot
-from device.ui.layout import Item, Layout, Placed, stack
+from core.states import Choose, Connect, Downloading, Problem, SignInOnPhone, Slideshow, Starting
+from device.ui.arrange import NO_BUTTON, centered_screen, qr_screen
+from device.ui.frame import Context, Frame, Slot
+from device.ui.layout import Item, Layout, stack
 from device.ui.menu import MenuItem
-from device.ui.qr import qr_matrix
 from device.ui.text import Style, fit, render_block
 from device.ui.widgets import (
     ACCENT,
     ALERT,
     MUTED,
     TEXT,
-    ButtonRow,
     draw_buttons,
     draw_column,
     draw_progress_bar,
     layout_buttons,
     panel,
-    qr_card,
 )
 
-NO_BUTTON = -1
 THUMBS_MAX = 8
-
-
-# ---------------------------------------------------------------- shared pieces
-
-
-def _group(
-    ctx: Context,
-    items: Sequence[Item],
-    box: pygame.Rect,
-    align: str,
-    menu: Sequence[MenuItem],
-    above: int = 0,
-) -> tuple[Placed, ButtonRow | None, int, int]:
-    """A text column with optional buttons under it, centred together in ``box``; ``above`` is room kept over
-    the text (for a mark). Returns the column, the button row, the top of the group and of the buttons."""
-    L = ctx.layout
-    row = layout_buttons(ctx.fonts, L, menu, box.width, L.small) if menu else None
-    below = row.bounds.h + round(L.gap * 1.6) if row else 0
-    first = stack(ctx.fonts, L, items, pygame.Rect(box.left, box.top, box.width, box.height - above - below), align)
-    total = above + first.height + below
-    top = box.top + max(0, (box.height - total) // 2)
-    placed = stack(ctx.fonts, L, items, pygame.Rect(box.left, top + above, box.width, first.height), align)
-    return placed, row, top, top + above + placed.height + (below - row.bounds.h if row else 0)
-
-
-def _draw_group(
-    ctx: Context,
-    frame: Frame,
-    surface: pygame.Surface,
-    placed: Placed,
-    menu: Sequence[MenuItem],
-    row: ButtonRow | None,
-    buttons_top: int,
-    focus: int,
-    offset: tuple[int, int] = (0, 0),
-) -> None:
-    frame.texts += draw_column(ctx.fonts, placed, surface, offset)
-    for name, (rect, style) in placed.slots.items():
-        frame.slots[name] = Slot(rect.move(offset), style, placed.align)
-    if row is not None:
-        x = placed.box.left
-        if placed.align == "center":
-            x += (placed.box.width - row.bounds.w) // 2
-        texts, targets = draw_buttons(ctx.fonts, surface, menu, row, (x, buttons_top), focus, offset)
-        frame.texts += texts
-        frame.buttons += targets
-
-
-def _qr_screen(ctx: Context, url: str, items: Sequence[Item], menu: Sequence[MenuItem], focus: int) -> Frame:
-    L = ctx.layout
-    base = ctx.base()
-    module = L.qr_module(len(qr_matrix(url)))
-    qr = ctx.qr(url, module)
-    pad = max(2, module // 2)
-    card, column = L.qr_columns(qr.total_px + 2 * pad)
-    # The rounding must stay inside the card's own edge, outside the quiet zone (depth 0.29 r < pad).
-    symbol = qr_card(base, qr, card, min(L.radius, 3 * pad))
-    frame = Frame(base=base, qr=QrPlacement(symbol, qr.module, qr.modules, url))
-    placed, row, _top, buttons_top = _group(ctx, items, column, "left", menu)
-    _draw_group(ctx, frame, base, placed, menu, row, buttons_top, focus)
-    return frame
-
-
-def _centered_screen(
-    ctx: Context, items: Sequence[Item], menu: Sequence[MenuItem], focus: int, mark: pygame.Color | None = None
-) -> Frame:
-    L = ctx.layout
-    base = ctx.base()
-    frame = Frame(base=base)
-    width = min(L.width - 2 * L.margin, round(L.width * 0.78))
-    box = pygame.Rect((L.width - width) // 2, L.margin, width, L.height - 2 * L.margin)
-    mark_h = L.px(0.9, 4) if mark is not None else 0
-    above = mark_h + L.gap * 2 if mark is not None else 0
-    placed, row, top, buttons_top = _group(ctx, items, box, "center", menu, above)
-    if mark is not None:
-        bar = pygame.Rect(0, top, L.px(7, 28), mark_h)
-        bar.centerx = L.width // 2
-        pygame.draw.rect(base, mark, bar, border_radius=mark_h // 2)
-    _draw_group(ctx, frame, base, placed, menu, row, buttons_top, focus)
-    return frame
+_qr_screen = qr_screen  # the names the builders of other screens knew them by
+_centered_screen = centered_screen
 
 
 # ---------------------------------------------------------------- one builder per state
@@ -116,30 +35,57 @@ def _centered_screen(
 
 def build_starting(ctx: Context, state: Starting) -> Frame:
     L = ctx.layout
-    return _centered_screen(ctx, [Item(state.message, Style(L.big, color=TEXT, max_lines=3))], (), NO_BUTTON)
+    return centered_screen(ctx, [Item(state.message, Style(L.big, color=TEXT, max_lines=3))], (), NO_BUTTON)
 
 
 def build_signed_out(ctx: Context, menu: Sequence[MenuItem], focus: int) -> Frame:
     L = ctx.layout
     line = "Signed out of Google Photos."
-    return _centered_screen(ctx, [Item(line, Style(L.body, color=TEXT, max_lines=3))], menu, focus)
+    return centered_screen(ctx, [Item(line, Style(L.body, color=TEXT, max_lines=3))], menu, focus)
 
 
 def build_connect(ctx: Context, state: Connect) -> Frame:
     L = ctx.layout
     items = [
         Item("Scan to connect", Style(L.title, bold=True, max_lines=2, one_line=0.75)),
-        Item("On your phone, scan the code, or go to", Style(L.body, color=MUTED, max_lines=3), gap=4.5),
+        Item("On your phone, scan the code, or go to", Style(L.body, color=MUTED, max_lines=3, one_line=0.85), gap=4.5),
         Item(
             display_url(state.verification_url),
             Style(L.big, bold=True, color=ACCENT, max_lines=2, url=True, one_line=0.7),
             gap=0.8,
         ),
-        Item("and enter this code:", Style(L.body, color=MUTED, max_lines=2), gap=3.0),
-        Item(state.user_code, Style(L.huge, bold=True, max_lines=1, min_size=round(L.huge * 0.3)), gap=0.5),
+        Item("and enter this code:", Style(L.body, color=MUTED, max_lines=2), gap=3.0, optional=True),
+        # The thing to act on: the largest text, never broken (it shrinks on one line instead).
+        Item(state.user_code, Style(L.huge, bold=True, max_lines=1, token=True), gap=0.5, lead=True),
         Item("This code expires in 00 min", Style(L.small, color=MUTED, max_lines=1), gap=4.5, slot="countdown"),
     ]
-    return _qr_screen(ctx, state.qr_url, items, (), NO_BUTTON)
+    return qr_screen(ctx, state.qr_url, items, (), NO_BUTTON)
+
+
+def build_sign_in_phone(ctx: Context, state: SignInOnPhone) -> Frame:
+    L = ctx.layout
+    items = [
+        Item("Sign in with your phone", Style(L.title, bold=True, max_lines=2, one_line=0.75)),
+        Item(
+            "Scan the code with a phone on the same Wi-Fi, then follow the steps on the phone.",
+            Style(L.body, color=MUTED, max_lines=3),
+            gap=4.0,
+        ),
+        Item("Or open this address:", Style(L.small, color=MUTED, max_lines=1), gap=3.0),
+        Item(
+            display_url(state.pairing_url),
+            Style(round(L.small * 1.1), color=ACCENT, max_lines=3, url=True, min_size=round(L.small * 0.75)),
+            gap=0.5,
+        ),
+        Item(
+            "From a computer (picker-kiosk login --to), this code:",
+            Style(L.small, color=MUTED, max_lines=2),
+            gap=3.0,
+        ),
+        Item(state.login_code, Style(L.big, bold=True, max_lines=1, min_size=round(L.big * 0.4)), gap=0.5),
+        Item("This link expires in 00 min", Style(L.small, color=MUTED, max_lines=1), gap=3.5, slot="countdown"),
+    ]
+    return qr_screen(ctx, state.pairing_url, items, (), NO_BUTTON)
 
 
 def build_choose(ctx: Context, state: Choose, menu: Sequence[MenuItem], focus: int) -> Frame:
@@ -148,23 +94,34 @@ def build_choose(ctx: Context, state: Choose, menu: Sequence[MenuItem], focus: i
     account = state.account or "your Google account"
     items = [
         Item(title, Style(L.title, bold=True, max_lines=2, one_line=0.75)),
-        Item(f"Open it on a phone signed in to {account}.", Style(L.body, max_lines=3), gap=4.0),
+        Item(
+            f"Open it on a phone signed in to {account}.",
+            Style(L.body, max_lines=3, url=True),
+            gap=4.0,
+            optional=L.shape == "square",  # a square screen has the least room under its QR code
+        ),
     ]
     if state.replace:
         items.append(
             Item("They will replace the photos on this frame.", Style(L.body, color=MUTED, max_lines=2), gap=1.5)
         )
     items += [
-        Item("Or open this link:", Style(L.small, color=MUTED, max_lines=1), gap=3.5),
+        Item("Or open this link:", Style(L.small, color=MUTED, max_lines=1), gap=3.5, optional=True),
         Item(
             display_url(state.picker_uri),
             Style(round(L.small * 1.1), color=ACCENT, max_lines=3, url=True, min_size=round(L.small * 0.75)),
             gap=0.5,
         ),
+        # The explanation is never smaller than the countdown it explains: both at the small size.
         Item("The link expires in 00 min", Style(L.small, max_lines=1), gap=3.5, slot="countdown"),
-        Item("If the time runs out, press OK for a new link.", Style(L.small, color=MUTED, max_lines=2), gap=0.8),
+        Item(
+            "If the time runs out, press OK for a new link.",
+            Style(L.small, color=MUTED, max_lines=2),
+            gap=0.8,
+            optional=True,
+        ),
     ]
-    return _qr_screen(ctx, state.picker_uri, items, menu, focus)
+    return qr_screen(ctx, state.picker_uri, items, menu, focus)
 
 
 def thumb_geometry(layout: Layout) -> tuple[int, int]:
@@ -193,7 +150,11 @@ def build_downloading(
     thumb_gap = L.px(1.5, 4)
     gaps = [L.gap, round(L.gap * 1.6), L.gap, L.gap * 2]
     # The thumbnail row is kept free from the first count on, so nothing jumps when the first photo lands.
-    heights = [title.height, count.height, bar.h, failed.height if failed else 0, side if state.total else 0]
+    heights = [title.height, count.height, bar.h, failed.height if failed else 0, 0]
+    # Thumbnails take what height is left on a small screen rather than running off its bottom.
+    side = max(1, min(side, L.height - 2 * L.margin - sum(heights) - sum(gaps)))
+    if state.total:
+        heights[-1] = side
     total = sum(heights) + sum(gaps)
     y = max(L.margin, (L.height - total) // 2)
     frame.texts += render_block(ctx.fonts, title, base, L.margin, y, width, "center")
@@ -212,6 +173,8 @@ def build_downloading(
     x = (L.width - row_w) // 2
     for surface in shown:
         tile = pygame.Surface((side, side), pygame.SRCALPHA)
+        if surface.get_size() != (side, side):  # a small screen left less height than thumb_geometry's side
+            surface = pygame.transform.smoothscale(surface, (side, side))
         tile.blit(surface, (0, 0))
         # Rounded corners by masking: keep only the pixels inside a rounded rect.
         mask = pygame.Surface((side, side), pygame.SRCALPHA)
@@ -274,14 +237,17 @@ def build_problem(ctx: Context, state: Problem, menu: Sequence[MenuItem], focus:
             items.append(
                 Item("Trying again in 00 min", Style(L.body, color=ACCENT, max_lines=1), gap=2.5, slot="retry")
             )
-        return _centered_screen(ctx, items, menu, focus, mark=pygame.Color(*ALERT))
-    # Over the slideshow: a banner at the bottom; the photos keep going above it.
+        return centered_screen(ctx, items, menu, focus, mark=pygame.Color(*ALERT))
+    # Over the slideshow: a banner at the bottom; the photos keep going above it. On a landscape screen the
+    # buttons sit at the banner's right, on a portrait or square one under its text.
     frame = Frame()
-    pad = L.px(2.0, 8)
+    pad = L.space(2.0, 6)
     width = L.width - 2 * L.margin
-    row = layout_buttons(ctx.fonts, L, menu, width // 3, L.small) if menu else None
     left = pad + pad // 2  # room for the coral mark
-    text_w = width - left - 2 * pad - (row.bounds.w if row else 0)
+    beside = not L.stacked
+    full_w = width - left - pad
+    row = layout_buttons(ctx.fonts, L, menu, width // 3 if beside else full_w, L.small) if menu else None
+    text_w = full_w - (row.bounds.w + pad if row and beside else 0)
     items = [
         Item(state.title, Style(L.body, bold=True, max_lines=2)),
         Item(f"{state.detail} {state.next_step}", Style(L.small, color=MUTED, max_lines=3), gap=0.8),
@@ -289,8 +255,9 @@ def build_problem(ctx: Context, state: Problem, menu: Sequence[MenuItem], focus:
     if state.retry_at is not None:
         items.append(Item("Trying again in 00 min", Style(L.small, color=ACCENT, max_lines=1), gap=0.8, slot="retry"))
     placed = stack(ctx.fonts, L, items, pygame.Rect(left, pad, text_w, L.height // 2), "left")
-    inner_h = max(placed.height, row.bounds.h if row else 0)
-    box = pygame.Rect(left, pad + (inner_h - placed.height) // 2, text_w, placed.height)
+    under = row.bounds.h + pad if row and not beside else 0
+    inner_h = max(placed.height, row.bounds.h if row and beside else 0) + under
+    box = pygame.Rect(left, pad + (inner_h - under - placed.height) // 2, text_w, placed.height)
     placed = stack(ctx.fonts, L, items, box, "left")
     surface = panel((width, inner_h + 2 * pad), L.radius, alpha=215)
     pygame.draw.rect(surface, (*ALERT, 255), (pad // 2, pad, max(3, pad // 3), inner_h), border_radius=2)
@@ -299,7 +266,10 @@ def build_problem(ctx: Context, state: Problem, menu: Sequence[MenuItem], focus:
     for name, (rect, style) in placed.slots.items():
         frame.slots[name] = Slot(rect.move(at), style)
     if row is not None:
-        origin = (width - pad - row.bounds.w, pad + (inner_h - row.bounds.h) // 2)
+        if beside:
+            origin = (width - pad - row.bounds.w, pad + (inner_h - row.bounds.h) // 2)
+        else:
+            origin = (left, pad + inner_h - row.bounds.h)
         texts, targets = draw_buttons(ctx.fonts, surface, menu, row, origin, focus, at)
         frame.texts += texts
         frame.buttons += targets

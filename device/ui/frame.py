@@ -55,6 +55,9 @@ class Context:
     canvas: pygame.Surface | None = field(default=None, repr=False)
     _background: pygame.Surface | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        self.fonts.least = self.layout.least  # no text on this screen smaller than its layout allows
+
     @property
     def background(self) -> pygame.Surface:
         """The plain backdrop, made on first use (the first screen paints its own base instead, see base())."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pygame
 
@@ -11,75 +11,131 @@ from device.ui.qr import QUIET_MODULES
 from device.ui.text import Block, Fonts, Style, fit
 
 BIG_SCREEN_QR_SHARE = 0.80  # on a TV the QR card takes 80 % of the height: scannable from a sofa, not shouting
-SMALL_SCREEN_UNIT = 5.4  # px per layout unit at least (800×480 would otherwise get 4.8)
-TEXT_SHARE_MIN = 0.42  # the text column beside the QR keeps at least this share of the width
+SMALL_SCREEN_UNIT = 4.8  # px per type unit at least: small panels are looked at from closer
+TEXT_SHARE_MIN = 0.40  # on a landscape screen the text column beside the QR keeps at least this share
+SQUARE_RATIO = 1.3  # sides closer than this (5:4 too) make a square screen: no room for a column beside the code
+LEAST_TEXT_SHARE = 30  # no text is smaller than 1/30 of the shorter side, buttons included
+QR_SHARE = 0.5  # the QR symbol (quiet zone excluded) takes at least half the shorter side...
+QR_SHARE_LANDSCAPE = 0.6  # ...and 60 % of the height on a wide screen (3:2 or wider) 800 px wide or more
+WIDE_RATIO = 1.5  # narrower landscape screens (4:3, 5:4) keep the code at half the height: the text needs room
+PORTRAIT_QR_HEIGHT = 0.5  # on a portrait screen the QR card may grow up to half the height, the text below
 
 
 @dataclass(frozen=True)
 class Layout:
-    """Every size on screen, from the screen height (one unit = 1 % of it) with floors for small panels."""
+    """Every size on screen, from the shorter side (one unit = 1 % of it, with a floor for small panels) and
+    the arrangement that suits the screen's shape: "landscape" puts the QR code beside the text, "portrait"
+    and "square" stack it above the text."""
 
     width: int
     height: int
 
     @property
+    def short(self) -> int:
+        return min(self.width, self.height)
+
+    @property
+    def shape(self) -> str:
+        if self.width >= self.height * SQUARE_RATIO:
+            return "landscape"
+        if self.height >= self.width * SQUARE_RATIO:
+            return "portrait"
+        return "square"
+
+    @property
+    def stacked(self) -> bool:
+        """The QR code (or the main block) goes above the text rather than beside it."""
+        return self.shape != "landscape"
+
+    @property
     def unit(self) -> float:
         # Small panels are looked at from closer, but not that much closer: type does not shrink below this.
-        return max(self.height / 100, SMALL_SCREEN_UNIT)
+        return max(self.short / 100, SMALL_SCREEN_UNIT)
+
+    @property
+    def least(self) -> int:
+        """The smallest text size allowed on this screen."""
+        return -(-self.short // LEAST_TEXT_SHARE)
 
     def px(self, units: float, floor: int = 0) -> int:
         return max(floor, round(units * self.unit))
 
+    def space(self, units: float, floor: int = 0) -> int:
+        """A distance (not a type size), in 1 % of the shorter side: no small-panel floor inflating it."""
+        return max(floor, round(units * self.short / 100))
+
     @property
     def margin(self) -> int:
-        return self.px(5.5, 12)
+        return self.space(5.0, 8)
 
     @property
     def gap(self) -> int:
-        return self.px(2.2, 6)
+        return self.space(2.2, 5)
 
     @property
     def title(self) -> int:
-        return self.px(7.0, 28)
+        return max(self.least, self.px(7.0))
 
     @property
     def body(self) -> int:
-        return self.px(3.9, 19)
+        return max(self.least, self.px(3.9))
 
     @property
     def small(self) -> int:
-        return self.px(3.0, 15)
+        return max(self.least, self.px(3.4))
 
     @property
     def big(self) -> int:
-        return self.px(6.0, 26)
+        return max(self.least, self.px(6.0))
 
     @property
     def huge(self) -> int:
-        return self.px(12.5, 44)
+        return max(self.least, self.px(12.5))
 
     @property
     def radius(self) -> int:
-        return self.px(1.6, 6)
+        return self.space(1.6, 4)
+
+    def qr_target(self) -> int:
+        """The smallest side the QR symbol may have on this screen."""
+        wide = self.width >= 800 and self.width >= self.height * WIDE_RATIO
+        share = QR_SHARE_LANDSCAPE if wide else QR_SHARE
+        return -(-round(self.short * share * 100) // 100)
 
     def qr_card_limit(self) -> int:
-        """The largest side the white QR card may take, beside a text column that stays readable."""
-        by_height = self.height - 2 * self.margin
-        if self.height >= 700:
-            by_height = min(by_height, int(self.height * BIG_SCREEN_QR_SHARE))
-        by_width = self.width - 3 * self.margin - int(self.width * TEXT_SHARE_MIN)
-        return max(1, min(by_height, by_width))
+        """The largest side the white QR card may grow to when there is room to spare for it."""
+        if self.shape == "landscape":
+            by_height = self.height - 2 * self.margin
+            if self.height >= 700:
+                by_height = min(by_height, int(self.height * BIG_SCREEN_QR_SHARE))
+            by_width = self.width - 3 * self.margin - int(self.width * TEXT_SHARE_MIN)
+            return max(1, min(by_height, by_width))
+        if self.shape == "portrait":
+            return max(1, min(self.width - 2 * self.margin, int(self.height * PORTRAIT_QR_HEIGHT)))
+        return 1  # square: the text below needs all the rest, the QR code gets its minimum
 
     def qr_module(self, modules: int) -> int:
-        """Whole-pixel module size so that symbol + quiet zone + half a module of card edge fits the limit."""
-        return max(1, self.qr_card_limit() // (modules + 2 * QUIET_MODULES + 1))
+        """Whole-pixel module size: at least the shape's minimum symbol side, more when the card has room
+        (symbol + quiet zone + half a module of card edge)."""
+        least = -(-self.qr_target() // modules)
+        return max(1, least, self.qr_card_limit() // (modules + 2 * QUIET_MODULES + 1))
 
     def qr_columns(self, card_side: int) -> tuple[pygame.Rect, pygame.Rect]:
-        """(card, text column): the card at the right, vertically centred; the text fills the rest."""
+        """(card, text box) by shape: landscape, the card at the right, vertically centred, the text at the
+        left; portrait and square, the card at the top, centred, the text under it."""
         card = pygame.Rect(0, 0, card_side, card_side)
-        card.right = self.width - self.margin
+        if self.stacked:
+            # A square screen has the least room under the code: there the edges are thin.
+            edge = self.gap // 2 if self.shape == "square" else self.margin
+            card.midtop = (self.width // 2, edge)
+            below = card.bottom + (self.gap // 2 if self.shape == "square" else self.gap)
+            text = pygame.Rect(self.margin, below, self.width - 2 * self.margin, self.height - below - edge)
+            return card, text
+        # Narrow edges beside the code: the text column needs every pixel the 60 % code leaves it.
+        edge = self.space(3.3, 8)
+        card.right = self.width - edge
         card.centery = self.height // 2
-        text = pygame.Rect(self.margin, self.margin, card.left - 2 * self.margin, self.height - 2 * self.margin)
+        text = pygame.Rect(edge, self.margin, card.left - 2 * edge, self.height - 2 * self.margin)
         return card, text
 
 
@@ -92,6 +148,8 @@ class Item:
     style: Style
     gap: float = 0.0
     slot: str | None = None
+    optional: bool = False  # help that may be left out, last first, when the column cannot fit otherwise
+    lead: bool = False  # the thing to act on: no other block of the column comes out larger than it
 
 
 @dataclass
@@ -106,16 +164,50 @@ class Placed:
 
 
 def stack(fonts: Fonts, layout: Layout, items: Sequence[Item], box: pygame.Rect, align: str = "left") -> Placed:
-    """Fit ``items`` into ``box`` top to bottom, all scaled down together until the column fits its height,
-    then centred vertically in the box."""
-    scale = 1.0
+    """Fit ``items`` into ``box`` top to bottom, all scaled down together until the column fits its height
+    (no text below ``fonts.least``); when it still does not fit, optional items are left out, the last
+    first. The column is centred vertically in the box."""
+    shown = list(items)
     while True:
-        blocks = [fit(fonts, item.text, item.style, box.width, scale) for item in items]
+        placed = _stack(fonts, layout, shown, box, align, lead_shrinks=False)
+        optional = [i for i, item in enumerate(shown) if item.optional]
+        if placed.height <= box.height:
+            return placed
+        if not optional:
+            return _stack(fonts, layout, shown, box, align, lead_shrinks=True)
+        del shown[optional[-1]]
+
+
+def _stack(
+    fonts: Fonts, layout: Layout, items: Sequence[Item], box: pygame.Rect, align: str, *, lead_shrinks: bool
+) -> Placed:
+    # Everything but the lead shrinks first (gaps too); the lead only when that is not enough (and allowed).
+    scale = lead_scale = 1.0
+    previous = -1
+    while True:
+        blocks = [fit(fonts, item.text, item.style, box.width, lead_scale if item.lead else scale) for item in items]
+        leads = [b.size for b, item in zip(blocks, items, strict=True) if item.lead]
+        if leads:
+            most = max(fonts.least, min(leads) - 1)
+            blocks = [
+                fit(
+                    fonts, item.text, replace(item.style, size=most, min_size=min(most, item.style.min_size)), box.width
+                )
+                if b.size > most and not item.lead
+                else b
+                for b, item in zip(blocks, items, strict=True)
+            ]
         gaps = [round(item.gap * layout.unit * scale) if i else 0 for i, item in enumerate(items)]
         total = sum(b.height for b in blocks) + sum(gaps)
-        if total <= box.height or scale < 0.2:
+        if total <= box.height:
             break
-        scale *= 0.93
+        if scale >= 0.2 and total != previous:
+            scale *= 0.93
+        elif leads and lead_shrinks and lead_scale >= 0.2:
+            lead_scale *= 0.93
+        else:
+            break
+        previous = total
     placed = Placed(box=box, align=align, height=total)
     y = box.top + max(0, (box.height - total) // 2)
     for item, block, gap in zip(items, blocks, gaps, strict=True):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from urllib.parse import urlsplit
 
 from core.states import (
     Choose,
@@ -14,6 +15,7 @@ from core.states import (
     Downloading,
     Problem,
     SignedOut,
+    SignInOnPhone,
     Slideshow,
     Starting,
     State,
@@ -79,8 +81,9 @@ class Scene(Generic[S]):
         """What makes a state a new terminal screen (rather than the same screen with a new count)."""
         return state
 
-    def terminal_lines(self, state: S, colour: bool) -> list[str]:
-        """The lines printed once when the screen appears."""
+    def terminal_lines(self, state: S, colour: bool, qr: bool = True) -> list[str]:
+        """The lines printed once when the screen appears, title first; with ``qr`` False (the terminal is too
+        small for it) a QR code is replaced by a sentence saying so, the link being given as text anyway."""
         return []
 
     def terminal_status(self, state: S, now: float) -> str | None:
@@ -99,7 +102,7 @@ class StartingScene(Scene[Starting]):
 
         return build_starting(ctx, state)
 
-    def terminal_lines(self, state: Starting, colour: bool) -> list[str]:
+    def terminal_lines(self, state: Starting, colour: bool, qr: bool = True) -> list[str]:
         return [state.message]
 
 
@@ -123,19 +126,56 @@ class ConnectScene(Scene[Connect]):
     def terminal_key(self, state: Connect) -> object:
         return ("connect", state.user_code, state.qr_url)
 
-    def terminal_lines(self, state: Connect, colour: bool) -> list[str]:
+    def terminal_lines(self, state: Connect, colour: bool, qr: bool = True) -> list[str]:
         return [
-            "",
-            "Scan to connect",
-            *("  " + line for line in qr_lines(state.qr_url, colour=colour)),
-            f"On your phone, go to {state.verification_url} and enter the code:",
-            "",
-            f"    {state.user_code}",
-            "",
+            "Scan to connect" if qr else "Connect this frame",
+            *_qr_or_why(state.qr_url, colour, qr),
+            f"On your phone, go to {state.verification_url}",
+            f"and enter the code:  {state.user_code}",
         ]
 
     def terminal_status(self, state: Connect, now: float) -> str | None:
         return f"Waiting for you to sign in… code expires in {clock_time(state.expires_at - now)}"
+
+
+def device_address(url: str) -> str:
+    """``http://host:port`` of a pairing link: where `picker-kiosk login --to` sends a sign-in."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+class SignInOnPhoneScene(Scene[SignInOnPhone]):
+    name = "sign-in-phone"
+
+    def deadline(self, state: SignInOnPhone) -> float | None:
+        return state.expires_at
+
+    def slot_texts(self, state: SignInOnPhone, left: float) -> dict[str, str]:
+        return {"countdown": f"This link expires in {countdown(left)}" if left > 0 else "A new link is coming."}
+
+    def key(self, state: SignInOnPhone, view: View) -> Hashable:
+        return ("sign-in-phone", state.pairing_url, state.login_code)
+
+    def build(self, ctx: Context, state: SignInOnPhone, view: View, thumbs: Sequence[pygame.Surface]) -> Frame:
+        from device.ui.builders import build_sign_in_phone
+
+        return build_sign_in_phone(ctx, state)
+
+    def terminal_key(self, state: SignInOnPhone) -> object:
+        return ("sign-in-phone", state.pairing_url)
+
+    def terminal_lines(self, state: SignInOnPhone, colour: bool, qr: bool = True) -> list[str]:
+        return [
+            "Sign in with your phone",
+            *_qr_or_why(state.pairing_url, colour, qr),
+            "Scan the code with a phone on the same network, or open this link on it:",
+            f"  {state.pairing_url}",
+            f"From a computer: picker-kiosk login --to {device_address(state.pairing_url)} --code {state.login_code}",
+            "",
+        ]
+
+    def terminal_status(self, state: SignInOnPhone, now: float) -> str | None:
+        return f"Waiting for the phone… link expires in {clock_time(state.expires_at - now)}"
 
 
 class ChooseScene(Scene[Choose]):
@@ -161,16 +201,14 @@ class ChooseScene(Scene[Choose]):
     def terminal_key(self, state: Choose) -> object:
         return ("choose", state.session_id)
 
-    def terminal_lines(self, state: Choose, colour: bool) -> list[str]:
+    def terminal_lines(self, state: Choose, colour: bool, qr: bool = True) -> list[str]:
         who = f" signed in to {state.account}" if state.account else " signed in to the same Google account"
         return [
-            "",
-            "Scan to choose photos",
-            *("  " + line for line in qr_lines(state.picker_uri, colour=colour)),
+            "Scan to choose photos" if qr else "Choose photos",
+            *_qr_or_why(state.picker_uri, colour, qr),
             f"Open this link on a phone{who}:",
             f"  {state.picker_uri}",
             "Pick your photos, then tap Done.",
-            "",
         ]
 
     def terminal_status(self, state: Choose, now: float) -> str | None:
@@ -192,7 +230,7 @@ class DownloadingScene(Scene[Downloading]):
     def terminal_key(self, state: Downloading) -> object:
         return ("downloading", state.session_id)
 
-    def terminal_lines(self, state: Downloading, colour: bool) -> list[str]:
+    def terminal_lines(self, state: Downloading, colour: bool, qr: bool = True) -> list[str]:
         return ["Getting your photos…"]
 
     def terminal_status(self, state: Downloading, now: float) -> str | None:
@@ -230,7 +268,7 @@ class SlideshowScene(Scene[Slideshow]):
     def terminal_key(self, state: Slideshow) -> object:
         return ("slideshow", state.count, state.notice)
 
-    def terminal_lines(self, state: Slideshow, colour: bool) -> list[str]:
+    def terminal_lines(self, state: Slideshow, colour: bool, qr: bool = True) -> list[str]:
         line = f"{photo_count(state.count)} in the library."
         return [line + (f" {state.notice}" if state.notice else "")]
 
@@ -274,7 +312,7 @@ class ProblemScene(Scene[Problem]):
     def terminal_key(self, state: Problem) -> object:
         return ("problem", state.what, state.detail)
 
-    def terminal_lines(self, state: Problem, colour: bool) -> list[str]:
+    def terminal_lines(self, state: Problem, colour: bool, qr: bool = True) -> list[str]:
         return [f"! {state.title}: {state.detail}", f"  {state.next_step}"]
 
     def terminal_status(self, state: Problem, now: float) -> str | None:
@@ -295,13 +333,24 @@ class SignedOutScene(Scene[SignedOut]):
 
         return build_signed_out(ctx, self.menu(state), view.focus)
 
-    def terminal_lines(self, state: SignedOut, colour: bool) -> list[str]:
+    def terminal_lines(self, state: SignedOut, colour: bool, qr: bool = True) -> list[str]:
         return ["Signed out."]
+
+
+def _qr_or_why(link: str, colour: bool, qr: bool) -> list[str]:
+    """The QR code's lines (indented), or the sentence saying the terminal is too small for it."""
+    if qr:
+        return ["  " + line for line in qr_lines(link, colour=colour)]
+    lines = qr_lines(link, colour=False)
+    return [
+        f"(This terminal is too small for the QR code: it alone needs {len(lines[0]) + 2}×{len(lines)} characters.)"
+    ]
 
 
 SCENES: dict[type, Scene[Any]] = {
     Starting: StartingScene(),
     Connect: ConnectScene(),
+    SignInOnPhone: SignInOnPhoneScene(),
     Choose: ChooseScene(),
     Downloading: DownloadingScene(),
     Slideshow: SlideshowScene(),

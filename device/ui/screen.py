@@ -23,6 +23,7 @@ from device.ui.frame import Context, Frame, QrPlacement
 from device.ui.input import Controls
 from device.ui.layout import Layout
 from device.ui.photos import Player, Thumbs, Worker
+from device.ui.rotation import events_to_view, present, turned
 from device.ui.scenes import View, scene_for
 from device.ui.text import Fonts, fit, render_block
 from device.ui.wording import caption_for, countdown_changes_in
@@ -49,13 +50,16 @@ class Screen:
         fonts_dir: Path | None = None,
         now: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        rotate: int = 0,
     ) -> None:
-        self._want_size = size
+        self._want_size = size  # in the viewer's orientation (the panel's when ``rotate`` is 0 or 180)
+        self._rotate = rotate  # degrees clockwise the picture is turned on the panel
         self._config = slideshow
         self._fonts_dir = fonts_dir
         self._now = now
         self._rng = rng
-        self._surface: pygame.Surface | None = None
+        self._surface: pygame.Surface | None = None  # what is drawn on, in the viewer's orientation
+        self._panel: pygame.Surface | None = None  # the display itself, when that is not the same surface
         self._driver: str | None = None
         self._ctx: Context | None = None
         self._worker: Worker | None = None
@@ -77,7 +81,14 @@ class Screen:
 
     def open(self) -> str:
         """Start the display; return the SDL video driver actually in use. Raises DisplayError."""
-        surface, driver = open_display(self._want_size)
+        want = turned(self._want_size, self._rotate) if self._want_size else None
+        display, driver = open_display(want)
+        surface = display
+        self._panel = None
+        if self._rotate:
+            # KMS/DRM does not turn the picture: it is drawn upright offscreen and turned at present.
+            surface = pygame.Surface(turned(display.get_size(), self._rotate), 0, display)
+            self._panel = display
         self._surface, self._driver = surface, driver
         size = surface.get_size()
         self._ctx = Context(Fonts(self._fonts_dir), Layout(*size))
@@ -100,7 +111,7 @@ class Screen:
             self._worker.close()
             self._worker = None
         self._player = self._thumbs = None
-        self._surface = self._ctx = None
+        self._surface = self._ctx = self._panel = None
         self._frame = None
         pygame.quit()
 
@@ -108,6 +119,7 @@ class Screen:
 
     @property
     def size(self) -> tuple[int, int]:
+        """The screen's size as the viewer sees it (turned by ``rotate``)."""
         surface = self._require()
         return (surface.get_width(), surface.get_height())
 
@@ -155,7 +167,10 @@ class Screen:
         """Take every pending SDL event (never waits) and return what the person asked for."""
         self._require()
         buttons = self._frame.buttons if self._frame is not None else []
-        actions = self._controls.handle(pygame.event.get(), self._now(), buttons)
+        events = pygame.event.get()
+        if self._panel is not None:
+            events = events_to_view(events, self._panel.get_size(), self._rotate)
+        actions = self._controls.handle(events, self._now(), buttons)
         if self._controls.redraw:
             self._controls.redraw = False
             self._dirty = True
@@ -212,6 +227,8 @@ class Screen:
             # That still part is under the last frame's changing texts now: build it again, on its own buffer.
             self._frame = self._build(state, view, photos)
         self._draw(surface, ctx, over_photos, slots)
+        if self._panel is not None:
+            present(surface, self._panel, self._rotate)
         pygame.display.flip()
         self._slot_values = slots
         self._dirty = False

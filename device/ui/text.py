@@ -15,7 +15,11 @@ REGULAR = "DejaVuSans.ttf"
 BOLD = "DejaVuSans-Bold.ttf"
 SHRINK = 0.93  # each step down is 7 % smaller: fine enough to use the width, few enough steps to be fast
 SMALLEST = 6  # below this nothing is readable anyway; only reached for absurd inputs
-URL_BREAKS = "/?&=.-_#"  # a long link is broken after one of these when it can be
+# A link, an address or a code is broken only between its tokens, so the break shows: after a "/", or before
+# "@", "?" or "&" (which then start the next line). Only a single token wider than a whole line at the
+# smallest size allowed is cut inside (a long random id in a picker link, which nobody types).
+BREAK_AFTER = "/"
+BREAK_BEFORE = "@?&"
 
 
 class Fonts:
@@ -32,6 +36,8 @@ class Fonts:
                 log.warning("screen: font %s not found; using pygame's default font instead", path)
                 self._paths[bold] = None
         self._cache: dict[tuple[int, bool], pygame.font.Font] = {}
+        # The smallest size any text is fitted down to (the layout sets 1/30 of the screen's shorter side).
+        self.least = SMALLEST
 
     def get(self, size: int, bold: bool = False) -> pygame.font.Font:
         size = max(SMALLEST, int(size))
@@ -58,7 +64,8 @@ class Style:
     color: tuple[int, int, int] = (240, 240, 235)
     max_lines: int = 2
     min_size: int = 0
-    url: bool = False  # break anywhere (after / ? & = . - _ when possible): links have no spaces
+    url: bool = False  # a link or an address: may break between tokens (see BREAK_AFTER), never inside one
+    token: bool = False  # a code to type: shrinks on one line down to Fonts.least rather than ever breaking
     one_line: float = 0.0  # shrink to this share of ``size`` on one line before wrapping at all
 
 
@@ -78,8 +85,14 @@ class Block:
         return self.line_height * len(self.lines)
 
 
-def _break_word(word: str, font: pygame.font.Font, max_w: int, url: bool) -> list[str]:
-    """Cut a word wider than ``max_w`` into pieces that fit, preferring cuts after URL punctuation."""
+def _token_cuts(word: str) -> list[int]:
+    """Where ``word`` may be cut between tokens: after "/", before "@", "?" or "&"."""
+    return [i for i in range(1, len(word)) if word[i - 1] in BREAK_AFTER or word[i] in BREAK_BEFORE]
+
+
+def _break_word(word: str, font: pygame.font.Font, max_w: int, anywhere: bool) -> list[str] | None:
+    """Cut a word wider than ``max_w`` between its tokens into pieces that fit; None when a token alone is
+    too wide, unless ``anywhere`` (then that token is cut where it must)."""
     pieces: list[str] = []
     rest = word
     while rest:
@@ -94,18 +107,21 @@ def _break_word(word: str, font: pygame.font.Font, max_w: int, url: bool) -> lis
                 lo = mid
             else:
                 hi = mid - 1
-        cut = lo
-        if url:
-            nice = max((rest.rfind(c, 0, cut) for c in URL_BREAKS), default=-1)
-            if nice >= cut // 2:  # only if it does not leave a very short line
-                cut = nice + 1
+        cuts = [c for c in _token_cuts(rest) if c <= lo]
+        if cuts:
+            cut = cuts[-1]
+        elif anywhere:
+            cut = lo
+        else:
+            return None
         pieces.append(rest[:cut])
         rest = rest[cut:]
     return pieces
 
 
-def wrap(text: str, font: pygame.font.Font, max_w: int, *, break_words: bool, url: bool = False) -> list[str] | None:
-    """Greedy word wrap; None when a single word is too wide and ``break_words`` is False."""
+def wrap(text: str, font: pygame.font.Font, max_w: int, *, breaks: str = "none") -> list[str] | None:
+    """Greedy word wrap; a word wider than the line is cut between tokens (``breaks`` "tokens") or, a token
+    too wide for a line, anywhere (``breaks`` "any"); None when that is not allowed and a word is too wide."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line = ""
@@ -119,9 +135,9 @@ def wrap(text: str, font: pygame.font.Font, max_w: int, *, break_words: bool, ur
             if font.size(word)[0] <= max_w:
                 line = word
                 continue
-            if not break_words:
+            pieces = None if breaks == "none" else _break_word(word, font, max_w, breaks == "any")
+            if pieces is None:
                 return None
-            pieces = _break_word(word, font, max_w, url)
             lines.extend(pieces[:-1])
             line = pieces[-1]
         lines.append(line)
@@ -130,10 +146,14 @@ def wrap(text: str, font: pygame.font.Font, max_w: int, *, break_words: bool, ur
 
 def fit(fonts: Fonts, text: str, style: Style, max_w: int, scale: float = 1.0) -> Block:
     """The largest size (from ``style.size * scale`` down) at which ``text`` wraps into ``max_lines`` lines of
-    ``max_w``; at ``min_size`` it may take more lines, breaking a word only when nothing else fits."""
+    ``max_w``; at ``min_size`` it may take more lines, breaking a link between its tokens; a word or token that
+    still does not fit shrinks further, down to ``fonts.least``, and only then is cut (see BREAK_AFTER)."""
     max_w = max(1, max_w)
-    size = max(SMALLEST, round(style.size * scale))
-    floor = max(SMALLEST, round((style.min_size or style.size * 0.6) * scale))
+    least = max(SMALLEST, fonts.least)
+    size = max(least, round(style.size * scale))
+    floor = max(least, round((style.min_size or style.size * 0.6) * scale))
+    if style.token:
+        floor = least
     if style.one_line:
         # A title or a link reads best whole: a little smaller on one line beats two lines.
         single = max(floor, round(style.size * style.one_line * scale))
@@ -142,15 +162,24 @@ def fit(fonts: Fonts, text: str, style: Style, max_w: int, scale: float = 1.0) -
             if font.size(text)[0] <= max_w and "\n" not in text:
                 return Block((text,), size, style.bold, style.color, _line_height(font), font.size(text)[0])
             size = max(single, int(size * SHRINK))
+    # A bare link breaks between its tokens at any size; a sentence holding an address shrinks first.
+    breaks = "tokens" if style.url and " " not in text else "none"
+    lines: list[str] | None = None
     while True:
         font = fonts.get(size, style.bold)
-        lines = wrap(text, font, max_w, break_words=style.url, url=style.url)
+        lines = wrap(text, font, max_w, breaks=breaks)
         if lines is not None and len(lines) <= style.max_lines:
             break
         if size <= floor:
-            # Smaller would be unreadable from across a room: take more lines instead.
-            lines = wrap(text, font, max_w, break_words=True, url=style.url) or [text]
-            break
+            # Smaller would be unreadable from across a room: take more lines instead, breaking a link only
+            # between its tokens; a word that fits on no line shrinks on, down to the least size.
+            lines = wrap(text, font, max_w, breaks="none" if style.token else "tokens")
+            if lines is not None:
+                break
+            if size <= least:
+                lines = wrap(text, font, max_w, breaks="any") or [text]
+                break
+            floor = least
         size = max(floor, int(size * SHRINK))
     width = max((font.size(line)[0] for line in lines), default=0)
     return Block(tuple(lines), size, style.bold, style.color, _line_height(font), width)

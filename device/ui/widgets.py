@@ -136,20 +136,34 @@ class ButtonRow:
 
 
 def layout_buttons(fonts: Fonts, layout: Layout, items: Sequence[MenuItem], max_w: int, size: int) -> ButtonRow:
-    """Buttons in a row at (0, 0), shrinking the type until the row fits ``max_w``."""
+    """Buttons in a row at (0, 0), shrinking the type until the row fits ``max_w``; at the least type size
+    allowed (``fonts.least``) they go on as many centred rows as they need instead."""
+    least = max(8, fonts.least)
     while True:
+        size = max(least, size)
         font = fonts.get(size, True)
         pad_x, pad_y = round(size * 1.0), round(size * 0.55)
         gap = round(size * 0.8)
-        rects: list[pygame.Rect] = []
-        x = 0
-        for item in items:
-            w = font.size(item.label)[0] + 2 * pad_x
-            rects.append(pygame.Rect(x, 0, w, font.get_height() + 2 * pad_y))
-            x += w + gap
-        if x - gap <= max_w or size <= 8:
-            return ButtonRow(tuple(rects), size)
+        widths = [font.size(item.label)[0] + 2 * pad_x for item in items]
+        height = font.get_height() + 2 * pad_y
+        if sum(widths) + gap * (len(widths) - 1) <= max_w or size <= least:
+            break
         size = int(size * 0.92)
+    rows: list[list[int]] = [[]]
+    for i, w in enumerate(widths):
+        row = rows[-1]
+        if row and sum(widths[j] + gap for j in row) + w > max_w:
+            rows.append([i])
+        else:
+            row.append(i)
+    widest = max((sum(widths[j] for j in row) + gap * (len(row) - 1) for row in rows), default=0)
+    rects: list[pygame.Rect] = [pygame.Rect(0, 0, 0, 0)] * len(widths)
+    for r, row in enumerate(rows):
+        x = (widest - (sum(widths[j] for j in row) + gap * (len(row) - 1))) // 2
+        for j in row:
+            rects[j] = pygame.Rect(x, r * (height + gap), widths[j], height)
+            x += widths[j] + gap
+    return ButtonRow(tuple(rects), size)
 
 
 def draw_buttons(
