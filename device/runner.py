@@ -119,9 +119,9 @@ class Runner:
                 self._submit(effect, lambda: self._create_session(replacing))
             case flow.PollSession(session_id=sid):
                 self._submit(effect, lambda: self._poll_session(sid))
-            case flow.Download(session_id=sid, replace=replacing):
+            case flow.Download(session_id=sid, replace=replacing, posters=posters):
                 self._cancel.clear()
-                self._submit(effect, lambda: self._download(sid, replacing), pool=self._download_pool)
+                self._submit(effect, lambda: self._download(sid, replacing, posters), pool=self._download_pool)
             case flow.DeleteSession(session_id=sid):
                 self._submit(effect, lambda: self._delete_session(sid))
             case flow.CancelWork():
@@ -258,14 +258,14 @@ class Runner:
             timeout_in=session.timeout_in,
         )
 
-    def _download(self, session_id: str, replacing: bool) -> flow.Event:
+    def _download(self, session_id: str, replacing: bool, posters: bool = False) -> flow.Event:
         picker = self._picker()
 
         def progress(done: int, total: int, failed: int, skipped: int) -> None:
             self._post(flow.Progress(session_id, done, total, failed, skipped))
 
         report = self._library.download_session(
-            picker, session_id, replace=replacing, on_progress=progress, cancel=self._cancel
+            picker, session_id, replace=replacing, posters=posters, on_progress=progress, cancel=self._cancel
         )
         log.info(
             "download finished: %d new, %d already here, %d failed, %d skipped, %d picked",

@@ -198,3 +198,33 @@ def test_photo_kib_pads_renditions_that_still_decode(make_emulator: Any) -> None
         data = emu.rendition_bytes(item.id, "w1920-h1080")
         assert abs(len(data) - 250 * 1024) < 1024
         assert _image(data).width <= 1920
+
+
+def test_a_processing_video_turns_ready_after_processing_for_on_the_emulators_clock(
+    emulator: Emulator, fake_clock: FakeClock
+) -> None:
+    emulator.person = Person(pick_count=60, processing_for=120.0)
+    http = requests.Session()
+    http.headers["Authorization"] = f"Bearer {emulator.grant_token()['access_token']}"
+    sid = http.post(f"{emulator.url}/v1/sessions", json={}, params={"requestId": _uuid()}, timeout=5).json()["id"]
+    fake_clock.advance(3)  # the person taps Done (pick_after 3 s)
+    processing = {i.id for i in _items(emulator, video_status="PROCESSING")}
+    assert processing
+
+    def listed() -> dict[str, dict[str, Any]]:
+        page = http.get(f"{emulator.url}/v1/mediaItems", params={"sessionId": sid, "pageSize": 100}, timeout=5)
+        return {i["id"]: i for i in page.json()["mediaItems"] if i["id"] in processing}
+
+    def status(item: dict[str, Any]) -> str:
+        return str(item["mediaFile"]["mediaFileMetadata"]["videoMetadata"]["processingStatus"])
+
+    early = listed()
+    assert early and {status(i) for i in early.values()} == {"PROCESSING"}
+    assert http.get(next(iter(early.values()))["mediaFile"]["baseUrl"] + "=dv", timeout=10).status_code == 404
+    fake_clock.advance(119)
+    assert {status(i) for i in listed().values()} == {"PROCESSING"}, "not before processing_for has passed"
+    fake_clock.advance(1)
+    late = listed()
+    assert {status(i) for i in late.values()} == {"READY"}
+    r = http.get(next(iter(late.values()))["mediaFile"]["baseUrl"] + "=dv", timeout=10)
+    assert r.status_code == 200 and r.content[4:8] == b"ftyp"

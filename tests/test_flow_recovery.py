@@ -190,6 +190,8 @@ class Counts:
     failed: int
     unsupported: int
     reasons: tuple[str, ...] = ()
+    processing: int = 0
+    stills: int = 0
 
 
 def test_a_download_report_becomes_counts_a_person_reads() -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import itertools
 import logging
+import struct
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+import pygame
 import pytest
 from PIL import Image, ImageChops
 
@@ -214,3 +216,75 @@ def test_a_video_is_shown_alone_even_beside_photos_of_its_shape(
     clock.advance(5.0)
     show_until(scr, clock, photos, lambda: scr.showing is not None and scr.showing.id != "v")
     assert sorted(p.id for p in scr.showing_slide) == ["a", "b"], "the two portrait photos after it share the screen"
+
+
+def pause(scr: Screen) -> None:
+    """The person presses Pause (the remote's ⏯, the keyboard's Pause key)."""
+    for kind in (pygame.KEYDOWN, pygame.KEYUP):
+        pygame.event.post(pygame.event.Event(kind, key=pygame.K_PAUSE, mod=0, unicode="", scancode=0))
+    assert scr.handle_events() == []  # the slideshow's own key: the journey never hears of it
+
+
+def test_pause_freezes_a_playing_video_on_its_frame_and_resume_goes_on_without_losing_played_time(
+    open_screen: Callable[..., Screen], clock: FakeClock, tmp_path: Path
+) -> None:
+    scr = open_screen(interval=5.0, max_seconds=2.0)
+    photos = [video(tmp_path), still(tmp_path)]
+    show_until(scr, clock, photos, lambda: scr.showing is not None)
+    start = clock.now()
+    for _ in range(8):  # half a second played
+        play_step(scr, clock, photos, 1 / 16)
+    pause(scr)
+    scr.show(Slideshow(count=len(photos)), clock.now(), photos)
+    middle = (0, SIZE[1] // 3, SIZE[0], SIZE[1] * 2 // 3)  # inside the video, clear of the paused mark and hints
+    frozen = shot(scr, tmp_path).crop(middle)
+    for _ in range(5):  # ten seconds paused: longer than max_seconds and the interval
+        clock.advance(2.0)
+        show_until(scr, clock, photos, lambda: True)
+        assert scr.showing is not None and scr.showing.id == "v", "a paused video stays on screen"
+        assert not ImageChops.difference(frozen, shot(scr, tmp_path).crop(middle)).getbbox(), "frozen on its frame"
+    paused = 10.0
+    pause(scr)
+    play_step(scr, clock, photos, 1 / 16)
+    play_step(scr, clock, photos, 1 / 16)
+    assert ImageChops.difference(frozen, shot(scr, tmp_path).crop(middle)).getbbox(), "resumed: it moves on"
+    while scr.showing is not None and scr.showing.id == "v":
+        assert clock.now() - start - paused < 2.5, "it still leaves at max_seconds of time played"
+        play_step(scr, clock, photos, 1 / 16)
+    assert clock.now() - start - paused >= 2.0 - 1e-6, "the time paused did not count as played"
+
+
+def turned_clip(seconds: float) -> bytes:
+    """A landscape clip whose track says "turn me a quarter clockwise" (the tkhd display matrix a phone held
+    upright writes): FFmpeg reads it as ``VideoFrame.rotation == -90``."""
+    data = bytearray(make_clip(poster_image(), seconds=seconds, fps=16))
+    at = data.find(b"tkhd") + 4 + 40  # version 0: after flags, times, track id, duration, layer, volume
+    assert struct.unpack(">9i", data[at : at + 36]) == (0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
+    data[at : at + 36] = struct.pack(">9i", 0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000)
+    return bytes(data)
+
+
+def white_rows(img: Image.Image) -> float:
+    """The mean height of the sweeping white bar's pixels on the screen's middle column."""
+    x = img.width // 2
+    ys = [y for y in range(img.height) if min(img.getpixel((x, y))) > 235]  # type: ignore[arg-type]
+    return sum(ys) / len(ys) if ys else -1.0
+
+
+def test_a_video_with_a_rotation_in_its_track_is_shown_turned_upright(
+    open_screen: Callable[..., Screen], clock: FakeClock, tmp_path: Path
+) -> None:
+    scr = open_screen(interval=5.0, max_seconds=3.0)
+    photos = [video(tmp_path, turned_clip(3.0)), still(tmp_path)]
+    show_until(scr, clock, photos, lambda: scr.showing is not None)
+    shots = []
+    for _ in range(40):
+        play_step(scr, clock, photos, 1 / 16)
+        shots.append(shot(scr, tmp_path))
+    box = ImageChops.difference(shots[0], shots[-1]).getbbox()
+    w, _ = fitted((180, 320), SIZE)  # stored 320x180, shown 180x320: portrait, fitted to 270x480
+    assert box is not None
+    assert box[0] >= (SIZE[0] - w) // 2 - 1 and box[2] <= (SIZE[0] + w) // 2 + 1, "shown portrait, not as stored"
+    # The bar sweeps left to right in the stored frames: turned a quarter clockwise, it goes top to bottom.
+    early, late = white_rows(shots[2]), white_rows(shots[-1])
+    assert 0 <= early < late, (early, late)

@@ -22,6 +22,9 @@ class Person:
     "cancel" to ``redirect_uri?error=access_denied&state``. With ``consent_page`` false (the default, for
     scripts) ``GET /o/oauth2/v2/auth`` answers that 302 at once; with it true the GET shows an HTML page whose
     one form has an "Allow" and a "Cancel" button, and the button pressed decides (for a real browser).
+
+    ``processing_for``: a picked video Google is still processing becomes READY this many seconds (on the
+    emulator's clock) after the person tapped Done; None keeps it PROCESSING for good.
     """
 
     answer: Answer = "approve"
@@ -33,3 +36,4 @@ class Person:
     include_videos: bool = True
     consent: Consent = "allow"
     consent_page: bool = False
+    processing_for: float | None = None

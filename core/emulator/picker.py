@@ -9,6 +9,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 
 from core.emulator.oauth import AccessToken, Grant
 from core.emulator.person import Person
@@ -277,12 +278,20 @@ class Picker:
         if self._world.short_pages:
             # Google may answer short, even empty, pages that still carry a token: play that.
             count = 0 if page == 0 else random.Random(f"{sid}:{offset}:{page}").randint(1, size)
-        items = found.picks[offset : offset + count]
+        items = [self._processed(i, found, now) for i in found.picks[offset : offset + count]]
         answer: dict[str, object] = {"mediaItems": [self._item_json(i, token.grant, now) for i in items]}
         end = offset + len(items)
         if end < len(found.picks):
             answer["nextPageToken"] = _page_token(sid, end, page + 1)
         return json_reply(answer)
+
+    def _processed(self, item: LibraryItem, session: Session, now: float) -> LibraryItem:
+        """``item`` as Google has it now: a PROCESSING video is READY once ``Person.processing_for`` has passed."""
+        wait = self._world.person.processing_for
+        done_at = session.done_at
+        if item.video_status != "PROCESSING" or wait is None or done_at is None or now < done_at + wait:
+            return item
+        return dc_replace(item, video_status="READY")
 
     def _item_json(self, item: LibraryItem, grant: Grant, now: float) -> dict[str, object]:
         key = secrets.token_urlsafe(24)

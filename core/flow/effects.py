@@ -43,10 +43,13 @@ class PollSession:
 
 @dataclass(frozen=True)
 class Download:
-    """List the session's items and download them; answer Progress… then DownloadFinished or Failed."""
+    """List the session's items and download them; answer Progress… then DownloadFinished or Failed.
+
+    ``posters``: the session's last listing, videos still processing are kept as their poster (a still)."""
 
     session_id: str
     replace: bool = False
+    posters: bool = False
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,10 @@ class DownloadCounts(Protocol):
     @property
     def unsupported(self) -> int: ...
     @property
+    def processing(self) -> int: ...
+    @property
+    def stills(self) -> int: ...
+    @property
     def reasons(self) -> tuple[str, ...]: ...
 
 
@@ -124,6 +128,8 @@ class DownloadFinished:
     photos: int  # the library's count afterwards
     skipped: int = 0  # items there was nothing to fetch for: videos when videos are off, or not processed yet
     reasons: tuple[str, ...] = ()  # why the failed ones failed, in plain words
+    processing: int = 0  # of the skipped: videos Google is still processing (the session may be listed again)
+    stills: int = 0  # videos that were still processing, kept as their poster (the session's last listing)
 
     @classmethod
     def of(cls, session_id: str, report: DownloadCounts, photos: int) -> DownloadFinished:
@@ -136,6 +142,8 @@ class DownloadFinished:
             photos=photos,
             skipped=report.unsupported,
             reasons=report.reasons,
+            processing=report.processing,
+            stills=report.stills,
         )
 
 

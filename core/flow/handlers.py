@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from core.flow import deadline
+from core.flow import deadline, processing
 from core.flow.effects import CancelWork, CreateSession, Download, Effect, Note, SignOut
 from core.flow.events import (
     Action,
@@ -167,8 +167,11 @@ def on_progress(m: Machine, e: Progress) -> Outcome:
 
 
 def on_finished(m: Machine, e: DownloadFinished, now: float) -> Outcome:
+    if processing.is_relisting(m, e):
+        return processing.on_relisted(m, e, now)
     m = replace(m, photos=e.photos, failures=0, retry=(), last_result=e)
-    m, effects = delete(m, e.session_id)
+    kept = processing.keep_open(m, e, now)  # videos still processing: listed again later, deleted then
+    m, effects = (kept, []) if kept is not None else delete(m, e.session_id)
     if m.session is not None and m.session.id == e.session_id:
         m = replace(m, session=None)
     if m.stopping:
@@ -178,7 +181,7 @@ def on_finished(m: Machine, e: DownloadFinished, now: float) -> Outcome:
         return replace(m, state=done), effects
     if e.total == 0:
         return with_notice(m, "No photos were picked.", now), effects
-    notice = result_note(e) or None
+    notice = " ".join(filter(None, (result_note(e), processing.added_later(e.processing) if kept else ""))) or None
     until = now + NOTICE_SECONDS if notice else None
     return replace(m, state=Slideshow(count=m.photos, notice=notice), notice_until=until), effects
 

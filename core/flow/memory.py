@@ -33,6 +33,17 @@ class ActiveSession:
 
 
 @dataclass(frozen=True)
+class Waiting:
+    """A downloaded session kept open for its videos still processing (core.flow.processing): listed again at
+    ``next_at`` (None while that listing runs); the listing due at ``until`` is the last, and keeps them as stills."""
+
+    session_id: str
+    next_at: float | None
+    until: float
+    last: bool = False  # the listing sent is the last one (with posters)
+
+
+@dataclass(frozen=True)
 class DeleteRetry:
     """A sessions.delete that failed on the network ``failures`` times; sent again at ``at`` (None: in flight)."""
 
@@ -70,6 +81,7 @@ class Machine:
     deadline: float | None = None  # once mode: the run ends by then (core.flow.deadline)
     deadline_flag: float | None = None  # --deadline SECONDS: the deadline is now + that, a session does not move it
     before_confirm: State | None = None  # the screen a "Sign out?" question came from, for its Cancel
+    waiting: Waiting | None = None  # a session kept open for its videos still processing
 
 
 Outcome = tuple[Machine, list[Effect]]
@@ -98,8 +110,12 @@ def delete(m: Machine, sid: str | None) -> Outcome:
 
 
 def drop_session(m: Machine) -> Outcome:
-    """Let go of the open session (if any) and have it deleted."""
-    return delete(replace(m, session=None), m.session.id if m.session else None)
+    """Let go of the open session (if any) and of one kept for its videos still processing; have them deleted."""
+    m, effects = delete(replace(m, session=None), m.session.id if m.session else None)
+    if m.waiting is not None:
+        m, more = delete(replace(m, waiting=None), m.waiting.session_id)
+        effects += more
+    return m, effects
 
 
 def idle(m: Machine, notice: str | None = None) -> Machine:

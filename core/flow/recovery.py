@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import assert_never
 
 from core.errors import CodeExpired, KioskError, NotReady, ScopeRefused, SessionExpired, TransportError
-from core.flow import deadline
+from core.flow import deadline, processing
 from core.flow.effects import (
     CancelWork,
     CreateSession,
@@ -55,6 +55,8 @@ def on_failed(m: Machine, e: Failed, now: float) -> Outcome:
         return m, []  # the runner logged it; a token file left behind fails the same way at its next use
     if m.stopping:
         return maybe_exit(m)
+    if (relist := processing.on_relist_failed(m, effect)) is not None:
+        return relist
     if isinstance(err, ScopeRefused) and isinstance(effect, StartSignIn) and m.sign_in == "auto":
         # Google does not hand this scope to the device grant for this project: the other way, for good.
         m, effects = begin_sign_in(replace(m, sign_in="phone", sign_in_code=None, failures=0, retry=()))
@@ -167,7 +169,8 @@ def on_tick(m: Machine, now: float) -> Outcome:
     if m.stopping or m.failing is not None:
         return m, resent  # only the deletes still matter
     m, effects = _on_time(m, now)
-    return m, resent + effects
+    m, relist = processing.on_tick(m, now)
+    return m, resent + effects + relist
 
 
 def _resend_deletes(m: Machine, now: float) -> Outcome:

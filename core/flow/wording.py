@@ -19,9 +19,16 @@ def result_note(e: DownloadFinished) -> str:
     parts = []
     if e.failed:
         parts.append(f"{e.failed} of {e.total} could not be downloaded.")
-    if e.skipped:
-        parts.append(skipped_note(e.skipped))
+    if e.skipped - e.processing:
+        parts.append(skipped_note(e.skipped - e.processing))
+    if e.processing:
+        parts.append(processing_note(e.processing))
     return " ".join(parts)
+
+
+def processing_note(count: int) -> str:
+    """Videos picked that Google has not finished processing: counted apart from the ones left out."""
+    return f"{count} video{'s are' if count != 1 else ' is'} still being processed by Google."
 
 
 def skipped_note(skipped: int) -> str:

@@ -305,6 +305,7 @@ class Library:
         session_id: str,
         *,
         replace: bool = False,
+        posters: bool = False,
         on_progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> DownloadReport:
@@ -319,12 +320,21 @@ class Library:
         no partial file is left and the items not yet fetched stay pending for ``resume_pending``.
         ``on_progress(done, total, failed, unsupported)`` is called on this thread; ``total`` grows as pages
         arrive and ends at the number of unique items; ``failed`` counts bad or gone items, ``unsupported``
-        the ones there was nothing to fetch for (videos not asked for or not READY).
+        the ones there was nothing to fetch for (videos not asked for or not READY). Videos still processing
+        are counted in ``report.processing`` too, and the session may be listed again for them; with ``posters``
+        (its last listing) each is kept as its poster alone, a still picture.
         """
         setup = SyncSetup(self._index, self.library_dir, self.download_config, self.screen, self.clock, self.max_pixels)
         with self._busy:
             sync = Sync(
-                setup, source, session_id, replace, on_change=self._changed, on_progress=on_progress, cancel=cancel
+                setup,
+                source,
+                session_id,
+                replace,
+                posters=posters,
+                on_change=self._changed,
+                on_progress=on_progress,
+                cancel=cancel,
             )
             return sync.run()
 

@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS session_items (
     stem       TEXT NOT NULL,
     id         TEXT NOT NULL,
     position   INTEGER NOT NULL,
-    state      TEXT NOT NULL,           -- 'pending' | 'done' | 'failed' | 'unsupported'
+    state      TEXT NOT NULL,           -- 'pending' | 'done' | 'failed' | 'unsupported' | 'processing'
     PRIMARY KEY (session_id, stem)
 );
 CREATE TABLE IF NOT EXISTS meta (

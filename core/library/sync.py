@@ -25,6 +25,7 @@ from core.library.fetch import (
     Refused,
     Stopped,
     plan_fetch,
+    still_processing,
 )
 from core.library.files import fsync_dir, safe_unlink
 from core.library.index import Index
@@ -44,7 +45,8 @@ class DownloadReport:
     done: items of the session now in the library (``fetched`` now + ``already_had``, which were already
     here and were not fetched again); failed: items that will not be in the library — ``bad`` lists their
     ids, plus ``unsupported`` (videos not asked for or not READY, nothing to fetch); pending: left for a
-    resume (cancelled).
+    resume (cancelled). ``processing``: those of ``unsupported`` that are videos Google is still processing
+    (the session is worth listing again); ``stills``: such videos kept as their poster alone (``posters``).
     """
 
     total: int
@@ -53,6 +55,8 @@ class DownloadReport:
     already_had: int = 0
     fetched: int = 0
     unsupported: int = 0
+    processing: int = 0
+    stills: int = 0
     pending: int = 0
     bad: tuple[str, ...] = ()
     cancelled: bool = False
@@ -95,6 +99,7 @@ class Sync:
         session_id: str,
         replace: bool,
         *,
+        posters: bool = False,
         on_change: Callable[[], None],
         on_progress: ProgressCallback | None,
         cancel: threading.Event | None,
@@ -111,6 +116,9 @@ class Sync:
         self.already_had = 0
         self.fetched = 0
         self.unsupported = 0
+        self.processing = 0
+        self.posters = posters
+        self.stills: set[str] = set()  # stems of videos still processing, fetched as their poster
         self.bad: list[str] = []
         self.reasons: dict[str, None] = {}  # an ordered set
         self.cancelled = False
@@ -151,6 +159,10 @@ class Sync:
             already_had=self.already_had,
             fetched=self.fetched,
             unsupported=self.unsupported,
+            processing=self.processing,
+            stills=sum(
+                1 for stem, _, state in self.index.items(self.session_id) if stem in self.stills and state == "done"
+            ),
             pending=pending,
             bad=tuple(self.bad),
             cancelled=self.cancelled,
@@ -192,14 +204,17 @@ class Sync:
         associate: list[MediaRow] = []
         candidates: dict[str, Job] = {}
         for item, stem in zip(items, stems, strict=True):
-            spec = plan_fetch(item, self.setup.screen, self.setup.download)
+            spec = plan_fetch(item, self.setup.screen, self.setup.download, posters=self.posters)
             position = self.total + len(records)
+            waiting = still_processing(item, self.setup.download)
             if stem in existing:
                 associate.append(dc_replace(existing[stem], id=item.id, created=item.create_time))
                 records.append((position, stem, item.id, "done"))
             elif spec is None:
-                records.append((position, stem, item.id, "unsupported"))
+                records.append((position, stem, item.id, "processing" if waiting else "unsupported"))
             else:
+                if waiting:
+                    self.stills.add(stem)
                 records.append((position, stem, item.id, "pending"))
                 candidates[stem] = Job(item=item, stem=stem, spec=spec[0], kind=spec[1], poster_spec=spec[2])
         recorded = self.index.record_items(
@@ -213,8 +228,9 @@ class Sync:
             state = recorded[stem]
             if state == "done":
                 self.already_had += 1
-            elif state == "unsupported":
+            elif state in ("unsupported", "processing"):
                 self.unsupported += 1
+                self.processing += state == "processing"
             elif state == "failed":
                 self.bad.append(mid)  # failed in an earlier run of this session; not tried again
                 self.reasons.setdefault(EARLIER, None)

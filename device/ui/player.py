@@ -151,6 +151,8 @@ class Player:
             self._shown_at = -math.inf  # its file is gone from the library: move on as soon as possible
             self._jump = True
         self._collect()
+        if self._video is not None:
+            self._video.pause(self.paused, now)  # frozen on its frame while paused; its time stands still
         due = self._current is None or self._jump or (not self.paused and now - self._shown_at >= self._hold())
         if self._ready is not None and self._fade_start is None and due:
             self._fade = JUMP_FADE if self._jump and self._current is not None else self._config.fade
@@ -164,6 +166,7 @@ class Player:
             if self._fair is not None:  # their turn in this round is taken (a small write: on the worker)
                 self._marking += [self._worker.submit(self._fair.mark_shown, p) for p in self._current.photos]
         if self._video is not None:
+            self._video.pause(self.paused, now)  # a video reached while paused starts frozen on its poster
             changed |= self._video.update(now)
         if self._current is not None and not self._photos:
             self.suspend()  # the library was emptied

@@ -58,6 +58,24 @@ def slide_job(photo: Photo, config: SlideshowConfig) -> tuple[Callable[..., byte
     return compose_slide, (photo.path,)
 
 
+def quarter_turns(frame: Any) -> int:
+    """How many quarter turns counter-clockwise the frame needs to be shown upright (its display matrix:
+    ``VideoFrame.rotation``, FFmpeg's sign; PyAV before 14 does not read it and the frame is shown as stored)."""
+    return round(float(getattr(frame, "rotation", 0) or 0) / 90) % 4
+
+
+def _turned(rgb: Any, turn: int, t: float) -> _Frame:
+    """The decoded RGB frame as a queued one, turned upright (in the decoder thread, already at screen size)."""
+    if turn == 0:
+        plane = rgb.planes[0]
+        return _Frame(t, bytes(plane), (rgb.width, rgb.height), plane.line_size)
+    from PIL import Image
+
+    turns = {1: Image.Transpose.ROTATE_90, 2: Image.Transpose.ROTATE_180, 3: Image.Transpose.ROTATE_270}
+    img = rgb.to_image().transpose(turns[turn])  # PIL turns counter-clockwise, as FFmpeg's angle counts
+    return _Frame(t, img.tobytes(), img.size, img.width * 3)
+
+
 def duration(path: str) -> float | None:
     """The video's length in seconds, from its header (None when the file does not say or cannot be read)."""
     import av
@@ -127,6 +145,8 @@ class Playback:
         self._max = config.max_seconds
         self._start: float | None = None  # the video's time 0 on the loop's clock: set by its first frame
         self._elapsed = 0.0  # read by the decoder thread: how far the show is
+        self._paused_at: float | None = None  # frozen on its frame since then (the loop's clock)
+        self._paused_for = 0.0  # seconds spent paused: they do not count towards max_seconds
         self._queue: queue.Queue[_Frame | object] = queue.Queue(maxsize=QUEUE_FRAMES)
         self._head: _Frame | None = None  # decoded, not due yet
         self._stop = threading.Event()
@@ -144,9 +164,22 @@ class Playback:
 
     # -- the loop's side
 
+    def pause(self, paused: bool, now: float) -> None:
+        """Freeze on the frame on screen (``paused``) or go on from it: the video's time stands still meanwhile."""
+        if paused == (self._paused_at is not None):
+            return
+        if self._paused_at is None:
+            self._paused_at = now
+            return
+        gap = now - self._paused_at
+        self._paused_at = None
+        self._paused_for += gap
+        if self._start is not None:
+            self._start += gap  # the next frame is due as long after the resume as it was after the pause
+
     def update(self, now: float) -> bool:
         """Draw the newest frame that is due into the slide; True when the picture changed."""
-        if self._fallback or self._ended:
+        if self._fallback or self._ended or self._paused_at is not None:
             return False
         if self._start is None:
             # The video's clock starts with its first decoded frame: opening the file and the decoder's own
@@ -195,17 +228,18 @@ class Playback:
         return True
 
     def hold(self, interval: float) -> float:
-        """How long this slide stays: to the end of the video (at most ``max_seconds``); a broken one as a photo."""
+        """How long this slide stays: to the end of the video (at most ``max_seconds`` played, pauses not counted);
+        a broken one as a photo."""
         if self._failed is not None and self.shown == 0:
             return interval
         if self._ended and not self._fallback:
             return 0.0  # played to its end: the next item as soon as it is ready
         if self._fallback and self._length is not None:
-            return min(self._max, self._length)
-        return self._max
+            return min(self._max, self._length) + self._paused_for
+        return self._max + self._paused_for
 
     def next_wake(self, now: float) -> float:
-        if self._fallback or self._ended:
+        if self._fallback or self._ended or self._paused_at is not None:
             return math.inf
         if self._head is not None and self._start is not None:
             return max(0.0, self._start + self._head.time - now)
@@ -247,11 +281,17 @@ class Playback:
                     self._length = float(stream.duration * stream.time_base)
                 sar = stream.sample_aspect_ratio
                 shape = (round(stream.width * float(sar)) if sar else stream.width, stream.height)
-                width, height = fitted(shape, self._box)
                 first: float | None = None
+                turn: int | None = None  # the display matrix's turn, from the first frame
                 for frame in container.decode(stream):
                     if self._stop.is_set():
                         return
+                    if turn is None:
+                        turn = quarter_turns(frame)
+                        upright = shape[::-1] if turn % 2 else shape
+                        width, height = fitted(upright, self._box)  # as it is shown: a phone's portrait stays so
+                        # decoded at the size that, turned, is the fitted one
+                        stored = (height, width) if turn % 2 else (width, height)
                     t = frame.time if frame.time is not None else 0.0
                     first = t if first is None else first
                     t -= first
@@ -262,9 +302,10 @@ class Playback:
                         continue
                     # FFmpeg scales and converts in one pass; fast bilinear costs a third of the default bicubic
                     # when shrinking 1080p to 720p, and a moving picture hides the difference.
-                    rgb = frame.reformat(width=width, height=height, format="rgb24", interpolation="FAST_BILINEAR")
-                    plane = rgb.planes[0]
-                    if not self._put(_Frame(t, bytes(plane), (width, height), plane.line_size)):
+                    rgb = frame.reformat(
+                        width=stored[0], height=stored[1], format="rgb24", interpolation="FAST_BILINEAR"
+                    )
+                    if not self._put(_turned(rgb, turn, t)):
                         return
         except Exception as exc:  # any broken file: the poster stays, a line in the log, no traceback
             self._failed = type(exc).__name__
