@@ -19,7 +19,18 @@ from typing import Any
 
 from bench.common import Figure
 
-FIGURES = ("download", "prepare", "first_qr", "idle_cpu", "memory", "pick_to_photo", "api_economy", "video")
+FIGURES = (
+    "download",
+    "prepare",
+    "first_qr",
+    "idle_cpu",
+    "memory",
+    "pick_to_photo",
+    "api_economy",
+    "video",
+    "transition",
+    "scale",
+)
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
@@ -48,13 +59,22 @@ def _number(value: float, unit: str) -> str:
     return f"{value:.1f} {unit}" if unit != "% core" else f"{value:.2f} % core"
 
 
+def _cell(value: float, span: tuple[float, float] | None, unit: str) -> str:
+    """A median with its runs' spread: ``1.23 s (1.20–1.31)``."""
+    text = _number(value, unit)
+    if span is None:
+        return text
+    low, high = (_number(v, unit).split(" ")[0] for v in span)
+    return f"{text} ({low}–{high})"
+
+
 def table(figures: list[Figure], errors: dict[str, str]) -> str:
-    head = ("figure", "project", "baseline", "ratio", "target", "pass")
+    head = ("figure", "project (min–max)", "baseline (min–max)", "ratio", "target", "pass")
     rows = [
         (
             f.name,
-            _number(f.project, f.unit),
-            _number(f.baseline, f.unit),
+            _cell(f.project, f.project_spread, f.unit),
+            _cell(f.baseline, f.baseline_spread, f.unit),
             f"{f.ratio:.2f}{f.ratio_label}",
             f.target,
             "yes" if f.passed else "NO",

@@ -40,6 +40,8 @@ class Figure:
     ratio_label: str
     target: str
     passed: bool
+    project_spread: tuple[float, float] | None = None  # (min, max) of the runs whose median is ``project``
+    baseline_spread: tuple[float, float] | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
@@ -52,12 +54,27 @@ class Figure:
             "ratio_label": self.ratio_label,
             "target": self.target,
             "pass": self.passed,
+            "project_spread": self.project_spread,
+            "baseline_spread": self.baseline_spread,
             "details": self.details,
         }
 
 
 def median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
+
+
+def spread(values: Sequence[float]) -> tuple[float, float]:
+    """(min, max) of some runs: printed beside their median, so a figure that flips with the weather shows it."""
+    return (min(values), max(values))
+
+
+def interleaved(runs: int, project: Callable[[], Any], baseline: Callable[[], Any]) -> None:
+    """``project``, ``baseline``, ``project``, ``baseline``, … ``runs`` times each: a busy moment of the
+    machine slows both sides alike instead of one."""
+    for _ in range(runs):
+        project()
+        baseline()
 
 
 def python_env(**extra: str) -> dict[str, str]:

@@ -13,7 +13,8 @@ the slideshow. Along the way:
   decoding of the next photo are over) — well before the next transition;
 - every request the emulator received.
 
-The journey runs once per `python -m bench`, whichever of its figures asks first.
+The journey runs ``JOURNEYS`` times per `python -m bench`, whichever of its figures asks first; the figures
+take the median of the runs and print their spread.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ from bench.common import (
 POLL_INTERVAL = 5.0  # the emulator's (and Google's usual) pollInterval
 PICKS = 20
 LATENCY = 0.04
-IDLE_WINDOW = 10.0
+IDLE_WINDOW = 4.0
+JOURNEYS = 5  # each timing figure from the journey is the median of this many
 SLIDE_INTERVAL = 30.0  # longer than the slideshow window, so no transition falls inside it
 DONE_AFTER_POLL = 0.05
 
@@ -56,8 +58,14 @@ class Observed:
     timeline: dict[str, float]
 
 
+def observe_all() -> list[Observed]:
+    """Every journey of this run (made on first use)."""
+    return [observe(i) for i in range(JOURNEYS)]
+
+
 @functools.cache
-def observe() -> Observed:
+def observe(run: int = 0) -> Observed:
+    """Journey number ``run`` (each one once per process)."""
     from core.emulator import Emulator, Person
 
     person = Person(approve_after=0.3, pick_count=PICKS, pick_after=3600.0, include_videos=False)

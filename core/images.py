@@ -40,6 +40,15 @@ def register_heif() -> None:
 _heif_ready = False
 
 
+def heif_file(head: bytes) -> bool:
+    """The first bytes of a file are an ISO base media ``ftyp`` box: HEIC/HEIF, which only pillow-heif opens.
+
+    pillow-heif (libheif and its codecs: ~8 MB resident) is then loaded only once such a picture is met;
+    Google's screen-sized renditions are JPEG.
+    """
+    return head[4:8] == b"ftyp"
+
+
 @dataclass(frozen=True)
 class MediaInfo:
     """What validation learned about a file: its kind, extension from the real content, shown size."""
@@ -59,8 +68,14 @@ def check_image(path: Path, *, max_pixels: int = MAX_PIXELS) -> MediaInfo:
     """
     from PIL import Image, UnidentifiedImageError  # loaded on the first download, not at start-up
 
-    register_heif()
-    formats = tuple(IMAGE_FORMATS)
+    try:
+        with open(path, "rb") as head:
+            if heif_file(head.read(12)):
+                register_heif()
+    except OSError as exc:
+        raise BadMedia("The downloaded file is not a picture this device can show.") from exc
+    # Pillow knows HEIF only once pillow-heif is registered (above, for a file that is one).
+    formats = tuple(f for f in IMAGE_FORMATS if f != "HEIF" or _heif_ready)
     try:
         # Pillow itself raises DecompressionBombError at open() above ~179 MP (and only warns from 89 MP);
         # our own, stricter limit is checked before a single pixel is decoded.

@@ -23,7 +23,7 @@ INPUT_POLL = 0.1
 # arrives within this time, and drawing a screen only to replace it delays the one that matters.
 QUIET_START = 0.5
 # While downloading, progress arrives many times a second; the screen follows at most this often, so that a
-# Pi's CPU goes to the downloads (each frame also re-reads the library's photo list).
+# Pi's CPU goes to the downloads (a frame after a new photo also reads the library's new photo list).
 PROGRESS_FRAME = 0.25
 # After SIGTERM the open session is deleted and the state saved within this time (systemd waits 10 s).
 SHUTDOWN_GRACE = 4.0

@@ -13,7 +13,11 @@ import gc
 
 # Buffers at least this big (full-screen frames, decoded photos) get their own mapping, returned when freed.
 MMAP_THRESHOLD = 128 * 1024
-_M_MMAP_THRESHOLD = -3  # glibc's mallopt() parameter number
+_M_MMAP_THRESHOLD = -3  # glibc's mallopt() parameter numbers
+_M_ARENA_MAX = -8
+# At most this many malloc arenas: glibc gives each thread that contends for the heap an arena of its own, and
+# the download workers' freed buffers then stay resident in eight arenas (bench/README.md, memory).
+ARENA_MAX = 2
 
 _paused = False
 
@@ -40,7 +44,8 @@ def keep_heap_flat() -> None:
 
     By default glibc raises its mmap threshold each time such a buffer is freed, so later 8 MB frames come
     from the heap, which fragments and never shrinks: a slideshow over a big library grew the process by
-    ~60 MB (bench/memory.py). Setting the threshold once also turns that adjustment off.
+    ~60 MB (bench/memory.py). Setting the threshold once also turns that adjustment off. The number of
+    arenas is capped too (ARENA_MAX), before the download workers start.
     """
     import ctypes  # only here: it is not worth its import time before the first screen
 
@@ -49,6 +54,22 @@ def keep_heap_flat() -> None:
     except (AttributeError, OSError):
         return
     mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    mallopt(_M_ARENA_MAX, ARENA_MAX)
+
+
+def trim_heap() -> None:
+    """Hand the heap's free pages back to the system (glibc's malloc_trim; a no-op on other libcs).
+
+    A slide's decoding frees a few megabytes of small buffers in the heap's middle, where no threshold
+    returns them; the slideshow calls this on its decode thread after each slide, off the frame loop.
+    """
+    import ctypes
+
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (AttributeError, OSError):
+        return
+    trim(0)
 
 
 def first_frame() -> None:

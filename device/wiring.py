@@ -67,7 +67,7 @@ class Kiosk:
             self.runner.run,
             next_event or self.events.get,
             self.events.drain,
-            self.library.photos,
+            self.library.snapshot,
             clock=self.clock,
             on_first_frame=on_first_frame,
             after_frame=(*after_frame, self.writable_again),

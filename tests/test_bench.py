@@ -47,3 +47,14 @@ def test_unknown_figure_is_refused_before_anything_runs() -> None:
     )
     assert out.returncode == 2
     assert "no-such-figure" in out.stderr
+
+
+def test_the_table_prints_each_median_with_its_spread() -> None:
+    from bench.common import Figure, interleaved, spread
+
+    calls: list[str] = []
+    interleaved(3, lambda: calls.append("project"), lambda: calls.append("baseline"))
+    assert calls == ["project", "baseline"] * 3
+    row = Figure("x", 1.5, 3.0, "s", 2.0, "× faster", "≥ 1×", True, spread([1.2, 1.5, 1.9]), spread([2.5, 3.0, 3.5]))
+    line = table([row], {}).splitlines()[2]
+    assert "1.500 s (1.200–1.900)" in line and "3.000 s (2.500–3.500)" in line

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import threading
+from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from core.library.fetch import MediaSource
 from core.library.files import fsync_dir, private_dir, safe_unlink
 from core.library.index import CorruptIndex, Index
 from core.library.names import is_temp_name, media_stem
-from core.library.records import Photo, RememberedSession
+from core.library.records import Photo, PhotoList, PlayOrder, RememberedSession
 from core.library.repair import CheckReport, Repair
 from core.library.sync import DownloadReport, ProgressCallback, Sync, SyncSetup, remove_trashed
 
@@ -40,6 +41,8 @@ __all__ = [
     "Library",
     "MediaSource",
     "Photo",
+    "PhotoList",
+    "PlayOrder",
     "ProgressCallback",
     "RememberedSession",
     "media_stem",
@@ -77,7 +80,7 @@ class Library:
         self._claim = Claim(self.state_dir, self.library_dir)
         self._lock = threading.RLock()
         self._busy = threading.Lock()  # one download at a time: temp names are per item, not per call
-        self._photos: list[Photo] | None = None
+        self._photos: PhotoList | None = None
         self.version = 0
         # Degraded mode (core.library.degraded): why the library is open read-only, or None. `doctor` shows it.
         self.degraded: str | None = None
@@ -202,29 +205,61 @@ class Library:
     # ---- reading ---------------------------------------------------------------------------------
 
     def photos(self) -> list[Photo]:
-        """Complete photos (and videos, as their poster) by createTime then id; a fresh list to shuffle."""
+        """Complete photos (and videos, as their poster) by createTime then id; a fresh list (callers may
+        shuffle it)."""
+        return list(self.snapshot())
+
+    def snapshot(self) -> PhotoList:
+        """The same photos as one shared, immutable PhotoList: the same object until ``version`` changes, so a
+        frame loop can ask for it every frame at no cost. Its ``order`` is this library (the fair shuffle)."""
         with self._lock:
             if self._photos is None:
-                rows = self._index.shown_photos() if self._index.is_open else []
-                self._photos = [
-                    Photo(
-                        id=r.id or r.stem,
-                        path=str(self.library_dir / (r.poster or r.file)),
-                        created=r.created,
-                        width=r.width,
-                        height=r.height,
-                        video=str(self.library_dir / r.file) if r.poster else None,
-                    )
-                    for r in rows
-                ]
+                rows = self._index.shown_photos(self._photo) if self._index.is_open else []
                 if self.degraded is not None:  # a read-only index may miss the newest commits: the files tell
                     known = self._index.files() if self._index.is_open else set()
-                    self._photos += unindexed_photos(self.library_dir, known)
-            return list(self._photos)
+                    rows += unindexed_photos(self.library_dir, known)
+                # Read-only (degraded), nothing is written: the slideshow then goes in the library's order.
+                self._photos = PhotoList(rows, self.version, self if self.degraded is None else None)
+            return self._photos
+
+    def _photo(
+        self,
+        stem: str,
+        mid: str | None,
+        file: str,
+        created: datetime | None,
+        w: int | None,
+        h: int | None,
+        poster: str | None,
+    ) -> Photo:
+        folder = str(self.library_dir) + os.sep
+        video = folder + file if poster else None
+        return Photo(id=mid or stem, path=folder + (poster or file), created=created, width=w, height=h, video=video)
 
     def count(self) -> int:
+        return len(self.snapshot())
+
+    def next_in_order(self, exclude: Collection[Photo] = ()) -> Photo | None:
+        """The slideshow's next photo in a fair shuffle kept in the index: every photo is shown once before
+        any is shown twice, across restarts (new photos join the current round at random places). ``exclude``
+        are photos not to choose now (the one on screen)."""
         with self._lock:
-            return len(self._photos if self._photos is not None else self.photos())
+            row = self._index.next_in_order(_stem(p) for p in exclude)
+        if row is None:
+            return None
+        return self._photo(row.stem, row.id, row.file, row.created, row.width, row.height, row.poster)
+
+    def upcoming(self, count: int, exclude: Collection[Photo] = ()) -> list[Photo]:
+        """The ``count`` photos next_in_order would hand out after the next one, at most (a look-ahead for
+        pairing: the rest of this round only; not ``exclude``)."""
+        with self._lock:
+            rows = self._index.upcoming(count, (_stem(p) for p in exclude))
+        return [self._photo(r.stem, r.id, r.file, r.created, r.width, r.height, r.poster) for r in rows]
+
+    def mark_shown(self, photo: Photo) -> None:
+        """``photo`` was on the screen: it has had its turn in this round (one small write; call it off the
+        frame loop)."""
+        self._index.mark_played(_stem(photo))
 
     def _changed(self) -> None:
         with self._lock:
@@ -315,3 +350,8 @@ class Library:
         known = self._index.session(session_id)
         replace = known.replace if known is not None else False
         return self.download_session(source, session_id, replace=replace, on_progress=on_progress, cancel=cancel)
+
+
+def _stem(photo: Photo) -> str:
+    """The index's name of a photo (or video): its file's, whose first 32 characters are the stem."""
+    return Path(photo.path).name[:32]

@@ -17,16 +17,23 @@ import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from core.errors import DiskFull, LibraryError
 from core.library.degraded import read_only_index
 from core.library.files import PRIVATE_FILE, private_file
 from core.library.records import MediaRow, RememberedSession, time_text
 from core.library.schema import MEDIA_COLS, MIGRATIONS, SCHEMA, SCHEMA_VERSION, media_row, parse_time_text
+
+T = TypeVar("T")
+# What the slideshow shows: complete photos, and videos with their poster.
+SHOWABLE = "m.shown = 1 AND (m.kind = 'photo' OR m.poster IS NOT NULL)"
+# make(stem, id, file, created, width, height, poster): one photo (or video) of Index.shown_photos
+PhotoMaker = Callable[[str, str | None, str, datetime | None, int | None, int | None, str | None], T]
 
 
 class CorruptIndex(Exception):
@@ -67,7 +74,8 @@ class Index:
             if not 0 <= version <= SCHEMA_VERSION:
                 raise CorruptIndex(f"unknown schema version {version}")
             steps = "".join(MIGRATIONS[v] for v in range(version + 1, SCHEMA_VERSION + 1)) if version else ""
-            # One transaction: schema, identity and the version marker are durable together or not at all.
+            # One transaction: migrations, schema, identity and the version marker are durable together or not
+            # at all (an index of an older version is brought up to date in place).
             db.executescript(
                 f"BEGIN IMMEDIATE; {steps}{SCHEMA}; INSERT OR IGNORE INTO meta (key, value) "
                 f"VALUES ('identity', '{uuid.uuid4().hex}'); PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
@@ -150,18 +158,69 @@ class Index:
 
     # ---- media -----------------------------------------------------------------------------------
 
-    def media(self) -> list[MediaRow]:
-        with self._read() as db:
-            return [media_row(r) for r in db.execute(f"SELECT {MEDIA_COLS} FROM media")]
+    def fingerprints(self, chunk: int = 2000) -> Iterator[tuple[str, str, str, int, int, str | None]]:
+        """(stem, file, kind, size, mtime_ns, poster) of every row, by stem: what the start-up check compares
+        with the files (no dates parsed, no records made), read ``chunk`` rows at a time so that 50,000 rows
+        are never all held at once (the lock is not held between chunks)."""
+        last = ""
+        while True:
+            with self._read() as db:
+                rows = db.execute(
+                    "SELECT stem, file, kind, size, mtime_ns, poster FROM media WHERE stem > ? ORDER BY stem LIMIT ?",
+                    (last, chunk),
+                ).fetchall()
+            yield from rows
+            if len(rows) < chunk:
+                return
+            last = rows[-1][0]
 
-    def shown_photos(self) -> list[MediaRow]:
-        """Complete photos (and videos with their poster) in the library, oldest first (unknown dates last)."""
+    def shown_photos(self, make: PhotoMaker[T]) -> list[T]:
+        """``make(stem, id, file, created, width, height, poster)`` of each complete photo (and video with its
+        poster) in the library, oldest first (unknown dates last), then by id; made as the rows are read
+        (50,000 rows are never held twice)."""
         with self._read() as db:
             rows = db.execute(
-                f"SELECT {MEDIA_COLS} FROM media WHERE shown = 1 AND (kind = 'photo' OR poster IS NOT NULL) "
+                f"SELECT stem, id, file, created, width, height, poster FROM media m WHERE {SHOWABLE} "
                 "ORDER BY created IS NULL, created, COALESCE(id, stem)"
             )
-            return [media_row(r) for r in rows]
+            return [make(a, b, c, parse_time_text(d), e, f, g) for a, b, c, d, e, f, g in rows]
+
+    def next_in_order(self, exclude: Iterable[str] = ()) -> MediaRow | None:
+        """The shown photo not played in this round with the lowest rank (not one of the ``exclude`` stems);
+        when every one is played, a new round in a new random order begins."""
+        skip = list(exclude)
+        marks = ",".join("?" * len(skip))
+        query = (
+            f"SELECT {', '.join('m.' + c.strip() for c in MEDIA_COLS.split(','))} FROM play_order p "
+            f"JOIN media m ON m.stem = p.stem WHERE p.played = 0 AND {SHOWABLE} "
+            f"AND m.stem NOT IN ({marks}) ORDER BY p.rank LIMIT 1"
+        )
+        for _ in range(2):
+            with self._tx() as db:
+                row = db.execute(query, skip).fetchone()
+                if row is not None:
+                    return media_row(row)
+                if db.execute("SELECT 1 FROM play_order WHERE played = 1 LIMIT 1").fetchone() is None:
+                    return None  # nothing was played: nothing to show (or only the excluded ones)
+                db.execute("UPDATE play_order SET played = 0, rank = random()")
+        return None
+
+    def upcoming(self, count: int, exclude: Iterable[str] = ()) -> list[MediaRow]:
+        """The next ``count`` shown photos not played in this round, by rank (not the ``exclude`` stems); never
+        begins a new round (a look-ahead: the round ends when next_in_order finds nothing left)."""
+        skip = list(exclude)
+        marks = ",".join("?" * len(skip))
+        query = (
+            f"SELECT {', '.join('m.' + c.strip() for c in MEDIA_COLS.split(','))} FROM play_order p "
+            f"JOIN media m ON m.stem = p.stem WHERE p.played = 0 AND {SHOWABLE} "
+            f"AND m.stem NOT IN ({marks}) ORDER BY p.rank LIMIT ?"
+        )
+        with self._read() as db:
+            return [media_row(row) for row in db.execute(query, [*skip, count])]
+
+    def mark_played(self, stem: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE play_order SET played = 1 WHERE stem = ?", (stem,))
 
     def get_media(self, stems: Iterable[str]) -> dict[str, MediaRow]:
         wanted = list(stems)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Photo:
     """A photo in the local library, ready to show: ``path`` is the file on disk (named from the media id)."""
 
@@ -16,6 +18,32 @@ class Photo:
     width: int | None = None
     height: int | None = None
     video: str | None = None  # a video: ``path`` is its poster, this its MP4 file
+
+
+class PlayOrder(Protocol):
+    """The slideshow's fair shuffle, kept in the index (core.library.Library satisfies it)."""
+
+    def next_in_order(self, exclude: Collection[Photo] = ()) -> Photo | None: ...
+
+    def upcoming(self, count: int, exclude: Collection[Photo] = ()) -> list[Photo]: ...
+
+    def mark_shown(self, photo: Photo) -> None: ...
+
+
+class PhotoList(tuple[Photo, ...]):
+    """The library's photos at one ``version``: one immutable tuple shared by every reader until the next change.
+
+    A reader that saw this ``version`` already has nothing to compare; ``order`` is the library's fair shuffle.
+    """
+
+    version: int
+    order: PlayOrder | None
+
+    def __new__(cls, photos: Iterable[Photo] = (), version: int = 0, order: PlayOrder | None = None) -> PhotoList:
+        made = super().__new__(cls, photos)
+        made.version = version
+        made.order = order
+        return made
 
 
 @dataclass(frozen=True)

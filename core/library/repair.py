@@ -90,33 +90,34 @@ class Repair:
     def verify_indexed(self, *, deep: bool) -> int:
         """Drop rows whose file is missing or no longer decodes; returns how many."""
         dropped: list[str] = []
-        for row in self.index.media():
-            path = self.directory / row.file
+        folder = str(self.directory) + os.sep
+        for stem, file, kind, size, mtime_ns, poster in self.index.fingerprints():
             try:
-                st = os.stat(path)
+                st = os.stat(folder + file)
             except OSError:
-                dropped.append(row.stem)
+                dropped.append(stem)
                 continue
-            if row.poster is not None and not self._poster_ok(row.poster, row.mtime_ns, deep=deep):
+            if poster is not None and not self._poster_ok(poster, mtime_ns, deep=deep):
                 log.warning("dropping a video whose poster is missing or broken; it is fetched again")
-                safe_unlink(path)
-                safe_unlink(self.directory / row.poster)
-                dropped.append(row.stem)
+                safe_unlink(self.directory / file)
+                safe_unlink(self.directory / poster)
+                dropped.append(stem)
                 continue
-            if not deep and (st.st_size, st.st_mtime_ns) == (row.size, row.mtime_ns):
+            if not deep and (st.st_size, st.st_mtime_ns) == (size, mtime_ns):
                 continue  # verified when it was downloaded and untouched since
-            if self._decodes(path, row.kind):
-                self.index.set_fingerprint(row.stem, st.st_size, st.st_mtime_ns)
+            path = self.directory / file
+            if self._decodes(path, kind):
+                self.index.set_fingerprint(stem, st.st_size, st.st_mtime_ns)
             else:
                 log.warning("dropping a library file that no longer decodes")
                 safe_unlink(path)
-                dropped.append(row.stem)
+                dropped.append(stem)
         self.index.drop_media(dropped)
         return len(dropped)
 
     def adopt_unindexed(self, names: list[str]) -> int:
         """Index every file of ours that the index does not know and that decodes; returns how many."""
-        indexed = {r.file for r in self.index.media()}
+        indexed = {file for _, file, _, _, _, _ in self.index.fingerprints()}
         pending: dict[str, tuple[str, str, bool]] = {}  # stem -> (session id, media id, replace)
         for s in self.index.sessions():
             for stem, mid, state in self.index.items(s.id):

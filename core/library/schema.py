@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 from core.library.records import MediaRow
 from core.records import parse_time
 
-SCHEMA_VERSION = 2  # 2: media.poster
+SCHEMA_VERSION = 3  # 2: media.poster; 3: play_order (the slideshow's fair shuffle)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS media (
@@ -47,15 +48,40 @@ CREATE TABLE IF NOT EXISTS meta (
 CREATE TABLE IF NOT EXISTS trash (
     file TEXT PRIMARY KEY               -- left the library in a committed change; its file is to be removed
 );
+CREATE INDEX IF NOT EXISTS session_items_stem ON session_items (stem);  -- a file dropped: its sessions' items
 """
+
+PLAY_ORDER = """
+CREATE TABLE IF NOT EXISTS play_order (  -- the slideshow's fair shuffle, across restarts
+    stem   TEXT PRIMARY KEY,            -- a media row's
+    rank   INTEGER NOT NULL,            -- random: its place in the current round
+    played INTEGER NOT NULL DEFAULT 0   -- 1 once shown in this round
+);
+CREATE INDEX IF NOT EXISTS play_order_next ON play_order (played, rank);
+CREATE TRIGGER IF NOT EXISTS play_order_join AFTER INSERT ON media BEGIN  -- new photos join the current round
+    INSERT OR IGNORE INTO play_order (stem, rank) VALUES (NEW.stem, random());
+END;
+CREATE TRIGGER IF NOT EXISTS play_order_leave AFTER DELETE ON media BEGIN
+    DELETE FROM play_order WHERE stem = OLD.stem;
+END;
+"""
+SCHEMA += PLAY_ORDER
 
 
 # Each step takes an index of version N-1 to version N, inside the transaction that writes the schema.
-MIGRATIONS = {2: "ALTER TABLE media ADD COLUMN poster TEXT;"}
+MIGRATIONS = {
+    2: "ALTER TABLE media ADD COLUMN poster TEXT;",
+    3: PLAY_ORDER + "INSERT OR IGNORE INTO play_order (stem, rank) SELECT stem, random() FROM media;",
+}
 
 
 def parse_time_text(text: str | None) -> datetime | None:
-    return parse_time(text) if text else None
+    if not text:
+        return None
+    if len(text) == 27 and text[-1] == "Z":  # as the index writes them (time_text): 50,000 at every start
+        with contextlib.suppress(ValueError):
+            return datetime.fromisoformat(text)
+    return parse_time(text)
 
 
 MEDIA_COLS = "stem, id, file, kind, mime, width, height, created, size, mtime_ns, shown, poster"

@@ -26,14 +26,19 @@ class UnreadablePhoto(Exception):
         self.cause = cause
 
 
-def compose_slide(paths: str | Sequence[str], size: tuple[int, int]) -> bytes:
+def compose_slide(paths: str | Sequence[str], size: tuple[int, int], strips: int = 16) -> bytearray:
     """One full-screen RGB frame: one photo fitted and centred, or two sharing the screen along its longer side
-    (side by side on a landscape screen, stacked on a portrait one), on a blurred, dimmed copy of themselves."""
+    (side by side on a landscape screen, stacked on a portrait one), on a blurred, dimmed copy of themselves.
+
+    The frame is made strip by strip straight into the bytes handed over (each strip of a backdrop scaled from
+    its small blurred copy, the photos' rows pasted on it): no full-screen picture besides the photos and those
+    bytes is ever held (Pillow keeps RGB at 4 bytes a pixel, and ``tobytes()`` of a whole screen would hold its
+    chunks and their joined copy too: three more buffers at the peak of each slide).
+    """
     from PIL import Image
 
     files = [paths] if isinstance(paths, str) else list(paths)
     w, h = size
-    frame = Image.new("RGB", size, (0, 0, 0))
     if len(files) == 1:
         boxes = [(0, 0, w, h)]
     else:
@@ -44,12 +49,12 @@ def compose_slide(paths: str | Sequence[str], size: tuple[int, int]) -> bytes:
         else:
             half = (h - gap) // 2
             boxes = [(0, 0, w, half), (0, h - half, w, half)]
+    parts: list[tuple[tuple[int, int, int, int], Image.Image, Image.Image, tuple[int, int]]] = []
     for index, (path, (x, y, bw, bh)) in enumerate(zip(files, boxes, strict=True)):
         try:
             photo = load_fitted(path, (bw, bh), cover=False)
         except Exception as exc:
             raise UnreadablePhoto(index, exc) from exc
-        frame.paste(_backdrop(photo, (bw, bh)), (x, y))
         # A pair leans together at the gap between them; one photo sits in the middle.
         if len(files) == 1:
             px, py = (bw - photo.width) // 2, (bh - photo.height) // 2
@@ -57,19 +62,36 @@ def compose_slide(paths: str | Sequence[str], size: tuple[int, int]) -> bytes:
             px, py = (bw - photo.width if index == 0 else 0), (bh - photo.height) // 2
         else:
             px, py = (bw - photo.width) // 2, (bh - photo.height if index == 0 else 0)
-        frame.paste(photo, (x + px, y + py))
-    return frame.tobytes()
+        parts.append(((x, y, bw, bh), _backdrop(photo, (bw, bh)), photo, (x + px, y + py)))
+    row = w * 3
+    out = bytearray(row * h)
+    step = max(1, -(-h // strips))
+    for top in range(0, h, step):
+        bottom = min(h, top + step)
+        strip = Image.new("RGB", (w, bottom - top), (0, 0, 0))
+        for (x, y, bw, bh), back, photo, (px, py) in parts:
+            first, last = max(top, y), min(bottom, y + bh)
+            if first < last:
+                # The same pixels as scaling the whole backdrop (Pillow reads the rows around a box too).
+                sw, sh = back.size
+                box = (0.0, (first - y) * sh / bh, float(sw), (last - y) * sh / bh)
+                piece = back.resize((bw, last - first), Image.Resampling.BILINEAR, box=box)  # blurred: bilinear
+                strip.paste(piece, (x, first - top))
+            first, last = max(top, py), min(bottom, py + photo.height)
+            if first < last:
+                strip.paste(photo.crop((0, first - py, photo.width, last - py)), (px, first - top))
+        out[top * row : bottom * row] = strip.tobytes()
+    return out
 
 
 def _backdrop(photo: Image.Image, box: tuple[int, int]) -> Image.Image:
-    """``photo`` blurred and dimmed, covering ``box``."""
+    """``photo`` blurred and dimmed, small (1/BACKDROP_SHRINK of ``box``): scaled up to ``box`` strip by strip."""
     from PIL import Image, ImageFilter, ImageOps
 
     small = (max(1, box[0] // BACKDROP_SHRINK), max(1, box[1] // BACKDROP_SHRINK))
     back = ImageOps.fit(photo, small, Image.Resampling.BILINEAR)
     back = back.filter(ImageFilter.GaussianBlur(BACKDROP_BLUR))
-    back = Image.blend(Image.new("RGB", small, (0, 0, 0)), back, BACKDROP_DIM)
-    return back.resize(box, Image.Resampling.BILINEAR)  # blurred already: bicubic would add nothing
+    return Image.blend(Image.new("RGB", small, (0, 0, 0)), back, BACKDROP_DIM)
 
 
 def compose_thumb(path: str, side: int) -> bytes:

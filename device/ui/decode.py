@@ -21,11 +21,13 @@ ROTATED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
 def open_image(path: str) -> Image.Image:
     from PIL import Image
 
-    from core.images import register_heif
+    from core.images import heif_file, register_heif
 
-    register_heif()  # HEIC originals
     # Read the bytes first: Pillow seeks while sniffing, which not every file (a pipe, a FUSE mount) allows.
-    return Image.open(io.BytesIO(Path(path).read_bytes()))
+    data = Path(path).read_bytes()
+    if heif_file(data[:12]):
+        register_heif()  # HEIC originals: the HEIF plugin loads only when one is met
+    return Image.open(io.BytesIO(data))
 
 
 def _oriented_size(img: Image.Image) -> tuple[int, int]:
@@ -86,7 +88,8 @@ class Worker:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def to_surface(data: bytes, size: tuple[int, int]) -> pygame.Surface:
-    image = pygame.image.frombytes(data, size, "RGB")
-    # In the display's pixel format blits (and crossfades) are plain copies.
+def to_surface(data: bytes | bytearray, size: tuple[int, int]) -> pygame.Surface:
+    # frombuffer wraps the decoded bytes without a copy: one full-screen buffer less at the peak of each slide.
+    image = pygame.image.frombuffer(data, size, "RGB")
+    # In the display's pixel format blits (and crossfades) are plain copies (and this copy frees ``data``).
     return image.convert() if pygame.display.get_surface() is not None else image

@@ -65,6 +65,19 @@ class Context:
             self._background = backdrop((self.layout.width, self.layout.height))
         return self._background
 
+    def paint_background(self, target: pygame.Surface) -> None:
+        """The plain backdrop over all of ``target`` (the screen): drawn straight into it where the pixel
+        formats agree, so no full-screen copy of it is kept; else copied from one made once."""
+        size = (self.layout.width, self.layout.height)
+        painted = self._background if self._background is not None else backdrop(size, into=target)
+        if painted is not target:
+            self._background = painted
+            target.blit(painted, (0, 0))
+
+    def forget_background(self) -> None:
+        """Let go of the plain backdrop (a full-screen buffer) while photos cover it; made again if needed."""
+        self._background = None
+
     def base(self) -> pygame.Surface:
         """An opaque surface showing the backdrop, for a screen to draw its still part on: ``canvas`` once
         (the caller then owns telling that base from the screen), else a new one."""

@@ -13,16 +13,18 @@ from dataclasses import dataclass
 import pygame
 
 from core.config import SlideshowConfig
-from core.library import Photo
+from core.library import Photo, PhotoList, PlayOrder
+from device.startup import trim_heap
 from device.ui import video
 from device.ui.compose import UnreadablePhoto, compose_slide
 from device.ui.decode import Worker, to_surface
-from device.ui.pairs import Shape, Shot, pairs_with, shape_of, take_slide
+from device.ui.pairs import WINDOW, Shape, Shot, pairs_with, shape_of, take_slide
 
 log = logging.getLogger(__name__)
 
 POLL = 0.1  # how often the loop looks for a finished decode when it has nothing else to do
 HISTORY = 200  # slides remembered for "previous"
+SKIPS = 32  # at most this many turns passed over (undecodable, left out) in one look for the next slide
 JUMP_FADE = 0.25  # seconds of crossfade when the person asked for another photo: an answer, not a show
 
 
@@ -41,8 +43,10 @@ class Player:
     """Which slide is on screen, which comes next, and the crossfade between them.
 
     At most two full-screen pictures are held (the one shown and the one fading out, or the one shown and
-    the next one ready), whatever the size of the library. The order photos come in is the library's (or a
-    shuffle of it, one round after another); pairing (device.ui.pairs) only brings a partner forward.
+    the next one ready), whatever the size of the library. The order photos come in is the library's fair
+    shuffle (PhotoList.order, kept in the index across restarts) when shuffling, else the library's order (a
+    degraded library has no order; a plain list of photos is shuffled here, one round after another); pairing
+    (device.ui.pairs) only brings a partner forward from a short look-ahead of that order.
     """
 
     def __init__(
@@ -61,6 +65,10 @@ class Player:
         self._paired: Shape | None = pairs_with(screen) if config.layout == "pairs" else None
         self._source: Sequence[Photo] | None = None
         self._source_len = -1
+        self._version: int | None = None  # the PhotoList.version last seen: same version, nothing to compare
+        self._fair: PlayOrder | None = None  # the library's fair shuffle (PhotoList.order), when shuffling
+        self._shuffle = config.shuffle  # shuffle here, in memory (photos that are not a library's PhotoList)
+        self._marking: list[Future[None]] = []  # photos on screen being marked shown, on the worker
         self._photos: dict[str, Photo] = {}
         self._order: list[str] = []  # ids in the library's order
         self._queue: list[str] = []  # ids still to come: the rest of this round, and the next
@@ -70,7 +78,7 @@ class Player:
         self._current: _Slide | None = None
         self._leaving: _Slide | None = None  # fading out
         self._ready: _Slide | None = None
-        self._pending: tuple[int, tuple[Photo, ...], Future[bytes]] | None = None
+        self._pending: tuple[int, tuple[Photo, ...], Future[bytes | bytearray]] | None = None
         self._jump = False  # the person asked for the prepared slide: show it as soon as it is ready
         self._shown_at = 0.0
         self._fade_start: float | None = None
@@ -159,6 +167,8 @@ class Player:
             self._fade_start = now
             self._play(self._current)
             changed = True
+            if self._fair is not None:  # their turn in this round is taken (a small write: on the worker)
+                self._marking += [self._worker.submit(self._fair.mark_shown, p) for p in self._current.photos]
         if self._video is not None:
             self._video.pause(self.paused, now)  # a video reached while paused starts frozen on its poster
             changed |= self._video.update(now)
@@ -219,9 +229,18 @@ class Player:
             self._video = video.Playback(slide.photos[0], slide.surface, self._config)
 
     def _refresh(self, photos: Sequence[Photo]) -> None:
-        if photos is self._source and len(photos) == self._source_len:
+        # Every frame: the library's PhotoList is the same object with the same version until the photos
+        # change, so an unchanged library costs nothing here, however many photos it holds.
+        version = photos.version if isinstance(photos, PhotoList) else None
+        if photos is self._source and len(photos) == self._source_len and version == self._version:
             return
-        self._source, self._source_len = photos, len(photos)
+        self._source, self._source_len, self._version = photos, len(photos), version
+        library = isinstance(photos, PhotoList)
+        fair = photos.order if isinstance(photos, PhotoList) and self._config.shuffle else None
+        if fair is not self._fair:
+            self._queue = []  # another order: the slides already prepared stay, the rest comes from it
+        self._fair = fair
+        self._shuffle = self._config.shuffle and not library  # a degraded library's: in its order
         photos = video.shown(photos, self._config)
         if len(photos) == len(self._order) and all(p.id == pid for p, pid in zip(photos, self._order, strict=True)):
             return  # the library hands out a fresh list each time: usually the same photos
@@ -230,8 +249,8 @@ class Player:
         self._order = list(self._photos)
         self._queue = [pid for pid in self._queue if pid in self._photos]
         for pid in self._order:
-            if pid not in old and self._queue:  # new picks join the coming round at random places: seen soon
-                self._queue.insert(self._rng.randint(0, len(self._queue)) if self._config.shuffle else 0, pid)
+            if pid not in old and self._queue and self._fair is None:  # new picks join the coming round: seen soon
+                self._queue.insert(self._rng.randint(0, len(self._queue)) if self._shuffle else 0, pid)
         if self._ready is not None and any(p.id not in self._photos for p in self._ready.photos):
             self._drop_prepared()
         if self._pending is not None and any(p.id not in self._photos for p in self._pending[1]):
@@ -274,6 +293,8 @@ class Player:
             self._forget(place)
             return
         self._ready = _Slide(photos, to_surface(data, self._size), place)
+        del data, future
+        self._worker.submit(trim_heap)  # the decoding's freed buffers go back to the system
 
     def _forget(self, place: int) -> None:
         """The slide at ``place`` cannot be shown: out of the history (its good photo comes round again)."""
@@ -284,14 +305,51 @@ class Player:
 
     def _fill_queue(self) -> None:
         """Keep at least one whole round beyond the front, so a partner is found if one exists at all."""
+        if self._fair is not None:
+            self._fill_from_library(self._fair)
+            return
         good = [pid for pid in self._order if pid not in self._bad]
         if not good:
             return
         while len(self._queue) <= len(good):
             round_ = list(good)
-            if self._config.shuffle:
+            if self._shuffle:
                 self._rng.shuffle(round_)
             self._queue += round_
+
+    def _fill_from_library(self, fair: PlayOrder) -> None:
+        """The next photos of the library's fair shuffle onto the queue: one, or as many as pairing looks ahead
+        (``WINDOW``) when the first is of the shape shown two at a time. Photos on screen, prepared or queued are
+        not chosen again; one the slideshow leaves out (undecodable, a video skipped) has its turn passed."""
+        for marking in self._marking:  # long done after a fade; they must count before the next choice
+            try:
+                marking.result()
+            except Exception as exc:  # the order is a nicety: the show goes on without it
+                log.warning("slideshow: a photo shown could not be recorded (%s)", exc)
+        self._marking = []
+        taken = {pid for slide in self._history[max(self._place, 0) :] for pid in slide} | set(self._queue)
+        exclude = [self._photos[pid] for pid in taken if pid in self._photos]
+        for _ in range(SKIPS):
+            if self._queue:
+                break
+            photo = fair.next_in_order(exclude)  # when this round is over, it begins the next
+            if photo is None or photo.id in taken:
+                return
+            if photo.id in self._photos and photo.id not in self._bad:
+                self._queue.append(photo.id)
+                taken.add(photo.id)
+                exclude.append(photo)
+            else:
+                fair.mark_shown(photo)  # undecodable, or left out (videos skipped): its turn passes
+        if self._queue and self._look_ahead() and len(self._queue) <= WINDOW:
+            # The rest of this round only (a new round must not begin before this one is shown).
+            for photo in fair.upcoming(WINDOW + 1 - len(self._queue), exclude):
+                if photo.id in self._photos and photo.id not in self._bad:
+                    self._queue.append(photo.id)
+
+    def _look_ahead(self) -> bool:
+        """Whether the front of the queue may be paired: then pairing looks for a partner further on."""
+        return self._paired is not None and self._shot(self._queue[0]).shape is self._paired
 
     def _shot(self, pid: str) -> Shot:
         p = self._photos[pid]

@@ -264,6 +264,8 @@ class Screen:
         picture_changed = False
         if over_photos:
             picture_changed = player.update(now, photos)
+            if player.current is not None:
+                ctx.forget_background()  # photos cover the whole screen: one full-screen buffer less
         else:
             player.suspend()
         side, per_row = thumb_geometry(ctx.layout)
@@ -461,7 +463,7 @@ class Screen:
         elif over_photos and player.current is not None:
             player.draw(surface)
         else:
-            surface.blit(ctx.background, (0, 0))
+            ctx.paint_background(surface)
         for overlay, at in frame.overlays:
             surface.blit(overlay, at)
         texts = list(frame.texts)

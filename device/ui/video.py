@@ -49,7 +49,7 @@ def shown(photos: Sequence[Photo], config: SlideshowConfig) -> Sequence[Photo]:
     return photos
 
 
-def slide_job(photo: Photo, config: SlideshowConfig) -> tuple[Callable[..., bytes], tuple[Any, ...]]:
+def slide_job(photo: Photo, config: SlideshowConfig) -> tuple[Callable[..., bytes | bytearray], tuple[Any, ...]]:
     """What the decode worker runs to make ``photo``'s slide: a video in "poster" mode gets its ▶ mark."""
     from device.ui.compose import compose_slide
 
