@@ -10,6 +10,9 @@ import pytest
 from core.clock import FakeClock
 from core.emulator import Emulator
 
+# The screen tests' shared ``screen`` fixture (a file with a ``screen`` of its own keeps that one).
+pytest_plugins = ["tests.screen_events"]
+
 
 @pytest.fixture
 def fake_clock() -> FakeClock:

@@ -1,11 +1,27 @@
-"""Key presses and taps posted to pygame's queue for screen tests, and the actions the screen made of them."""
+"""Screen tests' shared parts: a dummy-driver screen at three sizes (the ``screen`` fixture), and key presses and
+taps posted to pygame's queue with the actions the screen made of them."""
 
 from __future__ import annotations
 
-import pygame
+from collections.abc import Iterator
 
+import pygame
+import pytest
+
+from core.clock import FakeClock
+from core.config import SlideshowConfig
 from core.states import UserAction
 from device.ui.screen import Screen
+
+
+@pytest.fixture(params=[(1920, 1080), (800, 480), (1080, 1920)], ids=lambda s: f"{s[0]}x{s[1]}")
+def screen(request: pytest.FixtureRequest) -> Iterator[tuple[Screen, FakeClock]]:
+    """An open Screen on SDL's dummy driver, with the fake clock it reads."""
+    clock = FakeClock(0.0)
+    scr = Screen(size=request.param, slideshow=SlideshowConfig(), now=clock.now)
+    assert scr.open() == "dummy"
+    yield scr, clock
+    scr.close()
 
 
 def press(scr: Screen, *keys: int) -> list[UserAction]:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from core import flow
 from core.clock import FakeClock
-from core.config import SlideshowConfig
 from core.states import Choose, Slideshow, UserAction
 from device.ui.screen import Screen
 from device.ui.terminal import Terminal
@@ -38,15 +36,6 @@ def test_a_session_the_phone_started_is_marked_and_one_from_the_device_is_not() 
     assert picking(from_phone=True).on_phone
     assert picking(from_phone=True, action=UserAction.REPLACE).on_phone
     assert not picking(from_phone=False).on_phone
-
-
-@pytest.fixture(params=[(1920, 1080), (800, 480), (1080, 1920)], ids=lambda s: f"{s[0]}x{s[1]}")
-def screen(request: pytest.FixtureRequest) -> Iterator[tuple[Screen, FakeClock]]:
-    clock = FakeClock(0.0)
-    scr = Screen(size=request.param, slideshow=SlideshowConfig(), now=clock.now)
-    assert scr.open() == "dummy"
-    yield scr, clock
-    scr.close()
 
 
 def test_the_tv_says_choosing_on_a_phone_without_the_qr(screen: tuple[Screen, FakeClock], tmp_path: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from PIL import Image
 
 from core import flow
 from core.clock import FakeClock
-from core.config import SlideshowConfig, parse_config
+from core.config import parse_config
 from core.emulator import Emulator, testing
 from core.states import Slideshow, UserAction
 from device.companion.kiosk import KioskCompanion
@@ -110,15 +109,6 @@ def test_the_bar_offers_phone_and_p_sends_it() -> None:
 
 
 # ---- the screen, by shape ----------------------------------------------------------------------------
-
-
-@pytest.fixture(params=[(1920, 1080), (800, 480), (1080, 1920)], ids=lambda s: f"{s[0]}x{s[1]}")
-def screen(request: pytest.FixtureRequest) -> Iterator[tuple[Screen, FakeClock]]:
-    clock = FakeClock(0.0)
-    scr = Screen(size=request.param, slideshow=SlideshowConfig(), now=clock.now)
-    assert scr.open() == "dummy"
-    yield scr, clock
-    scr.close()
 
 
 def test_the_pairing_screen_shows_a_big_decodable_qr_the_link_and_its_time(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ import zxingcpp
 from PIL import Image
 
 from core.clock import FakeClock
-from core.config import SlideshowConfig
 from core.states import SignInOnPhone
 from device.ui.screen import Screen
 from device.ui.terminal import Terminal
@@ -22,15 +20,6 @@ PAIRING = "http://192.168.1.23:8080/p/q9vM3ovLX6O-pEx9lP7F95"
 STATE = SignInOnPhone(pairing_url=PAIRING, login_code="K7QF-2MXD", expires_at=600.0)
 
 pytestmark = pytest.mark.usefixtures("dummy_sdl")
-
-
-@pytest.fixture(params=[(1920, 1080), (800, 480), (1080, 1920)], ids=lambda s: f"{s[0]}x{s[1]}")
-def screen(request: pytest.FixtureRequest) -> Iterator[tuple[Screen, FakeClock]]:
-    clock = FakeClock(0.0)
-    scr = Screen(size=request.param, slideshow=SlideshowConfig(), now=clock.now)
-    assert scr.open() == "dummy"
-    yield scr, clock
-    scr.close()
 
 
 def test_sign_in_with_phone_shows_qr_link_and_code(screen: tuple[Screen, FakeClock], tmp_path: Path) -> None:
