@@ -70,7 +70,12 @@ def browsers() -> Iterator[Callable[[], Any]]:
 
 
 def wait_for(driver: Any, condition: Callable[[Any], Any], timeout: float = 15) -> Any:
-    """Wait on something the page shows (a selenium WebDriverWait, no fixed sleep)."""
+    """Wait on something the page shows (a selenium WebDriverWait, no fixed sleep).
+
+    A form post reloads the page, so an element found just before the new page arrives goes stale: that is "not
+    shown yet", like an element not found, and the condition is asked again."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(condition)
+    ignored = (NoSuchElementException, StaleElementReferenceException)
+    return WebDriverWait(driver, timeout, poll_frequency=0.1, ignored_exceptions=ignored).until(condition)
