@@ -121,3 +121,15 @@ def test_mixed_library_on_a_tv_never_leaves_a_portrait_alone(
         assert max(counts.values()) <= 2 * min(counts.values())
     finally:
         scr.close()
+
+
+def test_a_partner_is_never_the_next_rounds_copy_nor_the_photo_on_screen() -> None:
+    """Round after round (the same photos queued again), a partner comes from this round, and not off the screen."""
+    a, b, c = (Shot(n, Shape.PORTRAIT, T + timedelta(minutes=i)) for i, n in enumerate("abc"))
+    land = Shot("land", Shape.LANDSCAPE, T)
+    # c waits in this round, and the next round's a is nearer in time to a: the copy is not a partner
+    slide, partner = take_slide([a, land, a, c], Shape.PORTRAIT)
+    assert [s.id for s in slide] == ["a", "c"] and partner == 3
+    # b is on screen now: c is taken instead, though b is nearer
+    slide, partner = take_slide([a, b, c], Shape.PORTRAIT, avoid=frozenset({"b"}))
+    assert [s.id for s in slide] == ["a", "c"] and partner == 2

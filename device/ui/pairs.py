@@ -68,33 +68,36 @@ def _gap(a: Shot, b: Shot) -> float:
         return float("inf")
 
 
-def take_slide(upcoming: Sequence[Shot], paired: Shape | None, window: int = WINDOW) -> tuple[tuple[Shot, ...], int]:
+def take_slide(
+    upcoming: Sequence[Shot], paired: Shape | None, window: int = WINDOW, avoid: frozenset[str] = frozenset()
+) -> tuple[tuple[Shot, ...], int]:
     """The next slide from the front of ``upcoming``, and the index of the partner taken from further on (-1: none).
 
     ``paired`` is the shape that is shown two at a time (``pairs_with(screen)``; None: every photo alone).
     ``upcoming`` should reach far enough (the rest of this round and the next) that a partner is found
-    whenever another photo of the shape exists at all.
+    whenever another photo of the shape exists at all. A partner is never the first photo again, never a
+    later copy of a photo still waiting nearer the front (the next round's), and never one in ``avoid`` (the
+    slide on screen now): a photo is not shown twice in a row, nor twice in one round.
     """
     if not upcoming:
         return (), -1
     first = upcoming[0]
     if paired is None or first.shape is not paired:
         return (first,), -1
-    near = [
-        i
-        for i in range(1, min(len(upcoming), window + 1))
-        if upcoming[i].shape is paired and upcoming[i].id != first.id
-    ]
+    waiting = {first.id}
+    eligible: list[int] = []
+    for i in range(1, len(upcoming)):
+        shot = upcoming[i]
+        if shot.shape is paired and shot.id not in waiting and shot.id not in avoid:
+            eligible.append(i)
+        waiting.add(shot.id)
+    near = [i for i in eligible if i <= window]
     if near:
         best = min(near, key=lambda i: (_gap(first, upcoming[i]), i))
         return _ordered(first, upcoming[best]), best
-    far = next(
-        (i for i in range(window + 1, len(upcoming)) if upcoming[i].shape is paired and upcoming[i].id != first.id),
-        None,
-    )
-    if far is None:
+    if not eligible:
         return (first,), -1
-    return _ordered(first, upcoming[far]), far
+    return _ordered(first, upcoming[eligible[0]]), eligible[0]
 
 
 def _ordered(a: Shot, b: Shot) -> tuple[Shot, Shot]:

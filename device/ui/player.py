@@ -361,11 +361,27 @@ class Player:
         self._fill_queue()
         self._queue = [pid for pid in self._queue if pid in self._photos and pid not in self._bad]
         shown = {p.id for p in self._current.photos} if self._current is not None else set()
-        if len(self._queue) > 1 and self._queue[0] in shown:
-            self._queue.append(self._queue.pop(0))  # never the same photo twice in a row
+        if self._queue[:1] and self._queue[0] in shown:  # never the same photo twice in a row: the first other
+            other = next((i for i, pid in enumerate(self._queue) if pid not in shown), None)  # one goes first
+            if other is not None:
+                self._queue.insert(0, self._queue.pop(other))
         if not self._queue:
             return None
-        slide, partner = take_slide([self._shot(pid) for pid in self._queue], self._paired)
+        shots = [self._shot(pid) for pid in self._queue]
+        slide, partner = take_slide(shots, self._paired, avoid=frozenset(shown))
+        first = slide[0] if slide else None
+        if first is not None and partner < 0 and first.shape is self._paired and any(
+            s.shape is self._paired and s.id in shown and s.id != first.id for s in shots
+        ):
+            # Its only partners are on screen now: a photo shown alone goes first, if there is one; else the
+            # pair is made anyway (a photo alone on a screen it does not fit is the worse of the two).
+            alone = next((i for i, s in enumerate(shots) if s.shape is not self._paired and s.id not in shown), None)
+            if alone is not None:
+                self._queue.insert(0, self._queue.pop(alone))
+                shots.insert(0, shots.pop(alone))
+                slide, partner = (shots[0],), -1
+            else:
+                slide, partner = take_slide(shots, self._paired)
         if partner >= 0:
             del self._queue[partner]
         del self._queue[0]
