@@ -13,10 +13,13 @@ from core.clock import FakeClock
 from core.config import SlideshowConfig
 from core.library import Photo
 from core.states import Choose, Connect, Downloading, Problem, Slideshow, State
+from core.states import SignInOnPhone
+from device.ui.arrange import SCAN_INSTEAD
 from device.ui.layout import Layout
 from device.ui.screen import Screen
 from device.ui.text import Fonts
 from tests.test_screen_render import check_text_layout, decode, photos, screenshot, settle, show
+from tests.whole_tokens import drawn
 
 __all__ = ["photos"]  # the module fixture, shared
 
@@ -33,7 +36,8 @@ NAMED = [
     (600, 1024),
 ]
 OTHERS = [(320, 480), (2160, 3840), (1024, 768), (768, 1024), (1280, 1024), (1366, 768), (900, 800), (800, 900)]
-OTHERS += [(1200, 1000), (540, 960), (1440, 900), (500, 480), (640, 480)]
+OTHERS += [(1200, 1000), (540, 960), (1440, 900), (500, 480), (640, 480), (768, 1366), (2560, 1080), (1080, 1080)]
+OTHERS += [(480, 480)]
 SIZES = NAMED + OTHERS
 GOOGLE_DEVICE = "https://www.google.com/device"
 PICKER = "https://photos.google.com/picker/" + "AF1QipNnZx7kTq2hWl0cD9vR3sYb8uJm4eKa6oPiG5fLt1XwQyHzVd0BcE2nMr3s"
@@ -42,6 +46,10 @@ WIDE_CODE = "WMWM-WMWM-WMWMW"  # 15 of the widest characters
 CONNECT = Connect(GOOGLE_DEVICE, GOOGLE_DEVICE, "HJGK-GVDV", expires_at=1800, interval=5, next_poll_at=5)
 CONNECT_WIDE = Connect(GOOGLE_DEVICE, GOOGLE_DEVICE, WIDE_CODE, expires_at=1800, interval=5, next_poll_at=5)
 CHOOSE = Choose("s1", PICKER, EMAIL_40, expires_at=1795, poll_interval=5, next_poll_at=5)
+# The companion's links as the device makes them: a LAN address and a 32-character secret (token_urlsafe(24)).
+PAIRING = "http://192.168.178.42:8765/p/k7Qm2xZ9pL4vT8nR3sYbW1cD5fG6hJ0a"
+SIGN_IN = SignInOnPhone(pairing_url=PAIRING, login_code="K7QF-2MXD", expires_at=600.0)
+PAIRING_QR = Slideshow(count=3, phone=True, pairing_url=PAIRING, pairing_until=600.0)
 PROBLEM = Problem(
     what="offline",
     title="No network",
@@ -59,6 +67,7 @@ PROBLEM_OVER = Problem(
 )
 pytestmark = pytest.mark.usefixtures("dummy_sdl")
 assert len(EMAIL_40) == 40 and len(PICKER) - len("https://photos.google.com/picker/") == 64
+assert len(PAIRING.rsplit("/", 1)[1]) == 32
 
 
 @pytest.fixture(scope="module", params=SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -120,11 +129,12 @@ def test_connect_code_and_url_whole_and_largest(screen: tuple[Screen, FakeClock]
             "www.google.com/",
             "device",
         ]
+        assert drawn(shown, "www.google.com/device"), f"the URL is broken: {shown}"
         code_h = height_of(scr, state.user_code)
         assert all(code_h >= r.h for t, r in scr.last_texts), "the code to type is not the largest text"
-        labels = [r.h for t, r in scr.last_texts if t == "and enter this code:"]  # left out when room is short
+        labels = [r.h for t, r in scr.last_texts if t == "and enter this code:"]  # kept on every shape
         assert all(code_h > h for h in labels), "the code is no larger than its label"
-        assert labels or Layout(*scr.size).shape == "square"
+        assert labels, "what to do with the code is left out"
         check_sizes(scr)
 
 
@@ -132,22 +142,50 @@ def test_choose_email_and_link_break_only_between_tokens(screen: tuple[Screen, F
     scr, clock = screen
     show(scr, clock, CHOOSE)
     shown = [t for t, _r in scr.last_texts]
+    # The account is needed on every shape (the picker opens only for it): whole, or broken before its "@".
+    account = drawn(shown, f"Open it on a phone signed in to {EMAIL_40}.")
+    assert account, f"the account line is left out or broken: {shown}"
+    local, domain = EMAIL_40.split("@")
+    for line in shown:
+        if EMAIL_40 not in line and ("@" in line or local in line):
+            assert line.endswith(local) or line.startswith("@" + domain), f"e-mail broken in {line!r}"
+    # The link as text: whole, broken only after a "/" (its 64-character id on a line of its own), where that
+    # fits at the least size allowed; else no piece of it at all, and the sentence on scanning in its place.
+    # Nobody types such an id: a cut or a shortened one would be taken for the whole link.
+    link = drawn(shown, PICKER.removeprefix("https://"))
+    if link:
+        assert link == ["photos.google.com/picker/", PICKER.removeprefix("https://photos.google.com/picker/")] or link == [
+            PICKER.removeprefix("https://")
+        ]
+        assert "Or open this link:" in shown
+    else:
+        assert "Or open this link:" not in shown, shown
+        # Help, left out only where a square screen has no room under its code (the title says to scan).
+        assert drawn(shown, SCAN_INSTEAD) or Layout(*scr.size).shape == "square", shown
     w, h = scr.size
-    if Layout(w, h).shape != "square":  # a square screen leaves the account line out for room
-        joined = " ".join(shown)
-        assert EMAIL_40 in joined.replace(" @", "@"), shown
-        local, domain = EMAIL_40.split("@")
-        for line in shown:
-            if EMAIL_40 not in line and ("@" in line or local in line):
-                assert line.endswith(local) or line.startswith("@" + domain), f"e-mail broken in {line!r}"
-    start = next(i for i, t in enumerate(shown) if t.startswith("photos.google.com"))
-    end = next(i for i in range(start, len(shown)) if shown[i].startswith("The link expires"))
-    link = shown[start:end]
-    assert "".join(link) == PICKER.removeprefix("https://")
-    assert link[0].endswith("/"), "the link is broken after its host and path, visibly"
+    if (w, h) == (2560, 1080):
+        assert link, "an ultrawide screen has room for the whole link"
     countdown = next(r for t, r in scr.last_texts if t.startswith("The link expires"))
     hint = [r for t, r in scr.last_texts if t.startswith("If the time runs out")]
     assert all(r.h >= countdown.h for r in hint), "an explanation smaller than its countdown"
+    check_sizes(scr)
+
+
+@pytest.mark.parametrize("state", [SIGN_IN, PAIRING_QR], ids=["sign-in-phone", "pairing"])
+def test_companion_links_whole_and_their_screens_fit(screen: tuple[Screen, FakeClock], state: State) -> None:
+    scr, clock = screen
+    show(scr, clock, state)
+    shown = [t for t, _r in scr.last_texts]
+    # Help beside the QR code, whole or left out: a square screen keeps its room for what is needed.
+    link = drawn(shown, PAIRING.removeprefix("http://"))
+    assert link or drawn(shown, SCAN_INSTEAD) or Layout(*scr.size).shape == "square", shown
+    if isinstance(state, Slideshow):
+        # Needed on every shape: a phone on mobile data cannot reach the frame.
+        assert drawn(shown, "Scan with a phone on the same network."), shown
+    else:
+        assert "K7QF-2MXD" in shown or "From a computer (picker-kiosk login --to), this code:" not in " ".join(shown)
+    qr = scr.last_qr
+    assert qr is not None and qr.rect.w >= min(scr.size) // 2
     check_sizes(scr)
 
 
