@@ -230,7 +230,8 @@ def build_slideshow(
     if menu_visible:
         row = layout_buttons(ctx.fonts, L, menu, L.width - 2 * L.margin - 2 * pad, L.small)
         # Rounded like one button: on two rows, a pill's round ends would cut into the corner buttons.
-        surface = panel((row.bounds.w + 2 * pad, row.bounds.h + 2 * pad), row.rects[0].h // 2 + pad)
+        one_h = min((r.h for r in row.rects), default=0)
+        surface = panel((row.bounds.w + 2 * pad, row.bounds.h + 2 * pad), one_h // 2 + pad)
         at = ((L.width - surface.get_width()) // 2, L.height - L.margin // 2 - surface.get_height())
         texts, targets = draw_buttons(ctx.fonts, surface, menu, row, (pad, pad), focus, at)
         frame.overlays.append((surface, at))

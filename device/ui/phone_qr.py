@@ -21,7 +21,8 @@ def build_phone_pairing(ctx: Context, url: str, menu: Sequence[MenuItem], focus:
     L = ctx.layout
     items = [
         Item(TITLE, Style(L.title, bold=True, max_lines=2, one_line=0.75)),
-        Item("Scan with a phone on the same network.", Style(L.body, max_lines=2), gap=4.0),  # else it cannot reach us
+        # Needed on every shape: a phone on mobile data cannot reach the frame.
+        Item("Scan with a phone on the same network.", Style(L.body, max_lines=2), gap=4.0),
         Item(
             "It adds photos, changes the settings and works the slideshow.",
             Style(L.body, max_lines=3),

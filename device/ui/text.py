@@ -86,7 +86,7 @@ class Block:
         return self.line_height * len(self.lines)
 
 
-def token_cuts(word: str) -> list[int]:
+def _token_cuts(word: str) -> list[int]:
     """Where ``word`` may be cut between tokens: after a "/", before an "@"."""
     return [i for i in range(1, len(word)) if word[i - 1] in BREAK_AFTER or word[i] in BREAK_BEFORE]
 
@@ -108,7 +108,7 @@ def _break_word(word: str, font: pygame.font.Font, max_w: int, anywhere: bool) -
                 lo = mid
             else:
                 hi = mid - 1
-        cuts = [c for c in token_cuts(rest) if c <= lo]
+        cuts = [c for c in _token_cuts(rest) if c <= lo]
         if cuts:
             cut = cuts[-1]
         elif anywhere:
