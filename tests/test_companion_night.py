@@ -101,7 +101,8 @@ def test_a_locked_night_stays_the_config_files_and_the_page_says_so(tmp_path: Pa
     page = phone_page(_state(), "csrf", settings.shown())
     assert "<input type='text' id='set-sleep' name='sleep' value='23:00-06:00'" in page
     assert "autocomplete='off' spellcheck='false' disabled>" in page
-    assert "(22:30-07:00, or off) <span class='locked'>(locked by the frame's config file)</span>" in page
+    locked = "<span class='locked'>(locked by the frame's config file)</span>"
+    assert f"Night: when the frame sleeps (like 22:30-07:00, or off) {locked}" in page
 
 
 def test_a_form_without_its_locked_fields_saves(tmp_path: Path) -> None:

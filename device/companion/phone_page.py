@@ -50,7 +50,7 @@ SETTINGS = (
     ("captions", "Show the date of each photo", "checkbox"),
     ("layout", "Layout", "select"),
     ("clock", "Clock", "select"),
-    ("sleep", "Night: the frame sleeps from–to (22:30-07:00, or off)", "text"),
+    ("sleep", "Night: when the frame sleeps (like 22:30-07:00, or off)", "text"),
 )
 # The choices of the settings that have them (core.config's SLIDESHOW_LAYOUTS and SLIDESHOW_CLOCKS), in words.
 CHOICES = {
