@@ -19,15 +19,15 @@ NO_BUTTON = -1
 SCAN_INSTEAD = "Point your phone's camera at the code, then tap the link it shows."
 
 
-def link_items(L: Layout, label: str, url: str, gap: float = 3.5) -> list[Item]:
+def link_items(L: Layout, label: str, url: str, gap: float = 3.5, label_rank: int = 1) -> list[Item]:
     """``label`` and the link of a QR screen as text (scheme dropped), broken only after a "/" or before an "@".
     Where a token of it cannot fit the column even at the least size (a picker link's 64-character id, on all
     but an ultrawide screen), both give way to a sentence on scanning the code: nobody types such a link, and
-    one cut or shortened would be taken for the whole. Both are help beside the QR code: left out (together) when
-    the column has no room for them."""
+    one cut or shortened would be taken for the whole. Both are help beside the QR code: left out when the column
+    has no room for them (see layout.Item.optional; the label alone may go first, ranked ``label_rank``)."""
     scan = Item(SCAN_INSTEAD, Style(L.small, color=MUTED, max_lines=2), gap=gap, optional=True)
     return [
-        Item(label, Style(L.small, color=MUTED, max_lines=1), gap=gap, optional=True, with_next=True),
+        Item(label, Style(L.small, color=MUTED, max_lines=1), gap=gap, optional=label_rank, with_next=True),
         Item(
             display_url(url),
             Style(round(L.small * 1.1), color=ACCENT, max_lines=3, url=True, min_size=round(L.small * 0.75)),

@@ -149,7 +149,9 @@ class Item:
     style: Style
     gap: float = 0.0
     slot: str | None = None
-    optional: bool = False  # help that may be left out, last first, when the column cannot fit otherwise
+    # Help that may be left out when the column cannot fit otherwise: the last first; an int ranks it (a higher
+    # one goes before a lower one, True being 1).
+    optional: bool | int = False
     lead: bool = False  # the thing to act on: no other block of the column comes out larger than it
     # A link, an address or a code that cannot be written whole (a token of it wider than the column at the
     # least size): this item is shown in its place, and a label before it (``with_next``) is left out.
@@ -184,7 +186,7 @@ def stack(fonts: Fonts, layout: Layout, items: Sequence[Item], box: pygame.Rect,
         optional = [i for i, item in enumerate(shown) if item.optional]
         if not optional or (shrunk.height <= box.height and shrunk.lead_stands_out):
             return shrunk
-        _drop(shown, optional[-1])
+        _drop(shown, max(optional, key=lambda i: (int(shown[i].optional), i)))
 
 
 def whole_or_instead(fonts: Fonts, items: Sequence[Item], width: int) -> list[Item]:

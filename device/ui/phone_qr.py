@@ -27,10 +27,11 @@ def build_phone_pairing(ctx: Context, url: str, menu: Sequence[MenuItem], focus:
             "It adds photos, changes the settings and works the slideshow.",
             Style(L.body, max_lines=3),
             gap=0.8,
-            optional=True,
+            optional=3,  # the first to go when room is short
         ),
-        *link_items(L, "Or open this link:", url),
-        Item("The link works for 00 min", Style(L.small, max_lines=1), gap=3.5, slot="countdown"),
+        # Then the link's label, then its time; the link as text goes last (help beside its QR code).
+        *link_items(L, "Or open this link:", url, label_rank=3),
+        Item("The link works for 00 min", Style(L.small, max_lines=1), gap=3.5, slot="countdown", optional=2),
     ]
     return qr_screen(ctx, url, items, menu, focus)
 
