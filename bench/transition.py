@@ -65,7 +65,7 @@ def child() -> dict[str, object]:
             n = 0
             player.update(clock[0], photos)
             while player.fading:
-                player.draw(display)
+                player.draw(display, kept=True)  # nothing else draws on it between frames (no overlays)
                 pygame.display.flip()
                 n += 1
                 clock[0] += 1 / 30
