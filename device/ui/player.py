@@ -295,7 +295,10 @@ class Player:
             self._bad.update(p.id for p in photos)
             self._forget(place)
             return
-        self._ready = _Slide(photos, to_surface(data, self._size, blend=True), place)
+        # A photo's slide gets an alpha channel for its crossfade; a video's stays a plain copy (its frames are
+        # drawn into it and it is put on screen every frame it plays; it fades in under a blanket alpha).
+        plays = len(photos) == 1 and photos[0].video is not None and self._config.videos == "play"
+        self._ready = _Slide(photos, to_surface(data, self._size, blend=not plays), place)
         del data, future
         self._worker.submit(trim_heap)  # the decoding's freed buffers go back to the system
 
