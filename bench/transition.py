@@ -60,7 +60,9 @@ def child() -> dict[str, object]:
             deadline = time.monotonic() + 30
             while (player.decoding or player.fading) and time.monotonic() < deadline:
                 clock[0] += 0.05
-                player.update(clock[0], photos)
+                if player.update(clock[0], photos):  # drawn when it changed, as the screen does
+                    player.draw(display, kept=True)
+                    pygame.display.flip()
                 time.sleep(0.01)
 
         player.update(clock[0], photos)
@@ -85,6 +87,8 @@ def child() -> dict[str, object]:
                 player.update(clock[0], photos)
             into.append(time.process_time() - cpu)
             frames[0] = n
+            player.draw(display, kept=kept)  # the fade is over: the new slide alone, as the screen draws next
+            pygame.display.flip()
             settle()
 
         def plain(into: list[float] = blits) -> None:
