@@ -20,9 +20,10 @@ class Crossfade:
     """What the target shows of the slideshow (one slide, or a mix of two and in what shares), so that each
     frame of a fade only adds the incoming slide's next share; and the incoming slide's alpha channel.
 
-    A blend step is ``d + ((s - d) * A + s) >> 8`` per channel (pygame-ce's blitter, SIMD or not): it keeps
-    ``(256 - A) / 256`` of the picture, and A = 255 leaves exactly the slide. Frames come when they come (the
-    loop's timing), so each step is chosen from the share the picture holds now, never from a frame count.
+    A blend step is ``(256 * d + (s - d) * A + s) >> 8`` per channel (pygame-ce's blitter, SIMD or not): it
+    keeps ``(256 - A) / 256`` of the picture (d) and adds the slide (s); A = 255 leaves exactly the slide.
+    Frames come when they come (the loop's timing), so each step is chosen from the share the picture holds
+    now, never from a frame count.
     """
 
     def __init__(self) -> None:
@@ -32,21 +33,24 @@ class Crossfade:
         self._from: pygame.Surface | None = None
         self._to: pygame.Surface | None = None
         self._left = 1.0
-        self._tinted: pygame.Surface | None = None  # the slide whose alpha channel is not 255 now
+        self._tinted: pygame.Surface | None = None  # the slide fading in, its alpha channel set to ``_alpha``
         self._alpha = 255
 
     def forget(self) -> None:
         """The target's picture is not this fade's any more (another screen, the night)."""
-        self.finish()
         self._known = False
+        self._tinted = None
 
-    def finish(self) -> None:
-        """A fade is over: the slide that came in is opaque again (its alpha channel back to 255)."""
-        self._set_alpha(self._tinted, 255)
+    def finish(self, slide: pygame.Surface) -> None:
+        """``slide``'s fade is over: from now on it is copied as it is, its alpha channel unused."""
+        if slide.get_flags() & pygame.SRCALPHA:
+            slide.set_alpha(None)  # SDL_BLENDMODE_NONE
+        if self._tinted is slide:
+            self._tinted = None
 
     def show(self, target: pygame.Surface, slide: pygame.Surface) -> None:
         """``slide`` alone, all over ``target``."""
-        self._set_alpha(slide, 255)
+        self.finish(slide)
         target.blit(slide, (0, 0))
         self._known, self._from, self._to, self._left = True, slide, None, 1.0
 
@@ -72,7 +76,7 @@ class Crossfade:
         if leaving is None:
             target.fill(BLACK)
         else:
-            self._set_alpha(leaving, 255)
+            self.finish(leaving)
             target.blit(leaving, (0, 0))
         self._known, self._from, self._to, self._left = not moving, leaving, incoming, 1.0
         if per_pixel:
@@ -96,15 +100,11 @@ class Crossfade:
             target.blit(incoming, (0, 0))
             self._left *= (256 - held) / 256
 
-    def _set_alpha(self, surface: pygame.Surface | None, alpha: int) -> None:
+    def _set_alpha(self, surface: pygame.Surface, alpha: int) -> None:
         """Every pixel of ``surface``'s alpha channel to ``alpha`` (they are all equal: one pass, MIN or MAX)."""
-        if surface is None or not _blends_per_pixel(surface):
-            return
         held = self._alpha if self._tinted is surface else 255
-        if self._tinted is not None and self._tinted is not surface:
-            self._set_alpha(self._tinted, 255)
         if alpha < held:
             surface.fill((255, 255, 255, alpha), special_flags=pygame.BLEND_RGBA_MIN)
         elif alpha > held:
             surface.fill((0, 0, 0, alpha), special_flags=pygame.BLEND_RGBA_MAX)
-        self._tinted, self._alpha = (surface, alpha) if alpha < 255 else (None, 255)
+        self._tinted, self._alpha = surface, alpha

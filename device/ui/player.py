@@ -184,7 +184,8 @@ class Player:
                 self._fade_start = None
                 self._leaving = None
                 self._mix = 1.0
-                self._crossfade.finish()
+                if self._current is not None:
+                    self._crossfade.finish(self._current.surface)
             else:
                 self._mix = _ease(max(0.0, progress))
             changed = True
