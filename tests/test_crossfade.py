@@ -172,3 +172,36 @@ def test_overlays_over_a_fade_are_drawn_over_it_never_blended_into_it(tmp_path: 
         assert any(0.3 < (f.getpixel(open_photo)[1] - red[1]) / (green[1] - red[1]) < 0.7 for f in frames)  # type: ignore[index]
     finally:
         scr.close()
+
+
+def test_on_a_16_bit_screen_the_fade_is_drawn_afresh_and_still_follows_its_curve(
+    display: pygame.Surface, tmp_path: Path
+) -> None:
+    photos = gradients(tmp_path)
+    screen = pygame.Surface(SIZE, 0, 16)  # RGB565, as some panels' framebuffers are: 5 or 6 bits a channel
+    worker = Worker()
+    player = Player(SlideshowConfig(interval=5.0, fade=1.0, shuffle=False), SIZE, worker)
+    try:
+        now = 0.0
+        deadline = time.monotonic() + 20
+        while (player.current is None or player.fading or player.decoding) and time.monotonic() < deadline:
+            now += 0.05
+            player.update(now, photos)
+            player.draw(screen, kept=True)
+            time.sleep(0.005)
+        old = picture(screen)
+        start = now + 5.0
+        frames: list[tuple[float, Image.Image]] = []
+        for k in range(FPS + 1):
+            player.update(start + k / FPS, photos)
+            if not player.fading:
+                break
+            player.draw(screen, kept=True)
+            frames.append((k / FPS, picture(screen)))
+        player.draw(screen, kept=True)
+        new = picture(screen)
+        for p, frame in frames:
+            # Small steps would round away at 5 bits a channel: each frame is the whole mix, to 565's precision.
+            assert worst(frame, Image.blend(old, new, smoothstep(p))) <= 16, f"at {p:.2f} of the fade"
+    finally:
+        worker.close()

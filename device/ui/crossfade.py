@@ -69,7 +69,9 @@ class Crossfade:
         incoming slide changes while it fades in (a video playing): both are drawn afresh every frame."""
         per_pixel = _blends_per_pixel(incoming) and not moving
         on_target = kept and self._known and self._from is leaving and self._to in (None, incoming)
-        if per_pixel and on_target and (self._to is incoming or leaving is not None):
+        # Steps of a few levels add up only on 8 bits a channel (a 16-bit screen would round most of them away).
+        fine = target.get_bitsize() >= 24
+        if per_pixel and on_target and fine and (self._to is incoming or leaving is not None):
             self._to = incoming
             self._step(target, incoming, 1.0 - share)
             return
