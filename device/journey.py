@@ -152,7 +152,9 @@ def run_journey(
         loop = kiosk.loop(machine, display.renderer, on_first_frame=on_first_frame, after_frame=after_frame)
         loop.install_signal_handlers()
         result = loop.run()
-        photos = library.count()
+        kept = library.snapshot()
+        videos = sum(1 for p in kept if p.video is not None)
+        photos = len(kept) - videos
     finally:
         if remote is not None:
             remote.stop()
@@ -165,8 +167,11 @@ def run_journey(
     if result.message:
         print(result.message, file=sys.stderr if result.code else sys.stdout)
     if once and result.code == 0:
-        print(
-            f"Done: {photos} photos in {config.storage.library_dir}.",
-            file=sys.stdout,
-        )
+        print(f"Done: {done_count(photos, videos)} in {config.storage.library_dir}.", file=sys.stdout)
     return result.code
+
+
+def done_count(photos: int, videos: int) -> str:
+    """What the library holds in words: "10 photos", "9 photos and 1 video"."""
+    words = f"{photos} photo{'' if photos == 1 else 's'}"
+    return words + (f" and {videos} video{'' if videos == 1 else 's'}" if videos else "")
