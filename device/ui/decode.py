@@ -95,5 +95,6 @@ def to_surface(data: bytes | bytearray, size: tuple[int, int], *, blend: bool = 
     image = pygame.image.frombuffer(data, size, "RGB")
     if pygame.display.get_surface() is None:
         return image
-    # In the display's pixel format blits are plain copies (and this copy frees ``data``).
+    # Converted for the display, a blit is a plain copy (and this copy frees ``data``); ``blend``: the display's
+    # colour channels and an alpha channel in the fourth byte (the display's is unused).
     return image.convert_alpha() if blend else image.convert()
