@@ -23,7 +23,9 @@ class Covered:
             area = rect.clip(bounds)
             if area.width <= 0 or area.height <= 0:
                 continue
-            buf = old.pop((area.topleft, area.size), None) or pygame.Surface(area.size, 0, screen)
+            buf = old.pop((area.topleft, area.size), None)
+            if buf is None:
+                buf = pygame.Surface(area.size, 0, screen)
             buf.blit(screen, (0, 0), area)
             saved.append((buf, area))
         self._saved = saved
