@@ -85,18 +85,24 @@ class Runner:
     def _use_token(self, token: StoredToken) -> None:
         logs.register_secret(token.access_token)
         logs.register_secret(token.refresh_token)
-        session = authorized_session(token, self._config.google, self._store)
-        transport = Transport(session, clock=self._clock)
-        picker = PickerClient(self._config.google.picker_url, transport, max_items=self._config.picking.max_items)
         with self._lock:
             self._state.token = token
-            self._state.picker = picker
+            self._state.picker = None  # made by the first request that needs it (see _picker)
 
     def _picker(self) -> PickerClient:
+        """The Picker API client for the token in use, made on first use: its google-auth session is not
+        imported on the way to the first screen (a signed-in start goes straight to the slideshow)."""
         with self._lock:
-            picker = self._state.picker
-        if picker is None:
-            raise SignInRequired("This device is not signed in to Google.")
+            token, picker = self._state.token, self._state.picker
+            if token is None:
+                raise SignInRequired("This device is not signed in to Google.")
+            if picker is None:
+                session = authorized_session(token, self._config.google, self._store)
+                transport = Transport(session, clock=self._clock)
+                picker = PickerClient(
+                    self._config.google.picker_url, transport, max_items=self._config.picking.max_items
+                )
+                self._state.picker = picker
         return picker
 
     # ---- running effects ----------------------------------------------------------------------------

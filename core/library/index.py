@@ -33,6 +33,8 @@ T = TypeVar("T")
 # What the slideshow shows: complete photos, and videos with their poster.
 SHOWABLE = "m.shown = 1 AND (m.kind = 'photo' OR m.poster IS NOT NULL)"
 # make(stem, id, file, created, width, height, poster): one photo (or video) of Index.shown_photos
+# (stem, file, kind, size, mtime_ns, poster): what the start-up check compares with a file (Index.fingerprints)
+Fingerprint = tuple[str, str, str, int, int, str | None]
 PhotoMaker = Callable[[str, str | None, str, datetime | None, int | None, int | None, str | None], T]
 
 
@@ -158,7 +160,7 @@ class Index:
 
     # ---- media -----------------------------------------------------------------------------------
 
-    def fingerprints(self, chunk: int = 2000) -> Iterator[tuple[str, str, str, int, int, str | None]]:
+    def fingerprints(self, chunk: int = 2000) -> Iterator[Fingerprint]:
         """(stem, file, kind, size, mtime_ns, poster) of every row, by stem: what the start-up check compares
         with the files (no dates parsed, no records made), read ``chunk`` rows at a time so that 50,000 rows
         are never all held at once (the lock is not held between chunks)."""
@@ -184,6 +186,11 @@ class Index:
                 "ORDER BY created IS NULL, created, COALESCE(id, stem)"
             )
             return [make(a, b, c, parse_time_text(d), e, f, g) for a, b, c, d, e, f, g in rows]
+
+    def count_shown(self) -> int:
+        """How many photos (and videos with their poster) the library shows, without reading them."""
+        with self._read() as db:
+            return int(db.execute(f"SELECT COUNT(*) FROM media m WHERE {SHOWABLE}").fetchone()[0])
 
     def next_in_order(self, exclude: Iterable[str] = ()) -> MediaRow | None:
         """The shown photo not played in this round with the lowest rank (not one of the ``exclude`` stems);
