@@ -62,6 +62,14 @@ class WorksPhotos(Protocol):
     def photo_action(self, action: UserAction) -> None: ...
 
 
+@runtime_checkable
+class WakesLoop(Protocol):
+    """A renderer that finishes work off the loop's thread (device.ui.screen.Screen's decoding): it calls the
+    given function when there is something new to draw."""
+
+    def wake_loop_with(self, wake: Callable[[], None]) -> None: ...
+
+
 # Called after each frame with the state on screen and the time; True asks the loop to end.
 FrameHook = Callable[[State, float], bool]
 

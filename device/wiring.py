@@ -15,7 +15,7 @@ from core.config import Config
 from core.errors import ConfigError, KioskError, LibraryError
 from core.library import Library
 from device.degraded import WritableAgain
-from device.loop import FrameHook, Loop, Renderer
+from device.loop import FrameHook, Loop, Renderer, WakesLoop
 from device.pairing import CompanionFactory, companion_server
 from device.runner import EventQueue, Runner
 from device.signin.token import TokenStore
@@ -69,6 +69,8 @@ class Kiosk:
         after_frame: Sequence[FrameHook] = (),
     ) -> Loop:
         """The main loop over these parts; ``next_event`` waits for the next event (the queue's by default)."""
+        if next_event is None and isinstance(renderer, WakesLoop):  # a decoded photo ends the queue's wait
+            renderer.wake_loop_with(lambda: self.events.post(flow.Tick()))
         return Loop(
             machine,
             renderer,

@@ -169,7 +169,7 @@ class Library:
         corrupt = False
         existed = (self.state_dir / DB_NAME).exists()
         try:
-            fresh = self._index.open()
+            fresh = self._index.open(check=not check_later or deep)  # else check() reads it all, later
         except CorruptIndex as exc:
             log.warning("the library index is unusable (%s); rebuilding it from the files", exc)
             self._move_index_aside()
@@ -188,6 +188,19 @@ class Library:
         # A fresh index (new, missing or 0 bytes) adopts the files it finds: it never deletes them.
         return self._repair().run(fresh=fresh, corrupt=corrupt, deep=deep)
 
+    def _rebuild_index(self) -> None:
+        """check() found the index damaged: a fresh one in its place (the check then adopts every file), as
+        open() does. The slideshow goes on with the photos it has meanwhile."""
+        log.warning("the library index is unusable (quick_check failed); rebuilding it from the files")
+        with self._lock:
+            self._index.close()
+            self._move_index_aside()
+            try:
+                self._index.open()
+            except CorruptIndex as exc:
+                raise LibraryError("The photo library's index could not be created.") from exc
+            self._claim.own(self._index)
+
     def _repair(self) -> Repair:
         return Repair(self._index, self.library_dir, max_pixels=self.max_pixels)
 
@@ -203,7 +216,10 @@ class Library:
         with self._check_lock:
             if not self._check_pending:
                 return CheckReport()
-            report = self._repair().run(fresh=False, corrupt=False, deep=False)
+            corrupt = not self._index.quick_check()
+            if corrupt:
+                self._rebuild_index()
+            report = self._repair().run(fresh=corrupt, corrupt=corrupt, deep=False)
             # The whole list is made here, off the frame loop and outside the lock (the slideshow goes on with
             # the early list meanwhile); only a photo dropped since by _verified can be in it, and is left out.
             whole = self._whole_list()
@@ -308,12 +324,17 @@ class Library:
         any is shown twice, across restarts (new photos join the current round at random places). ``exclude``
         are photos not to choose now (the one on screen)."""
         stems = [_stem(p) for p in exclude]
-        for _ in range(EARLY_MISSES):
-            with self._lock:
-                row = self._index.next_in_order(stems)
-                if row is None or self._verified(row):
-                    return None if row is None else self._from_row(row)
-        # Photo after photo is gone: the whole check now (it drops them all in one transaction), then the next.
+        try:
+            for _ in range(EARLY_MISSES):
+                with self._lock:
+                    row = self._index.next_in_order(stems)
+                    if row is None or self._verified(row):
+                        return None if row is None else self._from_row(row)
+        except LibraryError:
+            if not self._check_pending:
+                raise
+            # Before the start-up check, an index that cannot be read may be a damaged one: the check finds out.
+        # Photo after photo is gone (or the index failed): the whole check now, then the next photo.
         self.check()
         with self._lock:
             row = self._index.next_in_order(stems)
@@ -322,9 +343,15 @@ class Library:
     def upcoming(self, count: int, exclude: Collection[Photo] = ()) -> list[Photo]:
         """The ``count`` photos next_in_order would hand out after the next one, at most (a look-ahead for
         pairing: the rest of this round only; not ``exclude``)."""
-        with self._lock:
-            rows = self._index.upcoming(count, (_stem(p) for p in exclude))
-            return [self._from_row(r) for r in rows if self._verified(r)]
+        try:
+            with self._lock:
+                rows = self._index.upcoming(count, (_stem(p) for p in exclude))
+                return [self._from_row(r) for r in rows if self._verified(r)]
+        except LibraryError:
+            if not self._check_pending:
+                raise
+        self.check()  # before the start-up check, an index that cannot be read may be a damaged one
+        return self.upcoming(count, exclude)
 
     def _from_row(self, row: MediaRow) -> Photo:
         return self._photo(row.stem, row.id, row.file, row.created, row.width, row.height, row.poster)

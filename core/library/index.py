@@ -52,10 +52,11 @@ class Index:
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
-    def open(self) -> bool:
+    def open(self, *, check: bool = True) -> bool:
         """Open or create the database (0600); True if it is fresh (no schema yet: new, or 0 bytes).
 
-        Raise CorruptIndex if it is not a usable index.
+        Raise CorruptIndex if it is not a usable index. Without ``check`` its pages are not read through
+        (``quick_check``, which reads the whole file) here: the caller runs ``quick_check`` later.
         """
         try:
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), PRIVATE_FILE))
@@ -69,8 +70,7 @@ class Index:
             if not mode or str(mode[0]).lower() != "wal":
                 raise CorruptIndex("cannot switch to WAL")
             db.execute("PRAGMA synchronous=FULL")
-            check = db.execute("PRAGMA quick_check").fetchall()
-            if check != [("ok",)]:
+            if check and db.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
                 raise CorruptIndex("quick_check failed")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if not 0 <= version <= SCHEMA_VERSION:
@@ -93,6 +93,14 @@ class Index:
         for suffix in ("-wal", "-shm"):
             private_file(self.path.with_name(self.path.name + suffix))
         return bool(version == 0)
+
+    def quick_check(self) -> bool:
+        """SQLite's own check of every page of the open index: False if it is damaged."""
+        with self._lock:
+            try:
+                return self._conn().execute("PRAGMA quick_check").fetchall() == [("ok",)]
+            except sqlite3.DatabaseError:
+                return False
 
     def open_read_only(self) -> bool:
         """Open the index for reading only (degraded mode: a full or read-only disk); False if it cannot be read."""

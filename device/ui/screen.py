@@ -86,6 +86,7 @@ class Screen:
         self._player: Player | None = None
         self._thumbs: Thumbs | None = None
         self._wake_event = 0
+        self._wake_loop: Callable[[], None] | None = None
         self._closing = False
         self._state: State | None = None
         self._controls = Controls()
@@ -243,12 +244,19 @@ class Screen:
         """The frame is asleep for the night."""
         return self._dark
 
+    def wake_loop_with(self, wake: Callable[[], None]) -> None:
+        """Call ``wake`` too (from the decode thread) when a photo is decoded: a loop that waits on a queue of its
+        own, not on SDL's events, then draws the photo at once instead of at its next poll."""
+        self._wake_loop = wake
+
     def _post_wake(self) -> None:
         # Runs in the decode thread: a queued event ends the main loop's wait for events early.
         if self._closing:
             return
         with contextlib.suppress(pygame.error):
             pygame.event.post(pygame.event.Event(self._wake_event))
+        if self._wake_loop is not None:
+            self._wake_loop()
 
     # ------------------------------------------------------------ drawing
 
