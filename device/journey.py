@@ -73,11 +73,14 @@ def open_renderer(config: Config, *, headless: bool, size: tuple[int, int] | Non
         size = size or (1920, 1080)
     elif driver:
         os.environ["SDL_VIDEODRIVER"] = driver
-    from device.standby import Standby
     from device.ui.screen import Screen
 
     night = config.schedule
-    standby = Standby(night.standby) if night.sleep.enabled else None
+    standby = None
+    if night.sleep.enabled:
+        from device.standby import Standby  # it runs commands (subprocess): only a device that sleeps needs it
+
+        standby = Standby(night.standby)
     if standby is not None:
         log.info("night: at the times of schedule.sleep %s", standby.describe())
     screen = Screen(

@@ -12,6 +12,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pygame
 
@@ -20,7 +21,6 @@ from core.library import Photo
 from core.schedule import Schedule
 from core.states import State, UserAction
 from device.display import open_display
-from device.standby import Standby
 from device.ui.builders import thumb_geometry
 from device.ui.clock import date_text, next_minute_in, time_text, use_locale
 from device.ui.frame import Context, Frame, QrPlacement
@@ -32,6 +32,9 @@ from device.ui.rotation import events_to_view, present, turned
 from device.ui.scenes import View, scene_for
 from device.ui.text import Fonts, fit, render_block
 from device.ui.wording import caption_for, countdown_changes_in
+
+if TYPE_CHECKING:  # it runs commands (subprocess): a screen that never sleeps does not import it
+    from device.standby import Standby
 
 log = logging.getLogger(__name__)
 
