@@ -186,6 +186,10 @@ class Loop:
             incoming = self._next_event(wait)
             if incoming is not None:
                 self.feed(incoming)
+                if self.machine.exit is not None:
+                    # The screen the run ends on is shown, as it is when that event comes a moment earlier (and
+                    # is taken with the others at the top): a --once failure's problem, the last count.
+                    self._renderer.show(self.machine.state, self._clock.now(), self._photos())
         assert self.machine.exit is not None
         return self.machine.exit
 

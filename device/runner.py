@@ -59,6 +59,7 @@ class Runner:
         self._store = store
         self._post = post
         self._clock = clock
+        self._lock = threading.Lock()
         self._given_http = http
         self._http_made: requests.Session | None = None
         self._auth_made: DeviceAuth | None = None
@@ -74,7 +75,6 @@ class Runner:
         self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="net")
         self._download_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="download")
         self._cancel = threading.Event()
-        self._lock = threading.Lock()
         self._running: set[Future[None]] = set()
 
     # ---- set-up ----------------------------------------------------------------------------------
