@@ -271,7 +271,8 @@ class Library:
 
     def photos(self) -> list[Photo]:
         """Complete photos (and videos, as their poster) by createTime then id; a fresh list (callers may
-        shuffle it)."""
+        shuffle it). All of them: a start-up check still to run (open's ``check_later``) runs first."""
+        self.check()
         return list(self.snapshot())
 
     def snapshot(self) -> PhotoList:

@@ -49,9 +49,6 @@ NO_NIGHT = Schedule()
 DARK_INPUT_POLL = 0.5  # asleep, keys are read this often: a key then only wakes the frame
 LONGEST_SLEEP = 30.0  # nothing on screen changes by itself: the loop still wakes now and then
 TICK_MARGIN = 0.02  # wake just after a countdown changes, never just before it
-# The first photo is usually decoded within this time of the screen opening: "Getting the photos ready…" is not
-# drawn before then (it would only be covered at once, and drawing it slows the decoding on a small CPU).
-FIRST_PHOTO_QUIET = 0.25
 
 
 class Screen:
@@ -103,7 +100,6 @@ class Screen:
         self._dirty = True
         self._frames_drawn = 0
         self._draw_direct = False
-        self._opened_at = 0.0
 
     # ------------------------------------------------------------ life cycle
 
@@ -132,7 +128,6 @@ class Screen:
         self._player = Player(self._config, size, self._worker, self._rng)
         self._thumbs = Thumbs(self._worker, self._now)
         self._dirty = True
-        self._opened_at = self._now()
         return driver
 
     def close(self) -> None:
@@ -284,8 +279,6 @@ class Screen:
                 ctx.forget_background()  # photos cover the whole screen: one full-screen buffer less
         else:
             player.suspend()
-        if over_photos and player.current is None and player.decoding and now - self._opened_at < FIRST_PHOTO_QUIET:
-            return  # the first photo is a moment away
         side, per_row = thumb_geometry(ctx.layout)
         if scene.thumbnails:
             thumbs.update(photos, per_row, side)
