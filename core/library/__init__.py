@@ -24,6 +24,7 @@ from core.errors import LibraryError
 from core.images import MAX_PIXELS
 from core.library.claim import LOCK_NAME, OWNER_ATTR, Claim
 from core.library.degraded import degraded_reason, unindexed_photos
+from core.library.early import EarlyPhotos
 from core.library.fetch import MediaSource
 from core.library.files import fsync_dir, private_dir, safe_unlink
 from core.library.index import CorruptIndex, Index
@@ -87,10 +88,8 @@ class Library:
         self.version = 0
         # open(check_later=True): the start-up check still to run (check(), or before anything that writes), and
         # meanwhile the photos handed out by next_in_order/upcoming, each verified against its file first.
-        self._check_pending = False
         self._check_lock = threading.Lock()
-        self._early: dict[str, Photo] = {}
-        self._early_dropped: set[str] = set()
+        self._early = EarlyPhotos(self._repair, self._from_row)
         # Degraded mode (core.library.degraded): why the library is open read-only, or None. `doctor` shows it.
         self.degraded: str | None = None
 
@@ -140,7 +139,7 @@ class Library:
 
     def _open_read_only(self, reason: str) -> None:
         log.warning("%s", reason)
-        self._check_pending = False  # nothing is written in degraded mode: no check (the next writable open has it)
+        self._early.finish()  # nothing is written in degraded mode: no check (the next writable open has it)
         self._claim.take_read_only()
         if not self._index.open_read_only():
             log.warning("the library index cannot be read either; showing the photo files as they are")
@@ -182,8 +181,7 @@ class Library:
             log.warning("the library index was empty (cut short?); it is rebuilt from the files in the library folder")
         self._claim.own(self._index)
         if check_later and not (fresh or corrupt or deep):
-            self._check_pending = True
-            self._early = {}
+            self._early.start()
             return CheckReport()
         # A fresh index (new, missing or 0 bytes) adopts the files it finds: it never deletes them.
         return self._repair().run(fresh=fresh, corrupt=corrupt, deep=deep)
@@ -207,14 +205,14 @@ class Library:
     @property
     def checked(self) -> bool:
         """False while the start-up check that ``open(check_later=True)`` left is still to run."""
-        return not self._check_pending
+        return not self._early.pending
 
     def check(self) -> CheckReport:
         """Run the start-up check ``open(check_later=True)`` left (on a worker: it reads every row and stats
         every file), then make the whole photo list; an empty report when there was none to run. Safe beside
         the slideshow: the library's lock is held only for moments, never for the whole check."""
         with self._check_lock:
-            if not self._check_pending:
+            if not self._early.pending:
                 return CheckReport()
             corrupt = not self._index.quick_check()
             if corrupt:
@@ -224,9 +222,7 @@ class Library:
             # the early list meanwhile); only a photo dropped since by _verified can be in it, and is left out.
             whole = self._whole_list()
             with self._lock:
-                dropped = self._early_dropped
-                self._check_pending = False
-                self._early, self._early_dropped = {}, set()
+                dropped = self._early.finish()
                 self._changed()
                 photos = [p for p in whole if _stem(p) not in dropped] if dropped else whole
                 self._photos = PhotoList(photos, self.version, whole.order)
@@ -247,8 +243,7 @@ class Library:
             self._claim.release()
             self._photos = None
             self.degraded = None
-            self._check_pending = False
-            self._early, self._early_dropped = {}, set()
+            self._early.finish()
 
     def __enter__(self) -> Library:
         self.open()
@@ -281,11 +276,11 @@ class Library:
         with self._lock:
             if self._photos is not None:
                 return self._photos
-            pending = self._check_pending
+            pending = self._early.pending
         if pending:  # not under the lock: finding the early photos may run the whole check (next_in_order)
             early = self._early_photos()
             with self._lock:
-                if self._photos is None and self._check_pending:
+                if self._photos is None and self._early.pending:
                     self._photos = PhotoList(early, self.version, self, complete=False)
         with self._lock:
             if self._photos is None:
@@ -332,7 +327,7 @@ class Library:
                     if row is None or self._verified(row):
                         return None if row is None else self._from_row(row)
         except LibraryError:
-            if not self._check_pending:
+            if not self._early.pending:
                 raise
             # Before the start-up check, an index that cannot be read may be a damaged one: the check finds out.
         # Photo after photo is gone (or the index failed): the whole check now, then the next photo.
@@ -349,7 +344,7 @@ class Library:
                 rows = self._index.upcoming(count, (_stem(p) for p in exclude))
                 return [self._from_row(r) for r in rows if self._verified(r)]
         except LibraryError:
-            if not self._check_pending:
+            if not self._early.pending:
                 raise
         self.check()  # before the start-up check, an index that cannot be read may be a damaged one
         return self.upcoming(count, exclude)
@@ -358,29 +353,22 @@ class Library:
         return self._photo(row.stem, row.id, row.file, row.created, row.width, row.height, row.poster)
 
     def _verified(self, row: MediaRow) -> bool:
-        """Before the start-up check has run (open's ``check_later``): ``row`` checked against its file as the
-        check does (dropped if it is gone or broken), and if it stays, one of the early list's photos."""
-        if not self._check_pending:
-            return True
-        fingerprint = (row.stem, row.file, row.kind, row.size, row.mtime_ns, row.poster)
-        if not self._repair().verify_row(fingerprint):
-            self._early_dropped.add(row.stem)
-            return False
-        if row.stem not in self._early:
-            self._early[row.stem] = self._from_row(row)
-            self._changed()
-        return True
+        """Whether ``row`` may be handed out (before the start-up check: see core.library.early)."""
+        ok, new = self._early.verified(row)
+        if new:
+            self._changed()  # the early list grew
+        return ok
 
     def _early_photos(self) -> list[Photo]:
         """The photos of a snapshot taken before the start-up check: those handed out so far, or else the next
         one of the fair shuffle (so that a screen never says "no photos" of a library that has some)."""
         with self._lock:
-            if self._early or not self._index.is_open:
-                return list(self._early.values())
+            if self._early.photos or not self._index.is_open:
+                return list(self._early.photos.values())
         if not self.upcoming(1):
             self.next_in_order()  # this round is over: the next begins (as the slideshow's own ask would)
         with self._lock:
-            return list(self._early.values())
+            return list(self._early.photos.values())
 
     def mark_shown(self, photo: Photo) -> None:
         """``photo`` was on the screen: it has had its turn in this round (one small write; call it off the
