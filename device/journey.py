@@ -15,7 +15,7 @@ from core import flow
 from core.clock import REAL
 from core.config import Config
 from core.errors import ConfigError, KioskError
-from core.states import Slideshow, State
+from core.states import Slideshow, Starting, State
 from device import startup
 from device.loop import FrameHook, Renderer, ShowsPhotos
 from device.pairing import CompanionFactory, companion_server
@@ -111,12 +111,14 @@ def _terminal() -> OpenRenderer:
 
 def check_after_first_photo(checking: threading.Thread, renderer: Renderer, start: float) -> FrameHook:
     """A frame hook that starts ``checking`` (the library's start-up check) once the first photo is on the
-    screen, or a screen without photos is, or CHECK_WAIT has passed."""
+    screen, or another first screen is (not "Starting…", which the first QR code follows at once), or
+    CHECK_WAIT has passed."""
 
     def hook(state: State, now: float) -> bool:
         if checking.ident is None:
             photos = renderer if isinstance(renderer, ShowsPhotos) and isinstance(state, Slideshow) else None
-            if photos is None or photos.showing is not None or now - start >= CHECK_WAIT:
+            waiting = isinstance(state, Starting) or (photos is not None and photos.showing is None)
+            if not waiting or now - start >= CHECK_WAIT:
                 checking.start()
         return False
 
