@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -13,8 +15,9 @@ from core import flow
 from core.clock import REAL
 from core.config import Config
 from core.errors import ConfigError, KioskError
+from core.states import Slideshow, Starting, State
 from device import startup
-from device.loop import FrameHook, Renderer
+from device.loop import FrameHook, Renderer, ShowsPhotos
 from device.pairing import CompanionFactory, companion_server
 from device.screenshots import JOURNEY_SCREENS, ScreenshotPlan, Screenshots
 from device.wiring import build_kiosk
@@ -23,6 +26,9 @@ log = logging.getLogger("picker-kiosk")
 
 # After the loop ends, workers get this long to notice the cancel; a request stalled longer is abandoned.
 WORKER_GRACE = 0.5
+# The library's start-up check waits for the first photo to be on the screen (it would slow its decoding down),
+# but no longer than this after the start (a slideshow whose photos all fail to decode).
+CHECK_WAIT = 5.0
 
 
 # ---- displays -------------------------------------------------------------------------------------
@@ -67,12 +73,15 @@ def open_renderer(config: Config, *, headless: bool, size: tuple[int, int] | Non
         size = size or (1920, 1080)
     elif driver:
         os.environ["SDL_VIDEODRIVER"] = driver
-    from device.standby import Standby
     from device.ui.screen import Screen
 
     night = config.schedule
     # A phone may set a night schedule later: the display's standby is found beforehand too.
-    standby = Standby(night.standby) if night.sleep.enabled or config.companion.enabled else None
+    standby = None
+    if night.sleep.enabled or config.companion.enabled:
+        from device.standby import Standby  # it runs commands (subprocess): only a device that may sleep needs it
+
+        standby = Standby(night.standby)
     if standby is not None and night.sleep.enabled:
         log.info("night: at the times of schedule.sleep %s", standby.describe())
     screen = Screen(
@@ -100,6 +109,22 @@ def _terminal() -> OpenRenderer:
 # ---- running ----------------------------------------------------------------------------------------
 
 
+def check_after_first_photo(checking: threading.Thread, renderer: Renderer, start: float) -> FrameHook:
+    """A frame hook that starts ``checking`` (the library's start-up check) once the first photo is on the
+    screen, or another first screen is (not "Starting…", which the first QR code follows at once), or
+    CHECK_WAIT has passed."""
+
+    def hook(state: State, now: float) -> bool:
+        if checking.ident is None:
+            photos = renderer if isinstance(renderer, ShowsPhotos) and isinstance(state, Slideshow) else None
+            waiting = isinstance(state, Starting) or (photos is not None and photos.showing is None)
+            if not waiting or now - start >= CHECK_WAIT:
+                checking.start()
+        return False
+
+    return hook
+
+
 def run_journey(
     config: Config,
     *,
@@ -111,8 +136,10 @@ def run_journey(
     deadline: float | None = None,
 ) -> int:
     """Sign in if needed, pick, download, show. Returns the exit code (``deadline``: --once's --deadline)."""
-    kiosk = build_kiosk(config, screen=size or (1920, 1080), companion=companion)
+    # The library's start-up check (a stat per photo) runs once the first screen is up, on its own thread.
+    kiosk = build_kiosk(config, screen=size or (1920, 1080), companion=companion, check_later=True)
     library, runner = kiosk.library, kiosk.runner
+    checking = threading.Thread(target=kiosk.check_library, name="library-check", daemon=True)
     after_frame: list[FrameHook] = []
     plan = None
     if screenshots is not None:
@@ -149,11 +176,13 @@ def run_journey(
             library.screen = display.size  # downloads are asked for at the size of the screen that shows them
         if plan is not None:
             after_frame.append(Screenshots(plan, display.renderer))
-        on_first_frame = startup.first_frame
+        first_frame: Callable[[], None] = startup.first_frame
         if remote is not None:
             remote.observe_renderer(display.renderer, headless=display.name == "terminal")
-            on_first_frame = remote.after_first_frame
-        loop = kiosk.loop(machine, display.renderer, on_first_frame=on_first_frame, after_frame=after_frame)
+            first_frame = remote.after_first_frame
+
+        after_frame.append(check_after_first_photo(checking, display.renderer, start))
+        loop = kiosk.loop(machine, display.renderer, on_first_frame=first_frame, after_frame=after_frame)
         loop.install_signal_handlers()
         result = loop.run()
         kept = library.snapshot()
@@ -167,6 +196,8 @@ def run_journey(
             library.discard_temp_files()
         if display is not None:
             display.close()
+        if checking.is_alive():
+            checking.join()  # the check is bounded (no network): the index stays open until it is done
         library.close()
     if result.message:
         print(result.message, file=sys.stderr if result.code else sys.stdout)

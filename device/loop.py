@@ -62,6 +62,14 @@ class WorksPhotos(Protocol):
     def photo_action(self, action: UserAction) -> None: ...
 
 
+@runtime_checkable
+class WakesLoop(Protocol):
+    """A renderer that finishes work off the loop's thread (device.ui.screen.Screen's decoding): it calls the
+    given function when there is something new to draw."""
+
+    def wake_loop_with(self, wake: Callable[[], None]) -> None: ...
+
+
 # Called after each frame with the state on screen and the time; True asks the loop to end.
 FrameHook = Callable[[State, float], bool]
 
@@ -178,6 +186,10 @@ class Loop:
             incoming = self._next_event(wait)
             if incoming is not None:
                 self.feed(incoming)
+                if self.machine.exit is not None:
+                    # The screen the run ends on is shown, as it is when that event comes a moment earlier (and
+                    # is taken with the others at the top): a --once failure's problem, the last count.
+                    self._renderer.show(self.machine.state, self._clock.now(), self._photos())
         assert self.machine.exit is not None
         return self.machine.exit
 

@@ -13,13 +13,15 @@ import importlib
 import logging
 import threading
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from core import flow
 from core.clock import Clock
 from core.config import CompanionConfig
 from core.errors import ConfigError, KioskError
-from device.signin.phone import PhoneSignIn
+
+if TYPE_CHECKING:  # its module imports requests: not on the way to the first photo
+    from device.signin.phone import PhoneSignIn
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ class CompanionServer(Protocol):
     def login_code(self) -> str: ...
 
 
-CompanionFactory = Callable[[CompanionConfig, PhoneSignIn, Callable[[flow.Event], None], Clock], CompanionServer]
+CompanionFactory = Callable[[CompanionConfig, "PhoneSignIn", Callable[[flow.Event], None], Clock], CompanionServer]
 
 
 def companion_server(

@@ -9,24 +9,24 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
-from typing import assert_never
-
-import requests
+from typing import TYPE_CHECKING, assert_never
 
 from core import flow
 from core.clock import REAL, Clock
 from core.config import Config
 from core.errors import KioskError, SignInRequired
 from core.library import Library
-from core.picker import PickerClient
 from core.records import new_request_id
-from core.transport import Transport
 from device import logs
 from device.pairing import CompanionFactory, Pairing, companion_server
-from device.signin.credentials import authorized_session
-from device.signin.grant import DeviceAuth, DeviceFlow, Granted
-from device.signin.phone import PhoneSignInFlow
 from device.signin.token import StoredToken, TokenStore
+
+if TYPE_CHECKING:  # the network stack (requests, google-auth) loads with the first request, not before the first photo
+    import requests
+
+    from core.picker import PickerClient
+    from device.signin.grant import DeviceAuth, DeviceFlow
+    from device.signin.phone import PhoneSignInFlow
 
 log = logging.getLogger(__name__)
 
@@ -59,22 +59,45 @@ class Runner:
         self._store = store
         self._post = post
         self._clock = clock
-        self._http = http or requests.Session()
-        self._auth = DeviceAuth(config.google, self._http, clock=clock)
+        self._lock = threading.Lock()
+        self._given_http = http
+        self._http_made: requests.Session | None = None
+        self._auth_made: DeviceAuth | None = None
         self._state = SignInState()
         self.phone: PhoneSignInFlow | None = None
         self._pairing: Pairing | None = None
         self._phone_pairing: Callable[[], flow.Event] | None = None  # the companion's "Control from your phone"
         if config.google.desktop is not None:
+            from device.signin.phone import PhoneSignInFlow
+
             self.phone = PhoneSignInFlow(config.google, store, self._signed_in_elsewhere, http=self._http, clock=clock)
             self._pairing = Pairing(config.companion, self.phone, post, clock, companion)
         self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="net")
         self._download_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="download")
         self._cancel = threading.Event()
-        self._lock = threading.Lock()
         self._running: set[Future[None]] = set()
 
     # ---- set-up ----------------------------------------------------------------------------------
+
+    @property
+    def _http(self) -> requests.Session:
+        """The HTTP session of the sign-in requests, made (and requests imported) on first use."""
+        with self._lock:
+            if self._http_made is None:
+                import requests
+
+                self._http_made = self._given_http or requests.Session()
+            return self._http_made
+
+    @property
+    def _auth(self) -> DeviceAuth:
+        http = self._http
+        with self._lock:
+            if self._auth_made is None:
+                from device.signin.grant import DeviceAuth
+
+                self._auth_made = DeviceAuth(self._config.google, http, clock=self._clock)
+            return self._auth_made
 
     def load_token(self) -> StoredToken | None:
         token = self._store.load()
@@ -85,18 +108,28 @@ class Runner:
     def _use_token(self, token: StoredToken) -> None:
         logs.register_secret(token.access_token)
         logs.register_secret(token.refresh_token)
-        session = authorized_session(token, self._config.google, self._store)
-        transport = Transport(session, clock=self._clock)
-        picker = PickerClient(self._config.google.picker_url, transport, max_items=self._config.picking.max_items)
         with self._lock:
             self._state.token = token
-            self._state.picker = picker
+            self._state.picker = None  # made by the first request that needs it (see _picker)
 
     def _picker(self) -> PickerClient:
+        """The Picker API client for the token in use, made on first use: its google-auth session is not
+        imported on the way to the first screen (a signed-in start goes straight to the slideshow)."""
         with self._lock:
-            picker = self._state.picker
-        if picker is None:
-            raise SignInRequired("This device is not signed in to Google.")
+            token, picker = self._state.token, self._state.picker
+            if token is None:
+                raise SignInRequired("This device is not signed in to Google.")
+            if picker is None:
+                from core.picker import PickerClient
+                from core.transport import Transport
+                from device.signin.credentials import authorized_session
+
+                session = authorized_session(token, self._config.google, self._store)
+                transport = Transport(session, clock=self._clock)
+                picker = PickerClient(
+                    self._config.google.picker_url, transport, max_items=self._config.picking.max_items
+                )
+                self._state.picker = picker
         return picker
 
     # ---- running effects ----------------------------------------------------------------------------
@@ -193,6 +226,8 @@ class Runner:
             device_flow = self._state.flow
         if device_flow is None:
             raise KioskError("There is no sign-in code to check.")
+        from device.signin.grant import Granted
+
         result = self._auth.poll_once(device_flow)
         if isinstance(result, Granted):
             self._store.save(result.token)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from core import flow
 from core.clock import REAL, Clock
 from core.config import Config
-from core.errors import ConfigError, LibraryError
+from core.errors import ConfigError, KioskError, LibraryError
 from core.library import Library
 from device.degraded import WritableAgain
-from device.loop import FrameHook, Loop, Renderer
+from device.loop import FrameHook, Loop, Renderer, WakesLoop
 from device.pairing import CompanionFactory, companion_server
 from device.runner import EventQueue, Runner
 from device.signin.token import TokenStore
@@ -51,6 +51,14 @@ class Kiosk:
             degraded=self.library.degraded,
         )
 
+    def check_library(self) -> None:
+        """The library's start-up check that ``build_kiosk(check_later=True)`` left, on the caller's thread (a
+        worker's, once the first screen is up); a failure is logged (whatever writes next runs it again)."""
+        try:
+            self.library.check()
+        except KioskError as exc:
+            log.warning("the photo library's start-up check did not finish: %s", exc.message)
+
     def loop(
         self,
         machine: flow.Machine,
@@ -61,6 +69,8 @@ class Kiosk:
         after_frame: Sequence[FrameHook] = (),
     ) -> Loop:
         """The main loop over these parts; ``next_event`` waits for the next event (the queue's by default)."""
+        if next_event is None and isinstance(renderer, WakesLoop):  # a decoded photo ends the queue's wait
+            renderer.wake_loop_with(lambda: self.events.post(flow.Tick()))
         return Loop(
             machine,
             renderer,
@@ -87,13 +97,15 @@ def build_kiosk(
     screen: tuple[int, int] = (1920, 1080),
     clock: Clock = REAL,
     companion: CompanionFactory = companion_server,
+    check_later: bool = False,
 ) -> Kiosk:
-    """Open the library (ConfigError when its folder cannot be used) and wire the runner to it."""
+    """Open the library (ConfigError when its folder cannot be used) and wire the runner to it; with
+    ``check_later`` its start-up check is left for ``Kiosk.check_library`` (see core.library.Library.open)."""
     state_dir = config.storage.state_dir
     library = Library(state_dir, config.storage.library_dir, download=config.download, screen=screen, clock=clock)
     try:
         state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        library.open()
+        library.open(check_later=check_later)
     except OSError as exc:
         raise ConfigError(f"Cannot use the state folder {state_dir}: {exc.strerror}.") from exc
     except LibraryError as exc:

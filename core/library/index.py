@@ -33,6 +33,8 @@ T = TypeVar("T")
 # What the slideshow shows: complete photos, and videos with their poster.
 SHOWABLE = "m.shown = 1 AND (m.kind = 'photo' OR m.poster IS NOT NULL)"
 # make(stem, id, file, created, width, height, poster): one photo (or video) of Index.shown_photos
+# (stem, file, kind, size, mtime_ns, poster): what the start-up check compares with a file (Index.fingerprints)
+Fingerprint = tuple[str, str, str, int, int, str | None]
 PhotoMaker = Callable[[str, str | None, str, datetime | None, int | None, int | None, str | None], T]
 
 
@@ -50,10 +52,11 @@ class Index:
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
-    def open(self) -> bool:
+    def open(self, *, check: bool = True) -> bool:
         """Open or create the database (0600); True if it is fresh (no schema yet: new, or 0 bytes).
 
-        Raise CorruptIndex if it is not a usable index.
+        Raise CorruptIndex if it is not a usable index. Without ``check`` its pages are not read through
+        (``quick_check``, which reads the whole file) here: the caller runs ``quick_check`` later.
         """
         try:
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), PRIVATE_FILE))
@@ -67,8 +70,7 @@ class Index:
             if not mode or str(mode[0]).lower() != "wal":
                 raise CorruptIndex("cannot switch to WAL")
             db.execute("PRAGMA synchronous=FULL")
-            check = db.execute("PRAGMA quick_check").fetchall()
-            if check != [("ok",)]:
+            if check and db.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
                 raise CorruptIndex("quick_check failed")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if not 0 <= version <= SCHEMA_VERSION:
@@ -91,6 +93,14 @@ class Index:
         for suffix in ("-wal", "-shm"):
             private_file(self.path.with_name(self.path.name + suffix))
         return bool(version == 0)
+
+    def quick_check(self) -> bool:
+        """SQLite's own check of every page of the open index: False if it is damaged."""
+        with self._lock:
+            try:
+                return self._conn().execute("PRAGMA quick_check").fetchall() == [("ok",)]
+            except sqlite3.DatabaseError:
+                return False
 
     def open_read_only(self) -> bool:
         """Open the index for reading only (degraded mode: a full or read-only disk); False if it cannot be read."""
@@ -158,7 +168,7 @@ class Index:
 
     # ---- media -----------------------------------------------------------------------------------
 
-    def fingerprints(self, chunk: int = 2000) -> Iterator[tuple[str, str, str, int, int, str | None]]:
+    def fingerprints(self, chunk: int = 2000) -> Iterator[Fingerprint]:
         """(stem, file, kind, size, mtime_ns, poster) of every row, by stem: what the start-up check compares
         with the files (no dates parsed, no records made), read ``chunk`` rows at a time so that 50,000 rows
         are never all held at once (the lock is not held between chunks)."""
@@ -184,6 +194,11 @@ class Index:
                 "ORDER BY created IS NULL, created, COALESCE(id, stem)"
             )
             return [make(a, b, c, parse_time_text(d), e, f, g) for a, b, c, d, e, f, g in rows]
+
+    def count_shown(self) -> int:
+        """How many photos (and videos with their poster) the library shows, without reading them."""
+        with self._read() as db:
+            return int(db.execute(f"SELECT COUNT(*) FROM media m WHERE {SHOWABLE}").fetchone()[0])
 
     def next_in_order(self, exclude: Iterable[str] = ()) -> MediaRow | None:
         """The shown photo not played in this round with the lowest rank (not one of the ``exclude`` stems);

@@ -34,15 +34,21 @@ class PhotoList(tuple[Photo, ...]):
     """The library's photos at one ``version``: one immutable tuple shared by every reader until the next change.
 
     A reader that saw this ``version`` already has nothing to compare; ``order`` is the library's fair shuffle.
+    ``complete`` is False for a list taken before the library's start-up check has run: it holds only the photos
+    ``order`` has handed out so far, and every photo ``order`` hands out then belongs to the library too.
     """
 
     version: int
     order: PlayOrder | None
+    complete: bool
 
-    def __new__(cls, photos: Iterable[Photo] = (), version: int = 0, order: PlayOrder | None = None) -> PhotoList:
+    def __new__(
+        cls, photos: Iterable[Photo] = (), version: int = 0, order: PlayOrder | None = None, *, complete: bool = True
+    ) -> PhotoList:
         made = super().__new__(cls, photos)
         made.version = version
         made.order = order
+        made.complete = complete
         return made
 
 

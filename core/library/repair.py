@@ -30,7 +30,7 @@ from pathlib import Path
 from core.errors import BadMedia, LibraryError
 from core.images import MAX_PIXELS, VIDEO_EXT, MediaInfo, check_media
 from core.library.files import fsync_dir, private_file, safe_unlink
-from core.library.index import Index
+from core.library.index import Fingerprint, Index
 from core.library.names import OUR_FILE, POSTER_FILE, is_temp_name, poster_name, tagged_media_id
 from core.library.records import MediaRow
 from core.library.sync import remove_trashed
@@ -89,31 +89,38 @@ class Repair:
 
     def verify_indexed(self, *, deep: bool) -> int:
         """Drop rows whose file is missing or no longer decodes; returns how many."""
-        dropped: list[str] = []
-        folder = str(self.directory) + os.sep
-        for stem, file, kind, size, mtime_ns, poster in self.index.fingerprints():
-            try:
-                st = os.stat(folder + file)
-            except OSError:
-                dropped.append(stem)
-                continue
-            if poster is not None and not self._poster_ok(poster, mtime_ns, deep=deep):
-                log.warning("dropping a video whose poster is missing or broken; it is fetched again")
-                safe_unlink(self.directory / file)
-                safe_unlink(self.directory / poster)
-                dropped.append(stem)
-                continue
-            if not deep and (st.st_size, st.st_mtime_ns) == (size, mtime_ns):
-                continue  # verified when it was downloaded and untouched since
-            path = self.directory / file
-            if self._decodes(path, kind):
-                self.index.set_fingerprint(stem, st.st_size, st.st_mtime_ns)
-            else:
-                log.warning("dropping a library file that no longer decodes")
-                safe_unlink(path)
-                dropped.append(stem)
+        dropped = [row[0] for row in self.index.fingerprints() if not self.verify_row(row, deep=deep, drop=False)]
         self.index.drop_media(dropped)
         return len(dropped)
+
+    def verify_row(self, row: Fingerprint, *, deep: bool = False, drop: bool = True) -> bool:
+        """One indexed row against its file (``verify_indexed``'s step): True if it stays; a row that does not
+        has its files removed (a broken one) and, with ``drop``, its row dropped now. The library asks this of a
+        photo it hands out before the whole check has run (see core.library.Library.open's ``check_later``)."""
+        stem, file, kind, size, mtime_ns, poster = row
+        try:
+            st = os.stat(str(self.directory) + os.sep + file)
+        except OSError:
+            return self._dropped(stem, drop)
+        if poster is not None and not self._poster_ok(poster, mtime_ns, deep=deep):
+            log.warning("dropping a video whose poster is missing or broken; it is fetched again")
+            safe_unlink(self.directory / file)
+            safe_unlink(self.directory / poster)
+            return self._dropped(stem, drop)
+        if not deep and (st.st_size, st.st_mtime_ns) == (size, mtime_ns):
+            return True  # verified when it was downloaded and untouched since
+        path = self.directory / file
+        if self._decodes(path, kind):
+            self.index.set_fingerprint(stem, st.st_size, st.st_mtime_ns)
+            return True
+        log.warning("dropping a library file that no longer decodes")
+        safe_unlink(path)
+        return self._dropped(stem, drop)
+
+    def _dropped(self, stem: str, drop: bool) -> bool:
+        if drop:
+            self.index.drop_media([stem])
+        return False
 
     def adopt_unindexed(self, names: list[str]) -> int:
         """Index every file of ours that the index does not know and that decodes; returns how many."""

@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS trash (
     file TEXT PRIMARY KEY               -- left the library in a committed change; its file is to be removed
 );
 CREATE INDEX IF NOT EXISTS session_items_stem ON session_items (stem);  -- a file dropped: its sessions' items
+CREATE INDEX IF NOT EXISTS media_shown ON media (shown, kind, poster);  -- counted without reading every row
 """
 
 PLAY_ORDER = """

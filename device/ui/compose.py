@@ -70,18 +70,35 @@ def compose_slide(paths: str | Sequence[str], size: tuple[int, int], strips: int
         bottom = min(h, top + step)
         strip = Image.new("RGB", (w, bottom - top), (0, 0, 0))
         for (x, y, bw, bh), back, photo, (px, py) in parts:
-            first, last = max(top, y), min(bottom, y + bh)
-            if first < last:
-                # The same pixels as scaling the whole backdrop (Pillow reads the rows around a box too).
-                sw, sh = back.size
-                box = (0.0, (first - y) * sh / bh, float(sw), (last - y) * sh / bh)
-                piece = back.resize((bw, last - first), Image.Resampling.BILINEAR, box=box)  # blurred: bilinear
-                strip.paste(piece, (x, first - top))
+            sw, sh = back.size
+            for r0, r1, c0, c1 in _uncovered((x, max(top, y), x + bw, min(bottom, y + bh)), photo.size, (px, py)):
+                # The pixels of scaling the whole backdrop, to within rounding (Pillow reads around a box too); only
+                # where the photo leaves it to be seen (a photo of the screen's shape covers it all).
+                box = ((c0 - x) * sw / bw, (r0 - y) * sh / bh, (c1 - x) * sw / bw, (r1 - y) * sh / bh)
+                piece = back.resize((c1 - c0, r1 - r0), Image.Resampling.BILINEAR, box=box)  # blurred: bilinear
+                strip.paste(piece, (c0, r0 - top))
             first, last = max(top, py), min(bottom, py + photo.height)
             if first < last:
                 strip.paste(photo.crop((0, first - py, photo.width, last - py)), (px, first - top))
         out[top * row : bottom * row] = strip.tobytes()
     return out
+
+
+def _uncovered(
+    area: tuple[int, int, int, int], size: tuple[int, int], at: tuple[int, int]
+) -> list[tuple[int, int, int, int]]:
+    """The parts of ``area`` (left, top, right, bottom) that a photo of ``size`` placed ``at`` leaves uncovered,
+    as (top, bottom, left, right) bands: above it, below it, and beside it."""
+    left, top, right, bottom = area
+    if top >= bottom:
+        return []
+    (pw, ph), (px, py) = size, at
+    first, last = max(top, py), min(bottom, py + ph)
+    if first >= last:
+        return [(top, bottom, left, right)]
+    bands = [(top, first, left, right), (last, bottom, left, right)]
+    bands += [(first, last, left, min(right, px)), (first, last, max(left, px + pw), right)]
+    return [(r0, r1, c0, c1) for r0, r1, c0, c1 in bands if r0 < r1 and c0 < c1]
 
 
 def _backdrop(photo: Image.Image, box: tuple[int, int]) -> Image.Image:

@@ -69,6 +69,7 @@ class Player:
         self._version: int | None = None  # the PhotoList.version last seen: same version, nothing to compare
         self._fair: PlayOrder | None = None  # the library's fair shuffle (PhotoList.order), when shuffling
         self._shuffle = config.shuffle  # shuffle here, in memory (photos that are not a library's PhotoList)
+        self._early = False  # the library's list is an early one (PhotoList.complete): it grows as photos come
         self._marking: list[Future[None]] = []  # photos on screen being marked shown, on the worker
         self._photos: dict[str, Photo] = {}
         self._order: list[str] = []  # ids in the library's order
@@ -244,6 +245,7 @@ class Player:
         if fair is not self._fair:
             self._queue = []  # another order: the slides already prepared stay, the rest comes from it
         self._fair = fair
+        self._early = isinstance(photos, PhotoList) and not photos.complete
         self._shuffle = self._config.shuffle and not library  # a degraded library's: in its order
         photos = video.shown(photos, self._config)
         if len(photos) == len(self._order) and all(p.id == pid for p, pid in zip(photos, self._order, strict=True)):
@@ -342,7 +344,7 @@ class Player:
             photo = fair.next_in_order(exclude)  # when this round is over, it begins the next
             if photo is None or photo.id in taken:
                 return
-            if photo.id in self._photos and photo.id not in self._bad:
+            if self._known(photo) and photo.id not in self._bad:
                 self._queue.append(photo.id)
                 taken.add(photo.id)
                 exclude.append(photo)
@@ -351,8 +353,17 @@ class Player:
         if self._queue and self._look_ahead() and len(self._queue) <= WINDOW:
             # The rest of this round only (a new round must not begin before this one is shown).
             for photo in fair.upcoming(WINDOW + 1 - len(self._queue), exclude):
-                if photo.id in self._photos and photo.id not in self._bad:
+                if self._known(photo) and photo.id not in self._bad:
                     self._queue.append(photo.id)
+
+    def _known(self, photo: Photo) -> bool:
+        """Whether the slideshow shows ``photo``: one of the library's list, or, while that list is an early one
+        (taken before the library's start-up check), one its order hands out (it joins the list here at once,
+        as it does the library's next list)."""
+        if photo.id not in self._photos and self._early and video.shown([photo], self._config):
+            self._photos[photo.id] = photo
+            self._order.append(photo.id)
+        return photo.id in self._photos
 
     def _look_ahead(self) -> bool:
         """Whether the front of the queue may be paired: then pairing looks for a partner further on."""

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import qrcode
-import qrcode.constants
-
 QUIET_MODULES = 4  # the minimum ISO 18004 asks for; scanners lose the code without it
 
 
 @lru_cache(maxsize=8)
 def qr_matrix(text: str) -> tuple[tuple[bool, ...], ...]:
     """The modules of the smallest QR code (level M) holding ``text``, without a quiet zone."""
+    import qrcode  # with the first QR code: a slideshow's start does not need it
+    import qrcode.constants
+
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
     code.add_data(text)
     code.make(fit=True)

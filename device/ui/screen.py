@@ -12,6 +12,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pygame
 
@@ -20,7 +21,6 @@ from core.library import Photo
 from core.schedule import Schedule
 from core.states import State, UserAction
 from device.display import open_display
-from device.standby import Standby
 from device.ui.builders import thumb_geometry
 from device.ui.clock import date_text, next_minute_in, time_text, use_locale
 from device.ui.covered import Covered
@@ -33,6 +33,9 @@ from device.ui.rotation import events_to_view, present, turned
 from device.ui.scenes import View, scene_for
 from device.ui.text import Fonts, fit, render_block
 from device.ui.wording import caption_for, countdown_changes_in
+
+if TYPE_CHECKING:  # it runs commands (subprocess): a screen that never sleeps does not import it
+    from device.standby import Standby
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +90,7 @@ class Screen:
         self._player: Player | None = None
         self._thumbs: Thumbs | None = None
         self._wake_event = 0
+        self._wake_loop: Callable[[], None] | None = None
         self._closing = False
         self._state: State | None = None
         self._controls = Controls()
@@ -253,12 +257,19 @@ class Screen:
         """The frame is asleep for the night."""
         return self._dark
 
+    def wake_loop_with(self, wake: Callable[[], None]) -> None:
+        """Call ``wake`` too (from the decode thread) when a photo is decoded: a loop that waits on a queue of its
+        own, not on SDL's events, then draws the photo at once instead of at its next poll."""
+        self._wake_loop = wake
+
     def _post_wake(self) -> None:
         # Runs in the decode thread: a queued event ends the main loop's wait for events early.
         if self._closing:
             return
         with contextlib.suppress(pygame.error):
             pygame.event.post(pygame.event.Event(self._wake_event))
+        if self._wake_loop is not None:
+            self._wake_loop()
 
     # ------------------------------------------------------------ drawing
 
