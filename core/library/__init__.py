@@ -28,7 +28,8 @@ from core.library.fetch import MediaSource
 from core.library.files import fsync_dir, private_dir, safe_unlink
 from core.library.index import CorruptIndex, Index
 from core.library.names import is_temp_name, media_stem
-from core.library.records import Photo, PhotoList, PlayOrder, RememberedSession
+from core.library.photolist import PhotoList
+from core.library.records import Photo, PlayOrder, RememberedSession
 from core.library.repair import CheckReport, Repair
 from core.library.sync import DownloadReport, ProgressCallback, Sync, SyncSetup, remove_trashed
 
@@ -214,12 +215,19 @@ class Library:
         frame loop can ask for it every frame at no cost. Its ``order`` is this library (the fair shuffle)."""
         with self._lock:
             if self._photos is None:
-                rows = self._index.shown_photos(self._photo) if self._index.is_open else []
+                # Read-only (degraded), nothing is written: the slideshow then goes in the library's order.
+                photos = PhotoList(version=self.version, order=self if self.degraded is None else None)
+                if self._index.is_open:  # packed as the rows are read: no Photo object is made for any of them
+                    folder = str(self.library_dir) + os.sep
+                    self._index.shown_photos(
+                        lambda stem, mid, file, created, w, h, poster: photos.add_file(
+                            folder, mid or stem, file, created, w, h, poster
+                        )
+                    )
                 if self.degraded is not None:  # a read-only index may miss the newest commits: the files tell
                     known = self._index.files() if self._index.is_open else set()
-                    rows += unindexed_photos(self.library_dir, known)
-                # Read-only (degraded), nothing is written: the slideshow then goes in the library's order.
-                self._photos = PhotoList(rows, self.version, self if self.degraded is None else None)
+                    photos.extend(unindexed_photos(self.library_dir, known))
+                self._photos = photos
             return self._photos
 
     def _photo(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 
@@ -18,7 +18,7 @@ from device.startup import trim_heap
 from device.ui import video
 from device.ui.compose import UnreadablePhoto, compose_slide
 from device.ui.decode import Worker, to_surface
-from device.ui.pairs import WINDOW, Shape, Shot, pairs_with, shape_of, take_slide
+from device.ui.pairs import WINDOW, Shape, Shot, Upcoming, pairs_with, shape_of, take_slide
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +69,8 @@ class Player:
         self._fair: PlayOrder | None = None  # the library's fair shuffle (PhotoList.order), when shuffling
         self._shuffle = config.shuffle  # shuffle here, in memory (photos that are not a library's PhotoList)
         self._marking: list[Future[None]] = []  # photos on screen being marked shown, on the worker
-        self._photos: dict[str, Photo] = {}
-        self._order: list[str] = []  # ids in the library's order
+        self._photos: Mapping[str, Photo] = {}  # by id: a PhotoList's own look-up, or a dict of a plain list
+        self._order: Sequence[str] = []  # ids in the library's order
         self._queue: list[str] = []  # ids still to come: the rest of this round, and the next
         self._history: list[tuple[str, ...]] = []  # slides shown (and the one prepared next), oldest first
         self._place = -1  # the history index of the slide on screen
@@ -151,9 +151,6 @@ class Player:
             self._use_layout(self._config.layout)
         self._refresh(photos)
         changed = False
-        if self._current is not None and any(p.id not in self._photos for p in self._current.photos):
-            self._shown_at = -math.inf  # its file is gone from the library: move on as soon as possible
-            self._jump = True
         self._collect()
         if self._video is not None:
             self._video.pause(self.paused, now)  # frozen on its frame while paused; its time stands still
@@ -242,11 +239,20 @@ class Player:
         self._fair = fair
         self._shuffle = self._config.shuffle and not library  # a degraded library's: in its order
         photos = video.shown(photos, self._config)
-        if len(photos) == len(self._order) and all(p.id == pid for p, pid in zip(photos, self._order, strict=True)):
-            return  # the library hands out a fresh list each time: usually the same photos
-        old = self._photos
-        self._photos = {p.id: p for p in photos}
-        self._order = list(self._photos)
+        if isinstance(photos, PhotoList):  # its ids and look-up as they are: no Photo made, nothing copied
+            ids: Sequence[str] = photos.ids
+            if len(ids) == len(self._order) and ids == self._order:
+                return
+            old, self._photos, self._order = self._photos, photos.by_id(), ids
+        else:
+            if len(photos) == len(self._order) and all(p.id == pid for p, pid in zip(photos, self._order, strict=True)):
+                return  # a fresh list each time: usually the same photos
+            old = self._photos
+            self._photos = {p.id: p for p in photos}
+            self._order = list(self._photos)
+        if self._current is not None and any(p.id not in self._photos for p in self._current.photos):
+            self._shown_at = -math.inf  # its file is gone from the library: move on as soon as possible
+            self._jump = True
         self._queue = [pid for pid in self._queue if pid in self._photos]
         for pid in self._order:
             if pid not in old and self._queue and self._fair is None:  # new picks join the coming round: seen soon
@@ -367,7 +373,7 @@ class Player:
                 self._queue.insert(0, self._queue.pop(other))
         if not self._queue:
             return None
-        shots = [self._shot(pid) for pid in self._queue]
+        shots = Upcoming(self._queue, self._shot)
         slide, partner = take_slide(shots, self._paired, avoid=frozenset(shown))
         first = slide[0] if slide else None
         if first is not None and partner < 0 and first.shape is self._paired and any(
@@ -377,9 +383,8 @@ class Player:
             # pair is made anyway (a photo alone on a screen it does not fit is the worse of the two).
             alone = next((i for i, s in enumerate(shots) if s.shape is not self._paired and s.id not in shown), None)
             if alone is not None:
+                slide, partner = (shots[alone],), -1
                 self._queue.insert(0, self._queue.pop(alone))
-                shots.insert(0, shots.pop(alone))
-                slide, partner = (shots[0],), -1
             else:
                 slide, partner = take_slide(shots, self._paired)
         if partner >= 0:
@@ -403,6 +408,8 @@ class Player:
             self._forget(place)
             return
         photos = tuple(self._photos[pid] for pid in ids)
+        if self._current is None:  # the show begins: what start-up freed (the library's check) goes back first
+            self._worker.submit(trim_heap)
         if len(photos) == 1:
             job, args = video.slide_job(photos[0], self._config)  # a video's poster, with its mark if asked
             self._pending = (place, photos, self._worker.submit(job, *args, self._size))
