@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import bisect
 import os
-import re
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -27,7 +26,6 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NO_DATE = -(2**63)
 NO_SIZE = -1
 SIZE_MAX = 2**31 - 1
-STEM = re.compile(r"[0-9a-f]{32}")
 STEM_BYTES = 16
 
 
@@ -50,6 +48,7 @@ class PhotoList(Sequence[Photo]):
         self._stems = bytearray()
         self._layout = bytearray()  # per photo: an index into _suffixes
         self._suffixes: list[tuple[str, str | None]] = []  # (the file's suffix, its video's suffix or None)
+        self._layouts: dict[tuple[str, str | None], int] = {}  # the same, to their index
         self._created = array("q")
         self._sizes = array("i")  # width, height per photo
         self._whole: dict[int, Photo] = {}  # photos that do not fit the packed form, by position
@@ -104,30 +103,35 @@ class PhotoList(Sequence[Photo]):
         if self._folder is None:
             self._folder = folder
         stem = name[:32]
-        suffixes = (name[32:], video[32:] if video is not None else None)
-        fits = (
-            folder == self._folder
-            and STEM.fullmatch(stem) is not None
-            and (video is None or video[:32] == stem)
-            and (created is None or created.tzinfo is UTC)
-            and all(v is None or 0 <= v <= SIZE_MAX for v in (width, height))
-        )
-        if not fits:
-            return False
         try:
-            layout = self._suffixes.index(suffixes)
+            raw = bytes.fromhex(stem)
         except ValueError:
+            return False
+        if (
+            folder != self._folder
+            or len(stem) != 32
+            or raw.hex() != stem  # lower-case hex only: it must come back the same
+            or (video is not None and video[:32] != stem)
+            or (created is not None and created.tzinfo is not UTC)
+            or (width is not None and not 0 <= width <= SIZE_MAX)
+            or (height is not None and not 0 <= height <= SIZE_MAX)
+        ):
+            return False
+        suffixes = (name[32:], None if video is None else video[32:])
+        layout = self._layouts.get(suffixes)
+        if layout is None:
             if len(self._suffixes) > 255:
                 return False
-            layout = len(self._suffixes)
+            layout = self._layouts[suffixes] = len(self._suffixes)
             self._suffixes.append(suffixes)
         self._ids.append(photo_id)
-        self._stems += bytes.fromhex(stem)
+        self._stems += raw
         self._layout.append(layout)
         self._created.append(NO_DATE if created is None else (created - EPOCH) // _MICROSECOND)
         self._sizes.append(NO_SIZE if width is None else width)
         self._sizes.append(NO_SIZE if height is None else height)
-        self.has_videos |= video is not None
+        if video is not None:
+            self.has_videos = True
         return True
 
     def _keep_whole(self, photo: Photo) -> None:
@@ -203,10 +207,9 @@ class PhotoList(Sequence[Photo]):
         if self._folder is None:
             self._folder = other._folder
         suffixes = other._suffixes[other._layout[i]]
-        try:
-            layout = self._suffixes.index(suffixes)
-        except ValueError:
-            layout = len(self._suffixes)
+        layout = self._layouts.get(suffixes)
+        if layout is None:
+            layout = self._layouts[suffixes] = len(self._suffixes)
             self._suffixes.append(suffixes)
         self._ids.append(other._ids[i])
         self._stems += other._stems[i * STEM_BYTES : (i + 1) * STEM_BYTES]
