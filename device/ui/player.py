@@ -376,8 +376,11 @@ class Player:
         shots = Upcoming(self._queue, self._shot)
         slide, partner = take_slide(shots, self._paired, avoid=frozenset(shown))
         first = slide[0] if slide else None
-        if first is not None and partner < 0 and first.shape is self._paired and any(
-            s.shape is self._paired and s.id in shown and s.id != first.id for s in shots
+        if (
+            first is not None
+            and partner < 0
+            and first.shape is self._paired
+            and any(s.shape is self._paired and s.id in shown and s.id != first.id for s in shots)
         ):
             # Its only partners are on screen now: a photo shown alone goes first, if there is one; else the
             # pair is made anyway (a photo alone on a screen it does not fit is the worse of the two).
