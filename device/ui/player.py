@@ -241,9 +241,10 @@ class Player:
         photos = video.shown(photos, self._config)
         if isinstance(photos, PhotoList):  # its ids and look-up as they are: no Photo made, nothing copied
             ids: Sequence[str] = photos.ids
-            if len(ids) == len(self._order) and ids == self._order:
+            same = len(ids) == len(self._order) and ids == self._order
+            old, self._photos, self._order = self._photos, photos.by_id(), ids  # the old list let go, even so
+            if same:
                 return
-            old, self._photos, self._order = self._photos, photos.by_id(), ids
         else:
             if len(photos) == len(self._order) and all(p.id == pid for p, pid in zip(photos, self._order, strict=True)):
                 return  # a fresh list each time: usually the same photos
