@@ -29,7 +29,8 @@ from core.library.fetch import MediaSource
 from core.library.files import fsync_dir, private_dir, safe_unlink
 from core.library.index import CorruptIndex, Index
 from core.library.names import is_temp_name, media_stem
-from core.library.records import MediaRow, Photo, PhotoList, PlayOrder, RememberedSession
+from core.library.photolist import PhotoList
+from core.library.records import MediaRow, Photo, PlayOrder, RememberedSession
 from core.library.repair import CheckReport, Repair
 from core.library.sync import DownloadReport, ProgressCallback, Sync, SyncSetup, remove_trashed
 
@@ -224,8 +225,10 @@ class Library:
             with self._lock:
                 dropped = self._early.finish()
                 self._changed()
-                photos = [p for p in whole if _stem(p) not in dropped] if dropped else whole
-                self._photos = PhotoList(photos, self.version, whole.order)
+                if dropped:
+                    whole = PhotoList((p for p in whole if _stem(p) not in dropped), self.version, whole.order)
+                whole.version = self.version  # the list was made before this change: it is this version's
+                self._photos = whole
         _log_check(report)
         return report
 
@@ -288,12 +291,19 @@ class Library:
             return self._photos
 
     def _whole_list(self) -> PhotoList:
-        rows = self._index.shown_photos(self._photo) if self._index.is_open else []
+        # Read-only (degraded), nothing is written: the slideshow then goes in the library's order.
+        photos = PhotoList(version=self.version, order=self if self.degraded is None else None)
+        if self._index.is_open:  # packed as the rows are read: no Photo object is made for any of them
+            folder = str(self.library_dir) + os.sep
+            self._index.shown_photos(
+                lambda stem, mid, file, created, w, h, poster: photos.add_file(
+                    folder, mid or stem, file, created, w, h, poster
+                )
+            )
         if self.degraded is not None:  # a read-only index may miss the newest commits: the files tell
             known = self._index.files() if self._index.is_open else set()
-            rows += unindexed_photos(self.library_dir, known)
-        # Read-only (degraded), nothing is written: the slideshow then goes in the library's order.
-        return PhotoList(rows, self.version, self if self.degraded is None else None)
+            photos.extend(unindexed_photos(self.library_dir, known))
+        return photos
 
     def _photo(
         self,

@@ -1,8 +1,9 @@
-"""What the library keeps and hands out: a Photo to show, a MediaRow of the index, a RememberedSession."""
+"""What the library keeps and hands out: a Photo to show, a MediaRow of the index, a RememberedSession (the
+list of photos is core.library.photolist)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -28,28 +29,6 @@ class PlayOrder(Protocol):
     def upcoming(self, count: int, exclude: Collection[Photo] = ()) -> list[Photo]: ...
 
     def mark_shown(self, photo: Photo) -> None: ...
-
-
-class PhotoList(tuple[Photo, ...]):
-    """The library's photos at one ``version``: one immutable tuple shared by every reader until the next change.
-
-    A reader that saw this ``version`` already has nothing to compare; ``order`` is the library's fair shuffle.
-    ``complete`` is False for a list taken before the library's start-up check has run: it holds only the photos
-    ``order`` has handed out so far, and every photo ``order`` hands out then belongs to the library too.
-    """
-
-    version: int
-    order: PlayOrder | None
-    complete: bool
-
-    def __new__(
-        cls, photos: Iterable[Photo] = (), version: int = 0, order: PlayOrder | None = None, *, complete: bool = True
-    ) -> PhotoList:
-        made = super().__new__(cls, photos)
-        made.version = version
-        made.order = order
-        made.complete = complete
-        return made
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,9 @@ def load_fitted(path: str, box: tuple[int, int], cover: bool) -> Image.Image:
     # draft() lets the JPEG decoder skip detail (1/2, 1/4, 1/8 scale): a 12 MP photo decodes at screen size.
     stored = (target[1], target[0]) if (ow, oh) != img.size else target
     img.draft("RGB", stored)
-    img = _rgb(ImageOps.exif_transpose(img))
+    # In place: by default an upright photo (most of them) is copied whole, two decoded photos at the peak.
+    ImageOps.exif_transpose(img, in_place=True)
+    img = _rgb(img)
     if img.size != target:
         # Shrinking: bilinear with reducing_gap averages every source pixel (no aliasing) at half bicubic's cost.
         # Enlarging a small photo: bicubic keeps edges crisper.

@@ -12,10 +12,11 @@ of its shape further on is brought forward. Every photo is taken off the order e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import overload
 
 WINDOW = 6  # how far ahead in the order a partner taken close in time is looked for
 SQUARE_TOLERANCE = 0.1  # within 10 % of square, a photo fits either screen: it is shown alone
@@ -36,6 +37,36 @@ class Shot:
     id: str
     shape: Shape
     taken: datetime | None = None
+
+
+class Upcoming(Sequence[Shot]):
+    """The shots of the photos ``ids`` in order, each made by ``shot`` when first looked at: most slides look
+    at the front of the order only (a photo alone), so the rest of a long order is never made."""
+
+    def __init__(self, ids: Sequence[str], shot: Callable[[str], Shot]) -> None:
+        self._ids, self._shot = ids, shot
+        self._made: dict[int, Shot] = {}
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Shot: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Shot]: ...
+
+    def __getitem__(self, index: int | slice) -> Shot | Sequence[Shot]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self._ids)
+        if not 0 <= index < len(self._ids):
+            raise IndexError("shot index out of range")
+        made = self._made.get(index)
+        if made is None:
+            made = self._made[index] = self._shot(self._ids[index])
+        return made
 
 
 def shape_of(width: int | None, height: int | None) -> Shape:

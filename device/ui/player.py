@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 
@@ -19,7 +19,7 @@ from device.ui import video
 from device.ui.compose import UnreadablePhoto, compose_slide
 from device.ui.crossfade import Crossfade
 from device.ui.decode import Worker, to_surface
-from device.ui.pairs import WINDOW, Shape, Shot, pairs_with, shape_of, take_slide
+from device.ui.pairs import WINDOW, Shape, Shot, Upcoming, pairs_with, shape_of, take_slide
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +71,8 @@ class Player:
         self._shuffle = config.shuffle  # shuffle here, in memory (photos that are not a library's PhotoList)
         self._early = False  # the library's list is an early one (PhotoList.complete): it grows as photos come
         self._marking: list[Future[None]] = []  # photos on screen being marked shown, on the worker
-        self._photos: dict[str, Photo] = {}
-        self._order: list[str] = []  # ids in the library's order
+        self._photos: Mapping[str, Photo] = {}  # by id: a PhotoList's own look-up, or a dict of a plain list
+        self._order: Sequence[str] = []  # ids in the library's order
         self._queue: list[str] = []  # ids still to come: the rest of this round, and the next
         self._history: list[tuple[str, ...]] = []  # slides shown (and the one prepared next), oldest first
         self._place = -1  # the history index of the slide on screen
@@ -155,9 +155,6 @@ class Player:
             self._use_layout(self._config.layout)
         self._refresh(photos)
         changed = False
-        if self._current is not None and any(p.id not in self._photos for p in self._current.photos):
-            self._shown_at = -math.inf  # its file is gone from the library: move on as soon as possible
-            self._jump = True
         self._collect()
         if self._video is not None:
             self._video.pause(self.paused, now)  # frozen on its frame while paused; its time stands still
@@ -248,11 +245,22 @@ class Player:
         self._early = isinstance(photos, PhotoList) and not photos.complete
         self._shuffle = self._config.shuffle and not library  # a degraded library's: in its order
         photos = video.shown(photos, self._config)
-        if len(photos) == len(self._order) and all(p.id == pid for p, pid in zip(photos, self._order, strict=True)):
-            return  # the library hands out a fresh list each time: usually the same photos
-        old = self._photos
-        self._photos = {p.id: p for p in photos}
-        self._order = list(self._photos)
+        if isinstance(photos, PhotoList) and not self._early:  # its ids and look-up as they are: nothing copied
+            ids: Sequence[str] = photos.ids
+            same = len(ids) == len(self._order) and ids == self._order
+            old, self._photos, self._order = self._photos, photos.by_id(), ids  # the old list let go, even so
+            if same:
+                return
+        else:
+            # A plain list, or an early one (a few photos, and _known adds to it): a copy of its own
+            if len(photos) == len(self._order) and all(p.id == pid for p, pid in zip(photos, self._order, strict=True)):
+                return  # a fresh list each time: usually the same photos
+            old = self._photos
+            self._photos = {p.id: p for p in photos}
+            self._order = list(self._photos)
+        if self._current is not None and any(p.id not in self._photos for p in self._current.photos):
+            self._shown_at = -math.inf  # its file is gone from the library: move on as soon as possible
+            self._jump = True
         self._queue = [pid for pid in self._queue if pid in self._photos]
         for pid in self._order:
             if pid not in old and self._queue and self._fair is None:  # new picks join the coming round: seen soon
@@ -361,6 +369,7 @@ class Player:
         (taken before the library's start-up check), one its order hands out (it joins the list here at once,
         as it does the library's next list)."""
         if photo.id not in self._photos and self._early and video.shown([photo], self._config):
+            assert isinstance(self._photos, dict) and isinstance(self._order, list)  # an early list is a copy
             self._photos[photo.id] = photo
             self._order.append(photo.id)
         return photo.id in self._photos
@@ -385,7 +394,7 @@ class Player:
                 self._queue.insert(0, self._queue.pop(other))
         if not self._queue:
             return None
-        shots = [self._shot(pid) for pid in self._queue]
+        shots = Upcoming(self._queue, self._shot)
         slide, partner = take_slide(shots, self._paired, avoid=frozenset(shown))
         first = slide[0] if slide else None
         if (
@@ -398,9 +407,8 @@ class Player:
             # pair is made anyway (a photo alone on a screen it does not fit is the worse of the two).
             alone = next((i for i, s in enumerate(shots) if s.shape is not self._paired and s.id not in shown), None)
             if alone is not None:
+                slide, partner = (shots[alone],), -1
                 self._queue.insert(0, self._queue.pop(alone))
-                shots.insert(0, shots.pop(alone))
-                slide, partner = (shots[0],), -1
             else:
                 slide, partner = take_slide(shots, self._paired)
         if partner >= 0:
@@ -424,6 +432,8 @@ class Player:
             self._forget(place)
             return
         photos = tuple(self._photos[pid] for pid in ids)
+        if self._current is None:  # the show begins: what start-up freed (the library's check) goes back first
+            self._worker.submit(trim_heap)
         if len(photos) == 1:
             job, args = video.slide_job(photos[0], self._config)  # a video's poster, with its mark if asked
             self._pending = (place, photos, self._worker.submit(job, *args, self._size))

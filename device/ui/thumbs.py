@@ -8,7 +8,7 @@ from concurrent.futures import Future
 
 import pygame
 
-from core.library import Photo
+from core.library import Photo, PhotoList
 from device.ui.compose import compose_thumb
 from device.ui.decode import Worker, to_surface
 
@@ -63,13 +63,15 @@ class Thumbs:
         if side != self._side:
             self.clear()
             self._side = side
+        # The ids alone: the library's packed list makes a Photo only for an arrival.
+        ids = photos.ids if isinstance(photos, PhotoList) else [p.id for p in photos]
         if self._known is None:
-            self._known = {p.id for p in photos}
+            self._known = set(ids)
         elif len(photos) > len(self._known):  # only arrivals can make the list longer
-            for photo in photos:
-                if photo.id not in self._known:
-                    self._known.add(photo.id)
-                    self._waiting.append(photo)
+            for at, pid in enumerate(ids):
+                if pid not in self._known:
+                    self._known.add(pid)
+                    self._waiting.append(photos[at])
             del self._waiting[:-limit]
         for pid in [pid for pid, f in self._pending.items() if f.done()]:
             future = self._pending.pop(pid)

@@ -14,7 +14,7 @@ from typing import Any
 import pygame
 
 from core.config import SlideshowConfig
-from core.library import Photo
+from core.library import Photo, PhotoList
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,11 @@ def fitted(video: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
 
 def shown(photos: Sequence[Photo], config: SlideshowConfig) -> Sequence[Photo]:
     """The library's items the slideshow shows: videos are left out when ``[slideshow] videos = "skip"``."""
-    if config.videos == "skip" and any(p.video for p in photos):
+    if config.videos != "skip":
+        return photos
+    if isinstance(photos, PhotoList):
+        return photos.without_videos()  # packed, as the library's list is
+    if any(p.video for p in photos):
         return [p for p in photos if p.video is None]
     return photos
 
