@@ -71,7 +71,7 @@ class Health:
             with self._lock:
                 stopping = self._stopping
             if stopping:
-                log.info("companion: the check-up was cut short: the frame is stopping (%s)", type(exc).__name__)
+                log.debug("companion: the check-up was cut short: the frame is stopping (%s)", type(exc).__name__)
             else:
                 log.exception("companion: the check-up failed")
             summary = "The check-up could not run (see the frame's log)."
