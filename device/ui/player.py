@@ -124,6 +124,14 @@ class Player:
             self._pending = None
         # A decode already running is kept: its photo comes first when the show resumes, not decoded twice.
 
+    def warm(self, photos: Sequence[Photo]) -> None:
+        """Another screen is up while photos arrive (the download's): have the first slide decoded meanwhile,
+        so that the show starts with it at once instead of with a decode."""
+        self._refresh(photos)
+        self._collect()
+        if self._current is None and self._pending is None and self._ready is None and self.has_photos:
+            self._prepare(self._place + 1)
+
     # -- what the person asks
 
     def next(self) -> None:
@@ -370,8 +378,11 @@ class Player:
         shots = [self._shot(pid) for pid in self._queue]
         slide, partner = take_slide(shots, self._paired, avoid=frozenset(shown))
         first = slide[0] if slide else None
-        if first is not None and partner < 0 and first.shape is self._paired and any(
-            s.shape is self._paired and s.id in shown and s.id != first.id for s in shots
+        if (
+            first is not None
+            and partner < 0
+            and first.shape is self._paired
+            and any(s.shape is self._paired and s.id in shown and s.id != first.id for s in shots)
         ):
             # Its only partners are on screen now: a photo shown alone goes first, if there is one; else the
             # pair is made anyway (a photo alone on a screen it does not fit is the worse of the two).
