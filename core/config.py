@@ -131,11 +131,12 @@ class CompanionConfig:
     enabled: bool = True
     bind: str = "0.0.0.0"
     port: int = 8080
-    locked: tuple[str, ...] = ()  # [slideshow] settings the phone page may not change (PHONE_SETTINGS)
+    locked: tuple[str, ...] = ()  # settings the phone page may not change (PHONE_SETTINGS)
 
 
-# The [slideshow] settings the phone page can change (saved on the device; the config file is the default).
-PHONE_SETTINGS = ("interval", "shuffle", "fade", "captions", "layout", "clock")
+# The settings the phone page can change (saved on the device; the config file is the default): [slideshow]'s,
+# and [schedule] sleep, the night.
+PHONE_SETTINGS = ("interval", "shuffle", "fade", "captions", "layout", "clock", "sleep")
 
 
 @dataclass(frozen=True)

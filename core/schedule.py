@@ -9,6 +9,7 @@ is not after its start runs past midnight; one that ends when it starts is refus
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -109,3 +110,37 @@ def parse_schedule(value: object, key: str = "schedule.sleep") -> Schedule:
         default = parse_window(str(value.get("default", "")), f"{key}.default")
         return Schedule(tuple(parse_window(value[d], f"{key}.{d}") if d in value else default for d in DAYS))
     raise ConfigError(f'{key} must be a string like "22:30-07:00" or a table of weekdays, not {value!r}.')
+
+
+def window_text(window: Window | None) -> str:
+    return "off" if window is None else f"{window.start:%H:%M}-{window.end:%H:%M}"
+
+
+def schedule_text(schedule: Schedule) -> str:
+    """The schedule in one line, as the phone page shows it: ``"22:30-07:00"`` (every night), ``"off"``, or the
+    nights that differ after the most common one: ``"default=22:30-07:00, fri=23:30-08:30, sat=off"``."""
+    counts = Counter(schedule.nights)
+    common = max(counts, key=lambda w: (counts[w], w is not None))
+    if counts[common] == len(DAYS):
+        return window_text(common)
+    others = [f"{day}={window_text(w)}" for day, w in zip(DAYS, schedule.nights, strict=True) if w != common]
+    return ", ".join([f"default={window_text(common)}", *others])
+
+
+def parse_schedule_text(text: str, key: str) -> Schedule:
+    """schedule_text's line back into a schedule, by the config's rules (parse_schedule): one window (or
+    ``"off"``) for every night, or comma-separated ``day=window`` entries (and ``default=``)."""
+    if "=" not in text:
+        return parse_schedule(text, key)
+    table: dict[str, str] = {}
+    for part in (p.strip() for p in text.split(",")):
+        name, sep, value = part.partition("=")
+        name = name.strip().lower()
+        if not part:
+            continue
+        if not sep:
+            raise ConfigError(f'{key}: {part!r} is not day=time, like "fri=23:30-08:30".')
+        if name in table:
+            raise ConfigError(f"{key} names {name!r} twice.")
+        table[name] = value.strip()
+    return parse_schedule(table, key)

@@ -76,6 +76,9 @@ class Choose:
     replace: bool = False  # the new picks replace the library once complete, instead of adding
     confirm_new: bool = False  # "New link" was pressed once: a second OK replaces the link (and its picks)
     on_phone: bool = False  # started from the phone page, which has the link: the TV says "Choosing on a phone…"
+    phone: bool = False  # the companion is on: the screen offers its pairing QR (as the slideshow's "Phone")
+    pairing_url: str | None = None  # the "Control from your phone" QR on show in place of the picker's, until…
+    pairing_until: float = 0.0
     screen_name: str = "choose"
 
 

@@ -71,8 +71,9 @@ def open_renderer(config: Config, *, headless: bool, size: tuple[int, int] | Non
     from device.ui.screen import Screen
 
     night = config.schedule
-    standby = Standby(night.standby) if night.sleep.enabled else None
-    if standby is not None:
+    # A phone may set a night schedule later: the display's standby is found beforehand too.
+    standby = Standby(night.standby) if night.sleep.enabled or config.companion.enabled else None
+    if standby is not None and night.sleep.enabled:
         log.info("night: at the times of schedule.sleep %s", standby.describe())
     screen = Screen(
         size=size, slideshow=config.slideshow, rotate=config.screen.rotate, schedule=night.sleep, standby=standby
@@ -138,8 +139,11 @@ def run_journey(
         )
         machine, effects = flow.step(first, boot, start)
         runner.run(effects)
-        # The slideshow settings a phone saved apply over the config file's (which stays the default).
-        shown = replace(config, slideshow=remote.settings.current()) if remote else config
+        # The slideshow settings and the night a phone saved apply over the config file's (the default).
+        shown = config
+        if remote is not None:
+            night = replace(config.schedule, sleep=remote.settings.night())
+            shown = replace(config, slideshow=remote.settings.current(), schedule=night)
         display = open_renderer(shown, headless=headless, size=size, screenshots=screenshots is not None)
         if size is None and display.size is not None:
             library.screen = display.size  # downloads are asked for at the size of the screen that shows them
@@ -152,7 +156,9 @@ def run_journey(
         loop = kiosk.loop(machine, display.renderer, on_first_frame=on_first_frame, after_frame=after_frame)
         loop.install_signal_handlers()
         result = loop.run()
-        photos = library.count()
+        kept = library.snapshot()
+        videos = sum(1 for p in kept if p.video is not None)
+        photos = len(kept) - videos
     finally:
         if remote is not None:
             remote.stop()
@@ -165,8 +171,11 @@ def run_journey(
     if result.message:
         print(result.message, file=sys.stderr if result.code else sys.stdout)
     if once and result.code == 0:
-        print(
-            f"Done: {photos} photos in {config.storage.library_dir}.",
-            file=sys.stdout,
-        )
+        print(f"Done: {done_count(photos, videos)} in {config.storage.library_dir}.", file=sys.stdout)
     return result.code
+
+
+def done_count(photos: int, videos: int) -> str:
+    """What the library holds in words: "10 photos", "9 photos and 1 video"."""
+    words = f"{photos} photo{'' if photos == 1 else 's'}"
+    return words + (f" and {videos} video{'' if videos == 1 else 's'}" if videos else "")

@@ -69,7 +69,7 @@ def browsers() -> Iterator[Callable[[], Any]]:
             shutil.rmtree(profile, ignore_errors=True)
 
 
-def wait_for(driver: Any, condition: Callable[[Any], Any], timeout: float = 15) -> Any:
+def wait_for(driver: Any, condition: Callable[[Any], Any], timeout: float = 30) -> Any:
     """Wait on something the page shows (a selenium WebDriverWait, no fixed sleep).
 
     A form post reloads the page, so an element found just before the new page arrives goes stale: that is "not

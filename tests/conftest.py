@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -12,6 +13,22 @@ from core.emulator import Emulator
 
 # The screen tests' shared ``screen`` fixture (a file with a ``screen`` of its own keeps that one).
 pytest_plugins = ["tests.screen_events"]
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """The app's CLI sets up logging (device.logs.setup: its own handler on the stderr of the moment, the old
+    ones removed); put pytest's back after each test, so no later log line goes to a closed capture stream."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ class Device:
 
     def __init__(self, state_dir: Path) -> None:
         self.events: list[flow.Event] = []
+        self.pairings = 0  # PhonePaired events (a phone spent a pairing link), apart from the buttons' events
         self.phones = Phones(state_dir)
         store = TokenStore(state_dir)  # a signed-in device: the page reads the account from the token file
         store.save(StoredToken(FAKE_TOKEN, FAKE_REFRESH, None, ("scope",), "owner@example.com"))
@@ -42,6 +43,12 @@ class Device:
         self.settings = PhoneSettings(state_dir, SlideshowConfig(), locked=("fade",))  # the config file locks fade
         self.applied: list[SlideshowConfig] = []
         self.settings.on_change = self.applied.append
+
+    def post(self, event: flow.Event) -> None:
+        if isinstance(event, flow.PhonePaired):
+            self.pairings += 1
+        else:
+            self.events.append(event)
 
 
 @pytest.fixture
@@ -53,7 +60,7 @@ def device(tmp_path: Path) -> Device:
 def companion(device: Device, fake_clock: FakeClock) -> Iterator[Companion]:
     config = CompanionConfig(bind="127.0.0.1", port=0)
     parts = {"phones": device.phones, "view": device.view, "phone_settings": device.settings}
-    with Companion(config, None, device.events.append, fake_clock.clock(), **parts) as c:
+    with Companion(config, None, device.post, fake_clock.clock(), **parts) as c:
         yield c
 
 
@@ -89,13 +96,15 @@ def test_opening_the_link_pairs_with_a_long_lived_httponly_cookie_kept_only_as_a
     assert Phones(tmp_path).known(cookie) is not None  # survives a restart
 
 
-def test_a_spent_or_stale_pairing_link_is_refused(companion: Companion, fake_clock: FakeClock) -> None:
+def test_a_spent_or_stale_pairing_link_is_refused(companion: Companion, fake_clock: FakeClock, device: Device) -> None:
     link = companion.pairing_url("pair")
     assert requests.get(link, allow_redirects=False, timeout=5).status_code == 303
+    assert device.pairings == 1  # the frame is told: the spent code leaves its screen
     assert requests.get(link, allow_redirects=False, timeout=5).status_code == 404  # spent by the first phone
     stale = companion.pairing_url("pair")
     fake_clock.advance(600)
     assert requests.get(stale, allow_redirects=False, timeout=5).status_code == 404
+    assert device.pairings == 1 and device.events == []
 
 
 def test_pairing_attempts_are_rate_limited(companion: Companion) -> None:

@@ -34,7 +34,7 @@ def device(tmp_path: Path) -> Device:
 def companion(device: Device, fake_clock: FakeClock) -> Iterator[Companion]:
     config = CompanionConfig(bind="127.0.0.1", port=0)
     parts = {"phones": device.phones, "view": device.view, "phone_settings": device.settings}
-    with Companion(config, None, device.events.append, fake_clock.clock(), **parts) as c:
+    with Companion(config, None, device.post, fake_clock.clock(), **parts) as c:
         yield c
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -112,17 +113,45 @@ def test_unset_credentials_directory_is_explained(tmp_path: Path) -> None:
     assert "${CREDENTIALS_DIRECTORY}/client_secret cannot be read" not in result.stderr
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file, so a permission problem cannot be made here")
+NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--")
+
+
+def _as_someone_else() -> tuple[str, ...]:
+    """How to run the CLI so that a file with mode 0 cannot be read: as ourselves, or (as root, who reads any
+    file) as the user nobody through setpriv; a skip with the reason where neither can be done."""
+    if os.geteuid() != 0:
+        return ()
+    try:
+        probe = subprocess.run([*NOBODY, *KIOSK, "--help"], capture_output=True, timeout=60, cwd=ROOT, check=False)
+    except FileNotFoundError:
+        pytest.skip("root reads any file, and setpriv (util-linux) is not there to run the CLI as another user")
+    if probe.returncode != 0:
+        pytest.skip("root reads any file, and the user nobody cannot run this tree's Python to be tested instead")
+    return NOBODY
+
+
 @pytest.mark.parametrize("unreadable", ["config", "secret"])
-def test_unreadable_config_or_secret_names_the_path_and_exits_2(tmp_path: Path, unreadable: str) -> None:
-    secret = tmp_path / "secret"
-    secret.write_text("s3cret\n")
-    config = tmp_path / "c.toml"
-    config.write_text(f'[google]\nclient_id = "a"\nclient_secret_file = "{secret}"\n')
-    path = config if unreadable == "config" else secret
-    path.chmod(0)
-    result = cli("run", "--headless", "--once", "--config", str(config), timeout=60)
-    assert result.returncode == 2
+def test_unreadable_config_or_secret_names_the_path_and_exits_2(unreadable: str) -> None:
+    runner = _as_someone_else()
+    with tempfile.TemporaryDirectory() as folder:  # not tmp_path: its parent is root's alone (mode 0700)
+        home = Path(folder)
+        home.chmod(0o755)
+        secret = home / "secret"
+        secret.write_text("s3cret\n")
+        config = home / "c.toml"
+        config.write_text(f'[google]\nclient_id = "a"\nclient_secret_file = "{secret}"\n')
+        path = config if unreadable == "config" else secret
+        path.chmod(0)
+        result = subprocess.run(
+            [*runner, *KIOSK, "run", "--headless", "--once", "--config", str(config)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "HOME": folder},
+            cwd=ROOT,
+            check=False,
+        )
+    assert result.returncode == 2, result.stderr
     assert str(path) in result.stderr and "cannot be read" in result.stderr
 
 

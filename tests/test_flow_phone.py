@@ -1,10 +1,13 @@
-"""The journey's choice of sign-in, as a pure state machine: device grant, phone, and the switch between them."""
+"""The journey's choice of sign-in, as a pure state machine: device grant, phone, and the switch between them;
+and a picking the phone page asked for, which stays the phone's through a retry."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from core import flow
-from core.errors import KioskError, ScopeRefused
-from core.states import Problem, SignedOut, SignInOnPhone, Starting, UserAction
+from core.errors import KioskError, ScopeRefused, TransportError
+from core.states import Choose, Problem, SignedOut, SignInOnPhone, Starting, UserAction
 
 REFUSED = ScopeRefused("Google refused the Photos Picker scope.")
 
@@ -53,3 +56,44 @@ def test_a_pairing_that_cannot_open_is_a_problem_retried_the_same_way() -> None:
     assert isinstance(m.state, Problem) and m.retry == (flow.OpenPairing(),)
     m, effects = flow.step(m, flow.Action(UserAction.RETRY), 2.0)
     assert effects == [flow.OpenPairing()] and isinstance(m.state, Starting)
+
+
+def phone_picking_failed() -> flow.Machine:
+    """The phone page asked for photos; Google's create failed (no network): a problem, retried by itself."""
+    m, _ = flow.step(flow.Machine(companion=True), flow.Boot(signed_in=True, account="a@example.com", photos=5), 0.0)
+    m, effects = flow.step(m, flow.Action(UserAction.ADD, from_phone=True), 1.0)
+    assert effects == [flow.CreateSession()]
+    m, _ = flow.step(m, flow.Failed(flow.CreateSession(), TransportError("no route to host")), 2.0)
+    assert isinstance(m.state, Problem) and m.state.retry_at is not None
+    return m
+
+
+def test_a_phone_started_picking_is_still_the_phones_after_a_failed_create_is_retried() -> None:
+    from device.companion.status import DeviceSources, DeviceView
+    from device.ui.scenes import scene_for
+
+    failed = phone_picking_failed()
+    assert isinstance(failed.state, Problem) and failed.state.retry_at is not None
+    retried_by_itself = flow.step(failed, flow.Tick(), failed.state.retry_at)
+    retried_by_hand = flow.step(failed, flow.Action(UserAction.RETRY), 3.0)  # "Try again now", on the TV
+    retried_by_phone = flow.step(failed, flow.Action(UserAction.RETRY, from_phone=True), 3.0)
+    for m, effects in (retried_by_itself, retried_by_hand, retried_by_phone):
+        assert [type(e) for e in effects] == [flow.CreateSession]
+        m, _ = flow.step(m, flow.SessionCreated("s1", "https://photos.google.com/picker/s1", 5.0, 1800.0), 4.0)
+        assert isinstance(m.state, Choose) and m.state.on_phone  # the phone that asked has the link
+        scene = scene_for(m.state)
+        assert scene.terminal_lines(m.state, colour=False)[0] == "Choosing on a phone…"  # not the picker's QR
+        assert [item.label for item in scene.menu(m.state)] == ["Cancel"]
+        view = DeviceView(DeviceSources(photos=lambda: 5, account=lambda: "a@example.com", library_dir=Path(".")))
+        view.observe(m.state, 4.0)
+        assert view.describe()["picking"] and view.picker_uri() == "https://photos.google.com/picker/s1"
+
+
+def test_a_picking_started_on_the_tv_stays_the_tvs_after_a_retry() -> None:
+    m, _ = flow.step(flow.Machine(companion=True), flow.Boot(signed_in=True, account="a@example.com", photos=5), 0.0)
+    m, _ = flow.step(m, flow.Action(UserAction.ADD), 1.0)
+    m, _ = flow.step(m, flow.Failed(flow.CreateSession(), TransportError("no route to host")), 2.0)
+    m, effects = flow.step(m, flow.Action(UserAction.RETRY), 3.0)
+    assert effects == [flow.CreateSession()]
+    m, _ = flow.step(m, flow.SessionCreated("s1", "https://photos.google.com/picker/s1", 5.0, 1800.0), 4.0)
+    assert isinstance(m.state, Choose) and not m.state.on_phone  # the picker's QR on the TV, as before

@@ -66,6 +66,13 @@ def test_back_or_phone_again_hides_the_qr() -> None:
         assert isinstance(m.state, Slideshow) and m.state.pairing_url is None
 
 
+def test_a_phone_pairing_spends_the_code_so_it_leaves_the_slideshow() -> None:
+    m = showing(companion=True)
+    m, _ = flow.step(m, flow.PhonePairingOpened(LINK, 600.0), 1.0)
+    m, effects = flow.step(m, flow.PhonePaired(), 2.0)
+    assert effects == [] and isinstance(m.state, Slideshow) and m.state.pairing_url is None and m.state.phone
+
+
 def test_adding_photos_from_the_qr_screen_leaves_it() -> None:
     m = showing(companion=True)
     m, _ = flow.step(m, flow.PhonePairingOpened(LINK, 600.0), 1.0)

@@ -140,7 +140,7 @@ def shifted(state: State, now: float) -> State:
     moves = {
         f.name: getattr(state, f.name) + now
         for f in dataclasses.fields(state)
-        if f.name in ("expires_at", "next_poll_at", "retry_at") and getattr(state, f.name) is not None
+        if f.name in ("expires_at", "next_poll_at", "retry_at", "pairing_until") and getattr(state, f.name) is not None
     }
     return dataclasses.replace(state, **moves)
 

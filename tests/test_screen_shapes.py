@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pygame
@@ -42,6 +43,10 @@ WIDE_CODE = "WMWM-WMWM-WMWMW"  # 15 of the widest characters
 CONNECT = Connect(GOOGLE_DEVICE, GOOGLE_DEVICE, "HJGK-GVDV", expires_at=1800, interval=5, next_poll_at=5)
 CONNECT_WIDE = Connect(GOOGLE_DEVICE, GOOGLE_DEVICE, WIDE_CODE, expires_at=1800, interval=5, next_poll_at=5)
 CHOOSE = Choose("s1", PICKER, EMAIL_40, expires_at=1795, poll_interval=5, next_poll_at=5)
+# The companion on: the choose screen offers its pairing QR (a button), and shows it in place of the picker's.
+CHOOSE_PHONE = replace(CHOOSE, phone=True)
+PAIRING = "http://192.168.178.123:8080/p/" + "q9vM3ovLX6O-pEx9lP7F95xY2zW4kHs8"  # 24 random bytes, as sent
+CHOOSE_PAIRING = replace(CHOOSE_PHONE, pairing_url=PAIRING, pairing_until=600)
 PROBLEM = Problem(
     what="offline",
     title="No network",
@@ -88,11 +93,25 @@ def height_of(scr: Screen, text: str) -> int:
     return dict(scr.last_texts)[text].h
 
 
-@pytest.mark.parametrize("state", [CONNECT, CONNECT_WIDE, CHOOSE], ids=["connect", "connect-wide", "choose"])
+@pytest.mark.parametrize(
+    "state",
+    [CONNECT, CONNECT_WIDE, CHOOSE, CHOOSE_PHONE, CHOOSE_PAIRING],
+    ids=["connect", "connect-wide", "choose", "choose-phone", "choose-pairing"],
+)
 def test_qr_code_is_big_and_decodes_shrunk(screen: tuple[Screen, FakeClock], state: State, tmp_path: Path) -> None:
     scr, clock = screen
     show(scr, clock, state)
-    url = state.qr_url if isinstance(state, Connect) else state.picker_uri  # type: ignore[attr-defined]
+    if isinstance(state, Connect):
+        url = state.qr_url
+    else:
+        assert isinstance(state, Choose)
+        url = state.pairing_url or state.picker_uri  # one code on screen: the pairing QR in place of the picker's
+        shown = " ".join(t for t, _r in scr.last_texts)
+        title = "Control from your phone" if state.pairing_url else "Scan to choose photos"
+        assert title in shown and ("Scan to choose" in shown) != bool(state.pairing_url), "which code is this?"
+        assert ("Phone remote" in shown) == (state.phone and not state.pairing_url)
+        buttons = [r for r, _a in scr._frame.buttons] if scr._frame else []
+        assert buttons and all(pygame.Rect(0, 0, *scr.size).contains(r) for r in buttons)
     img = screenshot(scr, tmp_path, "qr")
     w, h = img.size
     found = decode(img)
@@ -128,9 +147,10 @@ def test_connect_code_and_url_whole_and_largest(screen: tuple[Screen, FakeClock]
         check_sizes(scr)
 
 
-def test_choose_email_and_link_break_only_between_tokens(screen: tuple[Screen, FakeClock]) -> None:
+@pytest.mark.parametrize("state", [CHOOSE, CHOOSE_PHONE], ids=["choose", "choose-phone"])
+def test_choose_email_and_link_break_only_between_tokens(screen: tuple[Screen, FakeClock], state: Choose) -> None:
     scr, clock = screen
-    show(scr, clock, CHOOSE)
+    show(scr, clock, state)
     shown = [t for t, _r in scr.last_texts]
     w, h = scr.size
     if Layout(w, h).shape != "square":  # a square screen leaves the account line out for room

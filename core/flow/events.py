@@ -69,6 +69,11 @@ class PhonePairingOpened:
 
 
 @dataclass(frozen=True)
+class PhonePaired:
+    """A phone opened that link and is paired: the link is spent, so its QR code goes from the screen."""
+
+
+@dataclass(frozen=True)
 class SignedIn:
     """Signed in (the code was approved, or the phone or a computer finished): a token is stored for ``account``."""
 
@@ -201,6 +206,7 @@ Event = (
     | TokenPending
     | PairingOpened
     | PhonePairingOpened
+    | PhonePaired
     | SignedIn
     | SessionCreated
     | SessionPolled

@@ -228,6 +228,8 @@ def on_action(m: Machine, e: Action, now: float) -> Outcome:
         return replace(m, state=Starting(doing), retry=()), [CancelWork(), *effects, SignOut(remove)]
     if a is UserAction.PHONE:
         return phone.on_phone(m)
+    if a in (UserAction.CANCEL, UserAction.RETRY) and isinstance(st, Choose) and phone.showing(st) and not e.from_phone:
+        return phone.hide(m), []  # Back on the pairing QR goes back to the picker's code, never cancels it
     if a in (UserAction.ADD, UserAction.REPLACE):
         if busy or m.degraded is not None:  # nothing can be saved while the library is read-only
             return m, []

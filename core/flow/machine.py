@@ -19,6 +19,7 @@ from core.flow.events import (
     Event,
     Failed,
     PairingOpened,
+    PhonePaired,
     PhonePairingOpened,
     Progress,
     SessionCreated,
@@ -57,6 +58,8 @@ def _step(m: Machine, event: Event, now: float) -> tuple[Machine, list[Effect]]:
             return handlers.on_pairing(m, event, now)
         case PhonePairingOpened():
             return phone.on_opened(m, event, now)
+        case PhonePaired():
+            return phone.hide(m), []
         case SignedIn():
             return handlers.on_signed_in(m, event)
         case SessionCreated():

@@ -134,8 +134,9 @@ def with_notice(m: Machine, notice: str, now: float) -> Machine:
 
 
 def choose(m: Machine, s: ActiveSession, next_poll_at: float, polling: bool = False) -> Choose:
-    """The "Scan to choose photos" screen for session ``s`` (a "Replace this link?" question stays asked)."""
-    asked = isinstance(m.state, Choose) and m.state.session_id == s.id and m.state.confirm_new
+    """The "Scan to choose photos" screen for session ``s`` (a "Replace this link?" question stays asked, the
+    pairing QR stays on show)."""
+    same = m.state if isinstance(m.state, Choose) and m.state.session_id == s.id else None
     return Choose(
         session_id=s.id,
         picker_uri=s.picker_uri,
@@ -145,8 +146,11 @@ def choose(m: Machine, s: ActiveSession, next_poll_at: float, polling: bool = Fa
         next_poll_at=next_poll_at,
         polling=polling,
         replace=s.replace,
-        confirm_new=asked,
+        confirm_new=same is not None and same.confirm_new,
         on_phone=s.on_phone,
+        phone=same is not None and same.phone,
+        pairing_url=same.pairing_url if same else None,
+        pairing_until=same.pairing_until if same else 0.0,
     )
 
 

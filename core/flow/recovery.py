@@ -224,7 +224,9 @@ def run_retry(m: Machine) -> Outcome:
         s = m.session
         return replace(m, state=Downloading(session_id=s.id, replace=s.replace)), effects
     if isinstance(first, CreateSession):
-        pending = ActiveSession(id="", replace=first.replace)
+        # A create the phone page asked for stays the phone's: it opens the link, the TV says a phone is choosing.
+        asked = m.session is not None and not m.session.id and m.session.on_phone
+        pending = ActiveSession(id="", replace=first.replace, on_phone=asked)
         return replace(m, session=pending, state=Starting("Opening the photo picker…")), effects
     if isinstance(first, OpenPairing):
         return replace(m, state=Starting(PHONE_OPENING)), effects

@@ -73,7 +73,9 @@ class KioskCompanion:
     def __init__(self, kiosk: Kiosk) -> None:
         self.kiosk = kiosk
         config = kiosk.config
-        self.settings = PhoneSettings(config.storage.state_dir, config.slideshow, config.companion.locked)
+        self.settings = PhoneSettings(
+            config.storage.state_dir, config.slideshow, config.companion.locked, config.schedule.sleep
+        )
         self.server: Companion | None = None
         self.view: DeviceView | None = None
         self._renderer: Renderer | None = None
@@ -91,6 +93,9 @@ class KioskCompanion:
         use_slideshow = getattr(renderer, "use_slideshow", None)
         if use_slideshow is not None:  # the pygame screen takes the phone's settings at once
             self.settings.on_change = use_slideshow
+        use_night = getattr(renderer, "use_night", None)
+        if use_night is not None:  # ...and its night schedule (a terminal has no night)
+            self.settings.on_night = use_night
         self._headless_out = sys.stdout if headless else None
 
     def after_first_frame(self) -> None:

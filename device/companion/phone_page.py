@@ -50,6 +50,7 @@ SETTINGS = (
     ("captions", "Show the date of each photo", "checkbox"),
     ("layout", "Layout", "select"),
     ("clock", "Clock", "select"),
+    ("sleep", "Night: when the frame sleeps (like 22:30-07:00, or off)", "text"),
 )
 # The choices of the settings that have them (core.config's SLIDESHOW_LAYOUTS and SLIDESHOW_CLOCKS), in words.
 CHOICES = {
@@ -79,6 +80,11 @@ def _settings_form(settings: dict[str, Any], csrf: str, error: str | None) -> st
             fields.append(
                 f"<label class='check' for='set-{key}'><input type='checkbox' id='set-{key}' name='{key}'"
                 f"{checked}{off}>{escape(label)}{note}</label>"
+            )
+        elif kind == "text":
+            fields.append(
+                f"<label for='set-{key}'>{escape(label)}{note}</label><input type='text' id='set-{key}' "
+                f"name='{key}' value='{escape(str(values[key]))}' autocomplete='off' spellcheck='false'{off}>"
             )
         else:
             fields.append(

@@ -60,6 +60,7 @@ class RemoteRoutes:
         """``GET /p/<secret>`` of a "pair" link: this phone gets its cookie, the secret is spent."""
         self.pairing.spend(secret)
         cookie = self.phones.pair()
+        self.post(flow.PhonePaired())  # the QR code on the frame is spent: it goes
         return Response(303, b"", headers=[("Location", "/"), set_cookie(cookie)])
 
     def cookie_headers(self, request: Request) -> list[tuple[str, str]]:

@@ -148,7 +148,9 @@ class Item:
     style: Style
     gap: float = 0.0
     slot: str | None = None
-    optional: bool = False  # help that may be left out, last first, when the column cannot fit otherwise
+    # Help that may be left out when the column cannot fit otherwise: the last first; an int ranks it (a higher
+    # one goes before a lower one, True being 1).
+    optional: bool | int = False
     lead: bool = False  # the thing to act on: no other block of the column comes out larger than it
 
 
@@ -175,7 +177,7 @@ def stack(fonts: Fonts, layout: Layout, items: Sequence[Item], box: pygame.Rect,
             return placed
         if not optional:
             return _stack(fonts, layout, shown, box, align, lead_shrinks=True)
-        del shown[optional[-1]]
+        del shown[max(optional, key=lambda i: (int(shown[i].optional), i))]
 
 
 def _stack(

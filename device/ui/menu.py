@@ -22,6 +22,7 @@ SLIDESHOW_MENU = (
 )
 PHONE_ITEM = MenuItem("Phone", UserAction.PHONE)  # the companion's pairing QR (only while the companion runs)
 PHONE_PAIRING_MENU = (MenuItem("Close", UserAction.PHONE),)
+CHOOSE_PHONE_ITEM = MenuItem("Phone remote", UserAction.PHONE)  # the same QR from the choose screen
 # The focus starts on the first button: never the one that throws away what the phone has picked.
 CHOOSE_MENU = (MenuItem("Cancel", UserAction.CANCEL), MenuItem("New link", UserAction.RETRY))
 CHOOSE_CONFIRM_MENU = (MenuItem("Keep this link", UserAction.CANCEL), MenuItem("Replace link", UserAction.RETRY))

@@ -26,15 +26,16 @@ def build_phone_pairing(ctx: Context, url: str, menu: Sequence[MenuItem], focus:
             "Scan with a phone on the same network: it adds photos, changes the settings and works the slideshow.",
             Style(L.body, max_lines=4),
             gap=4.0,
-            optional=L.shape == "square",
+            optional=2 if L.shape == "square" else False,
         ),
-        Item("Or open this link:", Style(L.small, color=MUTED, max_lines=1), gap=3.5, optional=True),
+        Item("Or open this link:", Style(L.small, color=MUTED, max_lines=1), gap=3.5, optional=2),
         Item(
             display_url(url),
             Style(round(L.small * 1.1), color=ACCENT, max_lines=3, url=True, min_size=round(L.small * 0.75)),
             gap=0.5,
         ),
-        Item("The link works for 00 min", Style(L.small, max_lines=1), gap=3.5, slot="countdown"),
+        # Where even that does not fit (a small square screen), the link's time goes too: the code and link stay.
+        Item("The link works for 00 min", Style(L.small, max_lines=1), gap=3.5, slot="countdown", optional=1),
     ]
     return qr_screen(ctx, url, items, menu, focus)
 

@@ -25,6 +25,7 @@ from core.states import (
 from device.ui.menu import (
     CHOOSE_CONFIRM_MENU,
     CHOOSE_MENU,
+    CHOOSE_PHONE_ITEM,
     CONFIRM_SIGN_OUT_EMPTY_MENU,
     CONFIRM_SIGN_OUT_MENU,
     PHONE_ITEM,
@@ -198,22 +199,42 @@ class ChooseScene(Scene[Choose]):
     focus_first = -1  # an OK pressed by accident must not cancel (or replace) the link the phone is using
 
     def menu(self, state: Choose) -> tuple[MenuItem, ...]:
+        if state.pairing_url is not None:
+            return PHONE_PAIRING_MENU  # Close: back to the picker's code
         if state.on_phone and not state.confirm_new:
             return CHOOSE_MENU[:1]  # Cancel: the phone has the link (a new one is the phone's to ask for)
-        return CHOOSE_CONFIRM_MENU if state.confirm_new else CHOOSE_MENU
+        if state.confirm_new:
+            return CHOOSE_CONFIRM_MENU
+        return (*CHOOSE_MENU, CHOOSE_PHONE_ITEM) if state.phone else CHOOSE_MENU
 
     def deadline(self, state: Choose) -> float | None:
-        return state.expires_at
+        return state.pairing_until if state.pairing_url is not None else state.expires_at
 
     def slot_texts(self, state: Choose, left: float) -> dict[str, str]:
+        if state.pairing_url is not None:
+            return _pairing_slots(left)
         if state.confirm_new and left > 0:
             return {"countdown": "Replace this link? The phone's picks so far are lost."}
         return {"countdown": f"The link expires in {countdown(left)}" if left > 0 else "The link has expired."}
 
     def key(self, state: Choose, view: View) -> Hashable:
-        return ("choose", state.picker_uri, state.account, state.replace, state.confirm_new, state.on_phone, view.focus)
+        return (
+            "choose",
+            state.picker_uri,
+            state.account,
+            state.replace,
+            state.confirm_new,
+            state.on_phone,
+            state.phone,
+            state.pairing_url,
+            view.focus,
+        )
 
     def build(self, ctx: Context, state: Choose, view: View, thumbs: Sequence[pygame.Surface]) -> Frame:
+        if state.pairing_url is not None:
+            from device.ui.phone_qr import build_phone_pairing
+
+            return build_phone_pairing(ctx, state.pairing_url, self.menu(state), view.focus)
         if state.on_phone and not state.confirm_new:
             from device.ui.phone_qr import build_choosing_on_phone
 
@@ -281,9 +302,7 @@ class SlideshowScene(Scene[Slideshow]):
         return state.pairing_until if state.pairing_url is not None else None
 
     def slot_texts(self, state: Slideshow, left: float) -> dict[str, str]:
-        if state.pairing_url is None:
-            return {}
-        return {"countdown": f"The link works for {countdown(left)}" if left > 0 else "The link has expired."}
+        return {} if state.pairing_url is None else _pairing_slots(left)
 
     def key(self, state: Slideshow, view: View) -> Hashable:
         return (
@@ -412,6 +431,11 @@ class SignedOutScene(Scene[SignedOut]):
 
     def terminal_lines(self, state: SignedOut, colour: bool, qr: bool = True) -> list[str]:
         return ["Signed out."]
+
+
+def _pairing_slots(left: float) -> dict[str, str]:
+    """The "Control from your phone" QR's countdown (device.ui.phone_qr's slot), over either screen."""
+    return {"countdown": f"The link works for {countdown(left)}" if left > 0 else "The link has expired."}
 
 
 def _qr_or_why(link: str, colour: bool, qr: bool) -> list[str]:

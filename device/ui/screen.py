@@ -181,6 +181,11 @@ class Screen:
             self._player.use_config(slideshow)
         self._dirty = True
 
+    def use_night(self, schedule: Schedule) -> None:
+        """A new night schedule (the phone page's), from the next frame on; safe from another thread."""
+        self._night = Night(schedule, self._wall)
+        self._dirty = True
+
     @property
     def showing(self) -> Photo | None:
         """The photo the slideshow has on screen (the incoming one during a crossfade)."""

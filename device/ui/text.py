@@ -207,6 +207,8 @@ def render_block(
             lx = x + width - image.get_width()
         rect = pygame.Rect(lx, y + i * block.line_height, image.get_width(), image.get_height())
         surface.blit(image, rect)
-        # The unclipped rect: blit() would report only the visible part and hide a clipped line.
+        # The unclipped rect: blit() would report only the visible part and hide a clipped line. It is the
+        # line's full height: at a few sizes a descender makes one image a pixel taller than its neighbour's.
+        rect.h = max(rect.h, block.line_height)
         drawn.append((line, rect))
     return drawn
