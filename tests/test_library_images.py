@@ -161,3 +161,31 @@ def test_the_walk_reads_a_large_jpeg_in_blocks(tmp_path: Path, monkeypatch: pyte
     assert check_image(write(tmp_path, data), decode=False).width == 321
     with pytest.raises(BadMedia):
         check_image(write(tmp_path, data[: len(data) * 2 // 3]), decode=False)
+
+
+def png(size: tuple[int, int] = (120, 80), orientation: int | None = None) -> bytes:
+    out = io.BytesIO()
+    exif = Image.Exif()
+    if orientation is not None:
+        exif[0x0112] = orientation
+    Image.effect_noise(size, 80).convert("RGB").save(out, "PNG", exif=exif.tobytes() if orientation else None)
+    return out.getvalue()
+
+
+def test_a_download_check_reads_a_png_to_its_end_against_every_crc(tmp_path: Path) -> None:
+    # A fresh download's PNG is not decoded either: its chunks are read to IEND and checked against their
+    # CRCs, so a cut or garbled file is refused, and an Exif orientation before the pixels still counts.
+    for data in (png(), png(orientation=6)):
+        path = write(tmp_path, data, "a.png")
+        assert check_image(path, decode=False) == check_image(path)
+    assert check_image(write(tmp_path, png(orientation=6)), decode=False).width == 80
+    data = png()
+    for cut in range(8, len(data), max(1, len(data) // 300)):
+        with pytest.raises(BadMedia):
+            check_image(write(tmp_path, data[:cut], "cut.png"), decode=False)
+    garbled = bytearray(data)
+    garbled[len(data) // 2] ^= 0x55  # inside the pixel data: its chunk's CRC no longer matches
+    with pytest.raises(BadMedia):
+        check_image(write(tmp_path, bytes(garbled), "garbled.png"), decode=False)
+    with pytest.raises(BadMedia, match="pixels"):
+        check_image(write(tmp_path, bomb_png(9000, 8000)), decode=False)
