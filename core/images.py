@@ -68,7 +68,7 @@ def check_image(path: Path, *, max_pixels: int = MAX_PIXELS, decode: bool = True
     whole image is decoded (JPEG at 1/8 scale: it still reads every byte, so truncation is caught).
     With ``decode`` False (a fresh download) a JPEG or PNG is not decoded: a JPEG's structure is walked to
     its end marker (core.jpeg), a PNG's chunks are read to IEND against their CRCs (Pillow's verify), which
-    refuse the same cut or foreign files for a fraction of the CPU (0.16 ms instead of 2 ms for a JPEG
+    refuse the same cut or foreign files for a fraction of the CPU (0.2–0.4 ms instead of 2 ms for a JPEG
     rendition, and of ~10 ms for a PNG one). A PNG's Exif orientation is then read only from an eXIf chunk
     before its pixels (where Pillow writes it). Other formats are decoded all the same.
     """
