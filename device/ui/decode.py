@@ -88,8 +88,13 @@ class Worker:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def to_surface(data: bytes | bytearray, size: tuple[int, int]) -> pygame.Surface:
+def to_surface(data: bytes | bytearray, size: tuple[int, int], *, blend: bool = False) -> pygame.Surface:
+    """The decoded RGB bytes as a surface in the display's format; ``blend``: with an opaque alpha channel
+    beside (the same 4 bytes a pixel), which a crossfade sets to blend it in (device.ui.crossfade)."""
     # frombuffer wraps the decoded bytes without a copy: one full-screen buffer less at the peak of each slide.
     image = pygame.image.frombuffer(data, size, "RGB")
-    # In the display's pixel format blits (and crossfades) are plain copies (and this copy frees ``data``).
-    return image.convert() if pygame.display.get_surface() is not None else image
+    if pygame.display.get_surface() is None:
+        return image
+    # Converted for the display, a blit is a plain copy (and this copy frees ``data``); ``blend``: the display's
+    # colour channels and an alpha channel in the fourth byte (the display's is unused).
+    return image.convert_alpha() if blend else image.convert()

@@ -17,6 +17,7 @@ from core.library import Photo, PhotoList, PlayOrder
 from device.startup import trim_heap
 from device.ui import video
 from device.ui.compose import UnreadablePhoto, compose_slide
+from device.ui.crossfade import Crossfade
 from device.ui.decode import Worker, to_surface
 from device.ui.pairs import WINDOW, Shape, Shot, pairs_with, shape_of, take_slide
 
@@ -83,7 +84,8 @@ class Player:
         self._shown_at = 0.0
         self._fade_start: float | None = None
         self._fade = config.fade
-        self._alpha = 255
+        self._mix = 1.0  # the incoming slide's share of the picture, by the fade's curve
+        self._crossfade = Crossfade()
         self._video: video.Playback | None = None  # the video on screen, while it plays
         self.paused = False
 
@@ -119,6 +121,7 @@ class Player:
         """Let go of every picture (another screen is up); the order is kept for when the show resumes."""
         self._current = self._leaving = self._ready = None
         self._fade_start = None
+        self._crossfade.forget()
         self._play(None)
         if self._pending is not None and self._pending[2].cancel():
             self._pending = None
@@ -188,27 +191,28 @@ class Player:
             if progress >= 1.0:
                 self._fade_start = None
                 self._leaving = None
-                self._alpha = 255
+                self._mix = 1.0
+                if self._current is not None:
+                    self._crossfade.finish(self._current.surface)
             else:
-                self._alpha = round(255 * _ease(max(0.0, progress)))
+                self._mix = _ease(max(0.0, progress))
             changed = True
         if self._pending is None and self._ready is None and self._fade_start is None:
             self._prepare(self._place + 1)
         return changed
 
-    def draw(self, target: pygame.Surface) -> None:
+    def draw(self, target: pygame.Surface, *, kept: bool = False) -> None:
+        """The slide on screen over all of ``target``; during a crossfade, the mix of the two. ``kept``: the target
+        still holds the picture drawn here last (nothing drawn over it since, or that put back): then a frame
+        of the fade only blends the incoming slide's next share into it (see device.ui.crossfade)."""
         if self._current is None:
             return
         if self._fade_start is None:
-            target.blit(self._current.surface, (0, 0))
+            self._crossfade.show(target, self._current.surface)
             return
-        if self._leaving is not None:
-            target.blit(self._leaving.surface, (0, 0))
-        else:
-            target.fill((0, 0, 0))
-        self._current.surface.set_alpha(self._alpha)
-        target.blit(self._current.surface, (0, 0))
-        self._current.surface.set_alpha(None)
+        leaving = self._leaving.surface if self._leaving is not None else None
+        moving = self._video is not None  # its frames are drawn into the slide while it fades in
+        self._crossfade.blend(target, leaving, self._current.surface, self._mix, kept=kept, moving=moving)
 
     def next_wake(self, now: float) -> float:
         if self._fade_start is not None:
@@ -300,7 +304,10 @@ class Player:
             self._bad.update(p.id for p in photos)
             self._forget(place)
             return
-        self._ready = _Slide(photos, to_surface(data, self._size), place)
+        # A photo's slide gets an alpha channel for its crossfade; a video's stays a plain copy (its frames are
+        # drawn into it and it is put on screen every frame it plays; it fades in under a blanket alpha).
+        plays = len(photos) == 1 and photos[0].video is not None and self._config.videos == "play"
+        self._ready = _Slide(photos, to_surface(data, self._size, blend=not plays), place)
         del data, future
         self._worker.submit(trim_heap)  # the decoding's freed buffers go back to the system
 

@@ -23,6 +23,7 @@ from device.display import open_display
 from device.standby import Standby
 from device.ui.builders import thumb_geometry
 from device.ui.clock import date_text, next_minute_in, time_text, use_locale
+from device.ui.covered import Covered
 from device.ui.frame import Context, Frame, QrPlacement
 from device.ui.input import Controls
 from device.ui.layout import Layout
@@ -96,6 +97,8 @@ class Screen:
         self._dirty = True
         self._frames_drawn = 0
         self._draw_direct = False
+        self._covered = Covered()  # the photos under the last frame's overlays
+        self._photos_kept = False  # the screen shows the player's last picture (the overlays' parts aside)
 
     # ------------------------------------------------------------ life cycle
 
@@ -124,6 +127,8 @@ class Screen:
         self._player = Player(self._config, size, self._worker, self._rng)
         self._thumbs = Thumbs(self._worker, self._now)
         self._dirty = True
+        self._photos_kept = False
+        self._covered.clear()
         return driver
 
     def close(self) -> None:
@@ -382,6 +387,7 @@ class Screen:
             if thumbs.active:
                 thumbs.clear()
             surface.fill((0, 0, 0))
+            self._photos_kept = False
             pygame.display.flip()
             self._frames_drawn += 1
             self._texts = []
@@ -463,14 +469,25 @@ class Screen:
         frame = self._frame
         assert frame is not None
         player = self._parts()[1]
+        photos = frame.base is None and over_photos and player.current is not None
         if frame.base is surface:
             pass  # built on the screen itself, just now (see show())
         elif frame.base is not None:
             surface.blit(frame.base, (0, 0))
-        elif over_photos and player.current is not None:
-            player.draw(surface)
+        elif photos:
+            # A crossfade blends into the picture on screen: the overlays' parts of it are put back first.
+            if self._photos_kept:
+                self._covered.restore(surface)
+            player.draw(surface, kept=self._photos_kept)
         else:
             ctx.paint_background(surface)
+        # Countdown texts are drawn straight onto the screen, where nothing of them is kept: the next frame
+        # draws the photos afresh.
+        self._photos_kept = photos and not any(name in frame.slots for name in slots)
+        if self._photos_kept:
+            self._covered.save(surface, [overlay.get_rect(topleft=at) for overlay, at in frame.overlays])
+        else:
+            self._covered.clear()
         for overlay, at in frame.overlays:
             surface.blit(overlay, at)
         texts = list(frame.texts)
