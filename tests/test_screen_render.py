@@ -31,8 +31,10 @@ from core.states import (
     Starting,
     State,
 )
+from device.ui.arrange import SCAN_INSTEAD
 from device.ui.screen import Screen
 from device.ui.wording import countdown, countdown_changes_in
+from tests.whole_tokens import drawn
 
 SIZES = [(3840, 2160), (1920, 1080), (1280, 720), (800, 480)]
 T0 = 0.0  # deadlines below are relative: shifted() moves them to the clock's now
@@ -285,12 +287,16 @@ def test_choose_shows_link_account_and_what_to_do(screen: tuple[Screen, FakeCloc
     scr, clock = screen
     show(scr, clock, CHOOSE)
     shown = lines(scr)
-    start = shown.index("Or open this link:") + 1
-    end = next(i for i in range(start, len(shown)) if shown[i].startswith("The link expires"))
-    assert "".join(shown[start:end]) == LONG_PICKER.removeprefix("https://")  # wrapped, never clipped
+    # A link is never cut inside a token: this one's last (81 characters, "?" and "&" are no breaks) fits no
+    # line at the least size, so none of it is written and the sentence on scanning takes its place.
+    assert not drawn(shown, LONG_PICKER.removeprefix("https://")) and "Or open this link:" not in shown
+    assert drawn(shown, SCAN_INSTEAD), shown
     assert any("grandma.smith.family.photos@gmail.com" in line for line in shown)
     assert "The link expires in 30 min" in shown
     assert any("choose New link" in line for line in shown), "the sentence names the button that does it"
+    show(scr, clock, CHOOSE_SHORT)  # a link that fits is written whole, broken only after a "/"
+    shown = lines(scr)
+    assert drawn(shown, SHORT_PICKER.removeprefix("http://")) and "Or open this link:" in shown, shown
 
 
 def test_downloading_and_problem_words(screen: tuple[Screen, FakeClock]) -> None:
@@ -382,9 +388,9 @@ def test_absurd_texts_still_fit(screen: tuple[Screen, FakeClock], state: State, 
     shown = show(scr, clock, state)
     check_text_layout(scr)
     if isinstance(shown, Choose):
-        # The link as text: every character of it is on screen, however long.
-        text = "".join(lines(scr))
-        assert shown.picker_uri.removeprefix("https://") in text
+        # The link as text: never a piece of it (a cut link would be taken for the whole); the QR code has it.
+        assert not drawn(lines(scr), shown.picker_uri.removeprefix("https://"))
+        assert drawn(lines(scr), SCAN_INSTEAD)
         found = decode(screenshot(scr, tmp_path, "long"))
         assert [b.text for b in found] == [shown.picker_uri]
 

@@ -13,11 +13,13 @@ import pytest
 from core.clock import FakeClock
 from core.config import SlideshowConfig
 from core.library import Photo
-from core.states import Choose, Connect, Downloading, Problem, Slideshow, State
+from core.states import Choose, Connect, Downloading, Problem, SignInOnPhone, Slideshow, State
+from device.ui.arrange import SCAN_INSTEAD
 from device.ui.layout import Layout
 from device.ui.screen import Screen
 from device.ui.text import Fonts
 from tests.test_screen_render import check_text_layout, decode, photos, screenshot, settle, show
+from tests.whole_tokens import drawn
 
 __all__ = ["photos"]  # the module fixture, shared
 
@@ -34,7 +36,8 @@ NAMED = [
     (600, 1024),
 ]
 OTHERS = [(320, 480), (2160, 3840), (1024, 768), (768, 1024), (1280, 1024), (1366, 768), (900, 800), (800, 900)]
-OTHERS += [(1200, 1000), (540, 960), (1440, 900), (500, 480), (640, 480)]
+OTHERS += [(1200, 1000), (540, 960), (1440, 900), (500, 480), (640, 480), (768, 1366), (2560, 1080), (1080, 1080)]
+OTHERS += [(480, 480)]
 SIZES = NAMED + OTHERS
 GOOGLE_DEVICE = "https://www.google.com/device"
 PICKER = "https://photos.google.com/picker/" + "AF1QipNnZx7kTq2hWl0cD9vR3sYb8uJm4eKa6oPiG5fLt1XwQyHzVd0BcE2nMr3s"
@@ -47,6 +50,8 @@ CHOOSE = Choose("s1", PICKER, EMAIL_40, expires_at=1795, poll_interval=5, next_p
 CHOOSE_PHONE = replace(CHOOSE, phone=True)
 PAIRING = "http://192.168.178.123:8080/p/" + "q9vM3ovLX6O-pEx9lP7F95xY2zW4kHs8"  # 24 random bytes, as sent
 CHOOSE_PAIRING = replace(CHOOSE_PHONE, pairing_url=PAIRING, pairing_until=600)
+SIGN_IN = SignInOnPhone(pairing_url=PAIRING, login_code="K7QF-2MXD", expires_at=600.0)
+PAIRING_QR = Slideshow(count=3, phone=True, pairing_url=PAIRING, pairing_until=600.0)
 PROBLEM = Problem(
     what="offline",
     title="No network",
@@ -64,6 +69,7 @@ PROBLEM_OVER = Problem(
 )
 pytestmark = pytest.mark.usefixtures("dummy_sdl")
 assert len(EMAIL_40) == 40 and len(PICKER) - len("https://photos.google.com/picker/") == 64
+assert len(PAIRING.rsplit("/", 1)[1]) == 32
 
 
 @pytest.fixture(scope="module", params=SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -87,6 +93,19 @@ def check_sizes(scr: Screen) -> None:
     floor = least_height(scr)
     for text, rect in scr.last_texts:
         assert rect.h >= floor, f"{text!r} is {rect.h}px tall, below 1/30 of the shorter side ({floor}px)"
+
+
+def check_button_grid(scr: Screen) -> None:
+    """Buttons on one row, or on rows as even as can be (2 + 2, never 3 + 1), all as wide as one another."""
+    targets = [r for r, _a in scr._frame.buttons] if scr._frame else []
+    assert targets
+    rows: dict[int, list[pygame.Rect]] = {}
+    for rect in targets:
+        rows.setdefault(rect.top, []).append(rect)
+    counts = [len(row) for row in rows.values()]
+    assert max(counts) - min(counts) <= 1, f"buttons spilled over: {counts} a row on {scr.size}"
+    if len(rows) > 1:
+        assert len({r.w for r in targets}) == 1, "buttons on several rows are not a grid"
 
 
 def height_of(scr: Screen, text: str) -> int:
@@ -139,11 +158,12 @@ def test_connect_code_and_url_whole_and_largest(screen: tuple[Screen, FakeClock]
             "www.google.com/",
             "device",
         ]
+        assert drawn(shown, "www.google.com/device"), f"the URL is broken: {shown}"
         code_h = height_of(scr, state.user_code)
         assert all(code_h >= r.h for t, r in scr.last_texts), "the code to type is not the largest text"
-        labels = [r.h for t, r in scr.last_texts if t == "and enter this code:"]  # left out when room is short
+        labels = [r.h for t, r in scr.last_texts if t == "and enter this code:"]  # kept on every shape
         assert all(code_h > h for h in labels), "the code is no larger than its label"
-        assert labels or Layout(*scr.size).shape == "square"
+        assert labels, "what to do with the code is left out"
         check_sizes(scr)
 
 
@@ -152,22 +172,49 @@ def test_choose_email_and_link_break_only_between_tokens(screen: tuple[Screen, F
     scr, clock = screen
     show(scr, clock, state)
     shown = [t for t, _r in scr.last_texts]
+    # The account is needed on every shape (the picker opens only for it): whole, or broken before its "@".
+    account = drawn(shown, f"Open it on a phone signed in to {EMAIL_40}.")
+    assert account, f"the account line is left out or broken: {shown}"
+    local, domain = EMAIL_40.split("@")
+    for line in shown:
+        if EMAIL_40 not in line and ("@" in line or local in line):
+            assert line.endswith(local) or line.startswith("@" + domain), f"e-mail broken in {line!r}"
+    # The link as text: whole, broken only after a "/" (its 64-character id on a line of its own), where that
+    # fits at the least size allowed; else no piece of it at all, and the sentence on scanning in its place.
+    # Nobody types such an id: a cut or a shortened one would be taken for the whole link.
+    link = drawn(shown, PICKER.removeprefix("https://"))
+    if link:
+        host, _slash, picker_id = PICKER.removeprefix("https://").rpartition("/")
+        assert link in ([f"{host}/", picker_id], [f"{host}/{picker_id}"]), link
+        assert "Or open this link:" in shown
+    else:
+        assert "Or open this link:" not in shown, shown
+        # Help, left out only where a square screen has no room under its code (the title says to scan).
+        assert drawn(shown, SCAN_INSTEAD) or Layout(*scr.size).shape == "square", shown
     w, h = scr.size
-    if Layout(w, h).shape != "square":  # a square screen leaves the account line out for room
-        joined = " ".join(shown)
-        assert EMAIL_40 in joined.replace(" @", "@"), shown
-        local, domain = EMAIL_40.split("@")
-        for line in shown:
-            if EMAIL_40 not in line and ("@" in line or local in line):
-                assert line.endswith(local) or line.startswith("@" + domain), f"e-mail broken in {line!r}"
-    start = next(i for i, t in enumerate(shown) if t.startswith("photos.google.com"))
-    end = next(i for i in range(start, len(shown)) if shown[i].startswith("The link expires"))
-    link = shown[start:end]
-    assert "".join(link) == PICKER.removeprefix("https://")
-    assert link[0].endswith("/"), "the link is broken after its host and path, visibly"
+    if (w, h) == (2560, 1080):
+        assert link, "an ultrawide screen has room for the whole link"
     countdown = next(r for t, r in scr.last_texts if t.startswith("The link expires"))
     hint = [r for t, r in scr.last_texts if t.startswith("If the time runs out")]
     assert all(r.h >= countdown.h for r in hint), "an explanation smaller than its countdown"
+    check_sizes(scr)
+
+
+@pytest.mark.parametrize("state", [SIGN_IN, PAIRING_QR], ids=["sign-in-phone", "pairing"])
+def test_companion_links_whole_and_their_screens_fit(screen: tuple[Screen, FakeClock], state: State) -> None:
+    scr, clock = screen
+    show(scr, clock, state)
+    shown = [t for t, _r in scr.last_texts]
+    # Help beside the QR code, whole or left out: a square screen keeps its room for what is needed.
+    link = drawn(shown, PAIRING.removeprefix("http://"))
+    assert link or drawn(shown, SCAN_INSTEAD) or Layout(*scr.size).shape == "square", shown
+    if isinstance(state, Slideshow):
+        # Needed on every shape: a phone on mobile data cannot reach the frame.
+        assert drawn(shown, "Scan with a phone on the same network."), shown
+    else:
+        assert "K7QF-2MXD" in shown or "From a computer (picker-kiosk login --to), this code:" not in " ".join(shown)
+    qr = scr.last_qr
+    assert qr is not None and qr.rect.w >= min(scr.size) // 2
     check_sizes(scr)
 
 
@@ -198,9 +245,10 @@ def test_thumbnails_stay_on_screen(screen: tuple[Screen, FakeClock], photos: lis
 
 def test_slideshow_bar_and_problem_banner_fit(screen: tuple[Screen, FakeClock], photos: list[Photo]) -> None:
     scr, clock = screen
-    settle(scr, clock, Slideshow(count=3, notice="No network — showing saved photos"), photos)
-    assert {"Add photos", "Replace photos", "Sign out"} <= {t for t, _r in scr.last_texts}
+    settle(scr, clock, Slideshow(count=3, notice="No network — showing saved photos", phone=True), photos)
+    assert {"Add photos", "Replace photos", "Phone", "Sign out"} <= {t for t, _r in scr.last_texts}
     check_sizes(scr)
+    check_button_grid(scr)
     settle(scr, clock, PROBLEM_OVER, photos)
     assert "Google is busy" in {t for t, _r in scr.last_texts}
     check_sizes(scr)

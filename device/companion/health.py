@@ -33,6 +33,7 @@ class Health:
         self._lock = threading.Lock()
         self._running: threading.Thread | None = None
         self._summary = "Not checked yet."
+        self._stopping = False
         self.runs = 0  # check-ups finished (for the tests: a page poll never starts one)
 
     def start(self) -> None:
@@ -42,6 +43,11 @@ class Health:
             self._summary = "Checking…"
             self._running = threading.Thread(target=self._run, name="companion-doctor", daemon=True)
             self._running.start()
+
+    def stop(self) -> None:
+        """The frame is stopping: a check-up cut short by it (its network, its interpreter going) is no bug."""
+        with self._lock:
+            self._stopping = True
 
     def summary(self) -> str:
         with self._lock:
@@ -61,8 +67,13 @@ class Health:
             ok, checks = self._checks()
             failed = [f"{c.name}: {c.detail}" for c in checks if not c.ok]
             summary = "Everything needed is in place." if ok else "Needs fixing — " + "; ".join(failed)
-        except Exception:  # a bug in a check must not take the companion down
-            log.exception("companion: the check-up failed")
+        except Exception as exc:  # a bug in a check must not take the companion down
+            with self._lock:
+                stopping = self._stopping
+            if stopping:
+                log.info("companion: the check-up was cut short: the frame is stopping (%s)", type(exc).__name__)
+            else:
+                log.exception("companion: the check-up failed")
             summary = "The check-up could not run (see the frame's log)."
         with self._lock:
             self._summary = summary

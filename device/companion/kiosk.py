@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from core import flow
     from core.clock import Clock
     from core.config import CompanionConfig, Config
-    from device.companion.health import CheckResult, Checks
+    from device.companion.health import CheckResult, Checks, Health
     from device.companion.server import Companion
     from device.companion.status import DeviceView
     from device.signin.phone import PhoneSignIn
@@ -77,6 +77,7 @@ class KioskCompanion:
             config.storage.state_dir, config.slideshow, config.companion.locked, config.schedule.sleep
         )
         self.server: Companion | None = None
+        self._health: Health | None = None  # the check-up, told when the frame stops
         self.view: DeviceView | None = None
         self._renderer: Renderer | None = None
         self._headless_out: TextIO | None = None
@@ -118,7 +119,7 @@ class KioskCompanion:
                 )
                 if self._renderer is not None:
                     sources.showing = _showing(self._renderer)
-                sources.health = Health(_checks(config))
+                sources.health = self._health = Health(_checks(config))
                 sources.health.start()  # once at start; then only when a phone asks
                 view = DeviceView(sources)
                 self.server = Companion(
@@ -180,5 +181,7 @@ class KioskCompanion:
             return
 
     def stop(self) -> None:
+        if self._health is not None:
+            self._health.stop()
         if self.server is not None:
             self.server.stop()

@@ -7,13 +7,35 @@ from collections.abc import Sequence
 
 import pygame
 
+from core.flow.wording import display_url
 from device.ui.frame import Context, Frame, QrPlacement, Slot
-from device.ui.layout import Item, Placed, stack
+from device.ui.layout import Item, Layout, Placed, stack
 from device.ui.menu import MenuItem
 from device.ui.qr import qr_matrix
-from device.ui.widgets import ButtonRow, draw_buttons, draw_column, layout_buttons, qr_card
+from device.ui.text import Style
+from device.ui.widgets import ACCENT, MUTED, ButtonRow, draw_buttons, draw_column, layout_buttons, qr_card
 
 NO_BUTTON = -1
+SCAN_INSTEAD = "Point your phone's camera at the code, then tap the link it shows."
+
+
+def link_items(L: Layout, label: str, url: str, gap: float = 3.5, label_rank: int = 1) -> list[Item]:
+    """``label`` and the link of a QR screen as text (scheme dropped), broken only after a "/" or before an "@".
+    Where a token of it cannot fit the column even at the least size (a picker link's 64-character id, on all
+    but an ultrawide screen), both give way to a sentence on scanning the code: nobody types such a link, and
+    one cut or shortened would be taken for the whole. Both are help beside the QR code: left out when the column
+    has no room for them (see layout.Item.optional; the label alone may go first, ranked ``label_rank``)."""
+    scan = Item(SCAN_INSTEAD, Style(L.small, color=MUTED, max_lines=2), gap=gap, optional=True)
+    return [
+        Item(label, Style(L.small, color=MUTED, max_lines=1), gap=gap, optional=label_rank, with_next=True),
+        Item(
+            display_url(url),
+            Style(round(L.small * 1.1), color=ACCENT, max_lines=3, url=True, min_size=round(L.small * 0.75)),
+            gap=0.5,
+            optional=True,
+            instead=scan,
+        ),
+    ]
 
 
 def group(
@@ -67,9 +89,9 @@ def qr_screen(
     portrait or square one the code at the top, centred, and the text centred under it. The code is at least
     half the shorter side (60 % of the height on landscape screens 800 px wide or more), whole-pixel modules,
     quiet zone on a white card; the text shrinks to fit (down to 1/30 of the shorter side) and leaves out
-    ``Item(optional=True)`` help, last first, when it still cannot fit. Give a link ``Style(url=True)`` and a
-    code to type ``Style(token=True)``: they are never broken inside a token. Used by connect and choose; the
-    phone sign-in and pairing screens are meant to use it too."""
+    ``Item(optional=True)`` help, last first, when it still cannot fit. Give a link as link_items and a code
+    to type ``Style(token=True)``: they are never broken inside a token. Used by connect, choose, the phone
+    sign-in and the pairing screens."""
     L = ctx.layout
     base = ctx.base()
     module = L.qr_module(len(qr_matrix(url)))

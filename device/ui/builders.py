@@ -8,7 +8,7 @@ import pygame
 
 from core.flow.wording import display_url
 from core.states import Choose, Connect, Downloading, Problem, SignInOnPhone, Slideshow, Starting
-from device.ui.arrange import NO_BUTTON, centered_screen, qr_screen
+from device.ui.arrange import NO_BUTTON, centered_screen, link_items, qr_screen
 from device.ui.frame import Context, Frame, Slot
 from device.ui.layout import Item, Layout, stack
 from device.ui.menu import MenuItem
@@ -26,6 +26,7 @@ from device.ui.widgets import (
 )
 
 THUMBS_MAX = 8
+SAME_ACCOUNT = "the Google account this frame uses"  # when the address itself cannot be written whole
 _qr_screen = qr_screen  # the names the builders of other screens knew them by
 _centered_screen = centered_screen
 
@@ -63,10 +64,18 @@ def build_connect(ctx: Context, state: Connect) -> Frame:
             Style(L.big, bold=True, color=ACCENT, max_lines=2, url=True, one_line=0.7),
             gap=0.8,
         ),
-        Item("and enter this code:", Style(L.body, color=MUTED, max_lines=2), gap=3.0, optional=True),
+        # Needed on every shape: scanning opens Google's page, which asks for the code (the code shrinks instead).
+        Item("and enter this code:", Style(L.body, color=MUTED, max_lines=2), gap=3.0),
         # The thing to act on: the largest text, never broken (it shrinks on one line instead).
         Item(state.user_code, Style(L.huge, bold=True, max_lines=1, token=True), gap=0.5, lead=True),
-        Item("This code expires in 00 min", Style(L.small, color=MUTED, max_lines=1), gap=4.5, slot="countdown"),
+        # A nicety: an expired code is replaced on screen by a fresh one.
+        Item(
+            "This code expires in 00 min",
+            Style(L.small, color=MUTED, max_lines=1),
+            gap=4.5,
+            slot="countdown",
+            optional=True,
+        ),
     ]
     return qr_screen(ctx, state.qr_url, items, (), NO_BUTTON)
 
@@ -80,18 +89,20 @@ def build_sign_in_phone(ctx: Context, state: SignInOnPhone) -> Frame:
             Style(L.body, color=MUTED, max_lines=3),
             gap=4.0,
         ),
-        Item("Or open this address:", Style(L.small, color=MUTED, max_lines=1), gap=3.0),
-        Item(
-            display_url(state.pairing_url),
-            Style(round(L.small * 1.1), color=ACCENT, max_lines=3, url=True, min_size=round(L.small * 0.75)),
-            gap=0.5,
-        ),
+        *link_items(L, "Or open this address:", state.pairing_url, gap=3.0),
+        # Another way in, for a computer: the first thing left out (with its label) when room is short.
         Item(
             "From a computer (picker-kiosk login --to), this code:",
             Style(L.small, color=MUTED, max_lines=2),
             gap=3.0,
+            with_next=True,
         ),
-        Item(state.login_code, Style(L.big, bold=True, max_lines=1, min_size=round(L.big * 0.4)), gap=0.5),
+        Item(
+            state.login_code,
+            Style(L.big, bold=True, max_lines=1, min_size=round(L.big * 0.4), token=True),
+            gap=0.5,
+            optional=True,
+        ),
         Item("This link expires in 00 min", Style(L.small, color=MUTED, max_lines=1), gap=3.5, slot="countdown"),
     ]
     return qr_screen(ctx, state.pairing_url, items, (), NO_BUTTON)
@@ -103,11 +114,12 @@ def build_choose(ctx: Context, state: Choose, menu: Sequence[MenuItem], focus: i
     account = state.account or "your Google account"
     items = [
         Item(title, Style(L.title, bold=True, max_lines=2, one_line=0.75)),
+        # Needed on every shape: the picker opens only for the account that owns the session.
         Item(
             f"Open it on a phone signed in to {account}.",
             Style(L.body, max_lines=3, url=True),
             gap=4.0,
-            optional=L.shape == "square",  # a square screen has the least room under its QR code
+            instead=Item(f"Open it on a phone signed in to {SAME_ACCOUNT}.", Style(L.body, max_lines=3), gap=4.0),
         ),
     ]
     if state.replace:
@@ -115,12 +127,7 @@ def build_choose(ctx: Context, state: Choose, menu: Sequence[MenuItem], focus: i
             Item("They will replace the photos on this frame.", Style(L.body, color=MUTED, max_lines=2), gap=1.5)
         )
     items += [
-        Item("Or open this link:", Style(L.small, color=MUTED, max_lines=1), gap=3.5, optional=True),
-        Item(
-            display_url(state.picker_uri),
-            Style(round(L.small * 1.1), color=ACCENT, max_lines=3, url=True, min_size=round(L.small * 0.75)),
-            gap=0.5,
-        ),
+        *link_items(L, "Or open this link:", state.picker_uri),
         # The explanation is never smaller than the countdown it explains: both at the small size.
         Item("The link expires in 00 min", Style(L.small, max_lines=1), gap=3.5, slot="countdown"),
         Item(
@@ -222,7 +229,9 @@ def build_slideshow(
         _clock(ctx, frame, clock, large=clock_style == "large", top=top, pad=pad)
     if menu_visible:
         row = layout_buttons(ctx.fonts, L, menu, L.width - 2 * L.margin - 2 * pad, L.small)
-        surface = panel((row.bounds.w + 2 * pad, row.bounds.h + 2 * pad), row.bounds.h // 2 + pad)
+        # Rounded like one button: on two rows, a pill's round ends would cut into the corner buttons.
+        one_h = min((r.h for r in row.rects), default=0)
+        surface = panel((row.bounds.w + 2 * pad, row.bounds.h + 2 * pad), one_h // 2 + pad)
         at = ((L.width - surface.get_width()) // 2, L.height - L.margin // 2 - surface.get_height())
         texts, targets = draw_buttons(ctx.fonts, surface, menu, row, (pad, pad), focus, at)
         frame.overlays.append((surface, at))

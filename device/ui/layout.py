@@ -19,6 +19,7 @@ QR_SHARE = 0.5  # the QR symbol (quiet zone excluded) takes at least half the sh
 QR_SHARE_LANDSCAPE = 0.6  # ...and 60 % of the height on a wide screen (3:2 or wider) 800 px wide or more
 WIDE_RATIO = 1.5  # narrower landscape screens (4:3, 5:4) keep the code at half the height: the text needs room
 PORTRAIT_QR_HEIGHT = 0.5  # on a portrait screen the QR card may grow up to half the height, the text below
+LEAD_OVER = 1.25  # a lead shrunk to make room is still this much larger than the rest, else help is left out
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,10 @@ class Item:
     # one goes before a lower one, True being 1).
     optional: bool | int = False
     lead: bool = False  # the thing to act on: no other block of the column comes out larger than it
+    # A link, an address or a code that cannot be written whole (a token of it wider than the column at the
+    # least size): this item is shown in its place, and a label before it (``with_next``) is left out.
+    instead: Item | None = None
+    with_next: bool = False  # a label for the next item: left out whenever that one is (or is replaced)
 
 
 @dataclass
@@ -163,21 +168,45 @@ class Placed:
     blocks: list[tuple[Block, int]] = field(default_factory=list)
     slots: dict[str, tuple[pygame.Rect, Style]] = field(default_factory=dict)
     height: int = 0
+    lead_stands_out: bool = True  # the lead's type is LEAD_OVER times the largest other's, or there is no lead
 
 
 def stack(fonts: Fonts, layout: Layout, items: Sequence[Item], box: pygame.Rect, align: str = "left") -> Placed:
     """Fit ``items`` into ``box`` top to bottom, all scaled down together until the column fits its height
     (no text below ``fonts.least``); when it still does not fit, optional items are left out, the last
-    first. The column is centred vertically in the box."""
-    shown = list(items)
+    first (with its label). A link that cannot be written whole gives way to its ``instead``. The column is
+    centred vertically in the box."""
+    shown = whole_or_instead(fonts, items, box.width)
     while True:
         placed = _stack(fonts, layout, shown, box, align, lead_shrinks=False)
-        optional = [i for i, item in enumerate(shown) if item.optional]
         if placed.height <= box.height:
             return placed
-        if not optional:
-            return _stack(fonts, layout, shown, box, align, lead_shrinks=True)
-        del shown[max(optional, key=lambda i: (int(shown[i].optional), i))]
+        # A smaller lead beats a line left out, as long as it still stands out from the rest.
+        shrunk = _stack(fonts, layout, shown, box, align, lead_shrinks=True)
+        optional = [i for i, item in enumerate(shown) if item.optional]
+        if not optional or (shrunk.height <= box.height and shrunk.lead_stands_out):
+            return shrunk
+        _drop(shown, max(optional, key=lambda i: (int(shown[i].optional), i)))
+
+
+def whole_or_instead(fonts: Fonts, items: Sequence[Item], width: int) -> list[Item]:
+    """``items`` with each one that has an ``instead`` replaced by it when its text would have to be cut inside
+    a token to fit ``width`` (at any size down to the least: the size it is drawn at does not change this)."""
+    shown = list(items)
+    for i in reversed(range(len(shown))):
+        item = shown[i]
+        if item.instead is not None and fit(fonts, item.text, item.style, width).cut:
+            labelled = i > 0 and shown[i - 1].with_next
+            _drop(shown, i)
+            shown.insert(i - 1 if labelled else i, item.instead)
+    return shown
+
+
+def _drop(items: list[Item], i: int) -> None:
+    """Leave out ``items[i]`` and the label before it, if it has one."""
+    del items[i]
+    if i and items[i - 1].with_next:
+        del items[i - 1]
 
 
 def _stack(
@@ -210,7 +239,9 @@ def _stack(
         else:
             break
         previous = total
-    placed = Placed(box=box, align=align, height=total)
+    rest = [b.size for b, item in zip(blocks, items, strict=True) if not item.lead]
+    stands_out = not leads or not rest or min(leads) >= LEAD_OVER * max(rest)
+    placed = Placed(box=box, align=align, height=total, lead_stands_out=stands_out)
     y = box.top + max(0, (box.height - total) // 2)
     for item, block, gap in zip(items, blocks, gaps, strict=True):
         y += gap

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.flow.wording import display_url
-from device.ui.arrange import centered_screen, qr_screen
+from device.ui.arrange import centered_screen, link_items, qr_screen
 from device.ui.frame import Context, Frame
 from device.ui.layout import Item
 from device.ui.menu import MenuItem
 from device.ui.text import Style
-from device.ui.widgets import ACCENT, MUTED
+from device.ui.widgets import MUTED
 
 TITLE = "Control from your phone"
 CHOOSING = "Choosing on a phone…"
@@ -22,20 +21,17 @@ def build_phone_pairing(ctx: Context, url: str, menu: Sequence[MenuItem], focus:
     L = ctx.layout
     items = [
         Item(TITLE, Style(L.title, bold=True, max_lines=2, one_line=0.75)),
+        # Needed on every shape: a phone on mobile data cannot reach the frame.
+        Item("Scan with a phone on the same network.", Style(L.body, max_lines=2), gap=4.0),
         Item(
-            "Scan with a phone on the same network: it adds photos, changes the settings and works the slideshow.",
-            Style(L.body, max_lines=4),
-            gap=4.0,
-            optional=2 if L.shape == "square" else False,
+            "It adds photos, changes the settings and works the slideshow.",
+            Style(L.body, max_lines=3),
+            gap=0.8,
+            optional=3,  # the first to go when room is short
         ),
-        Item("Or open this link:", Style(L.small, color=MUTED, max_lines=1), gap=3.5, optional=2),
-        Item(
-            display_url(url),
-            Style(round(L.small * 1.1), color=ACCENT, max_lines=3, url=True, min_size=round(L.small * 0.75)),
-            gap=0.5,
-        ),
-        # Where even that does not fit (a small square screen), the link's time goes too: the code and link stay.
-        Item("The link works for 00 min", Style(L.small, max_lines=1), gap=3.5, slot="countdown", optional=1),
+        # Then the link's label, then its time; the link as text goes last (help beside its QR code).
+        *link_items(L, "Or open this link:", url, label_rank=3),
+        Item("The link works for 00 min", Style(L.small, max_lines=1), gap=3.5, slot="countdown", optional=2),
     ]
     return qr_screen(ctx, url, items, menu, focus)
 

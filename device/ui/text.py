@@ -15,11 +15,11 @@ REGULAR = "DejaVuSans.ttf"
 BOLD = "DejaVuSans-Bold.ttf"
 SHRINK = 0.93  # each step down is 7 % smaller: fine enough to use the width, few enough steps to be fast
 SMALLEST = 6  # below this nothing is readable anyway; only reached for absurd inputs
-# A link, an address or a code is broken only between its tokens, so the break shows: after a "/", or before
-# "@", "?" or "&" (which then start the next line). Only a single token wider than a whole line at the
-# smallest size allowed is cut inside (a long random id in a picker link, which nobody types).
+# A link or an address is broken only between its tokens, so the break shows: after a "/" (which ends the
+# line) or before an "@" (which starts the next one). A token wider than a whole line at the smallest size
+# allowed is never cut: the block says so (Block.cut) and the screen shows something else in its place.
 BREAK_AFTER = "/"
-BREAK_BEFORE = "@?&"
+BREAK_BEFORE = "@"
 
 
 class Fonts:
@@ -79,6 +79,7 @@ class Block:
     color: tuple[int, int, int]
     line_height: int
     width: int
+    cut: bool = False  # a word did not fit a line even at the least size and was cut inside (see fit)
 
     @property
     def height(self) -> int:
@@ -86,7 +87,7 @@ class Block:
 
 
 def _token_cuts(word: str) -> list[int]:
-    """Where ``word`` may be cut between tokens: after "/", before "@", "?" or "&"."""
+    """Where ``word`` may be cut between tokens: after a "/", before an "@"."""
     return [i for i in range(1, len(word)) if word[i - 1] in BREAK_AFTER or word[i] in BREAK_BEFORE]
 
 
@@ -147,7 +148,8 @@ def wrap(text: str, font: pygame.font.Font, max_w: int, *, breaks: str = "none")
 def fit(fonts: Fonts, text: str, style: Style, max_w: int, scale: float = 1.0) -> Block:
     """The largest size (from ``style.size * scale`` down) at which ``text`` wraps into ``max_lines`` lines of
     ``max_w``; at ``min_size`` it may take more lines, breaking a link between its tokens; a word or token that
-    still does not fit shrinks further, down to ``fonts.least``, and only then is cut (see BREAK_AFTER)."""
+    still does not fit shrinks further, down to ``fonts.least``, and only then is cut where it must, the block
+    marked ``cut`` (a link or a code so cut must not be shown: layout.Item.instead says what is)."""
     max_w = max(1, max_w)
     least = max(SMALLEST, fonts.least)
     size = max(least, round(style.size * scale))
@@ -165,6 +167,7 @@ def fit(fonts: Fonts, text: str, style: Style, max_w: int, scale: float = 1.0) -
     # A bare link breaks between its tokens at any size; a sentence holding an address shrinks first.
     breaks = "tokens" if style.url and " " not in text else "none"
     lines: list[str] | None = None
+    cut = False
     while True:
         font = fonts.get(size, style.bold)
         lines = wrap(text, font, max_w, breaks=breaks)
@@ -178,11 +181,12 @@ def fit(fonts: Fonts, text: str, style: Style, max_w: int, scale: float = 1.0) -
                 break
             if size <= least:
                 lines = wrap(text, font, max_w, breaks="any") or [text]
+                cut = True
                 break
             floor = least
         size = max(floor, int(size * SHRINK))
     width = max((font.size(line)[0] for line in lines), default=0)
-    return Block(tuple(lines), size, style.bold, style.color, _line_height(font), width)
+    return Block(tuple(lines), size, style.bold, style.color, _line_height(font), width, cut)
 
 
 def _line_height(font: pygame.font.Font) -> int:

@@ -137,7 +137,8 @@ class ButtonRow:
 
 def layout_buttons(fonts: Fonts, layout: Layout, items: Sequence[MenuItem], max_w: int, size: int) -> ButtonRow:
     """Buttons in a row at (0, 0), shrinking the type until the row fits ``max_w``; at the least type size
-    allowed (``fonts.least``) they go on as many centred rows as they need instead."""
+    allowed (``fonts.least``) they go on as few centred rows as they need, as even as can be (2 + 2, not
+    3 + 1), all as wide as the widest when that fits: a grid, not a row that spilled over."""
     least = max(8, fonts.least)
     while True:
         size = max(least, size)
@@ -149,13 +150,9 @@ def layout_buttons(fonts: Fonts, layout: Layout, items: Sequence[MenuItem], max_
         if sum(widths) + gap * (len(widths) - 1) <= max_w or size <= least:
             break
         size = int(size * 0.92)
-    rows: list[list[int]] = [[]]
-    for i, w in enumerate(widths):
-        row = rows[-1]
-        if row and sum(widths[j] + gap for j in row) + w > max_w:
-            rows.append([i])
-        else:
-            row.append(i)
+    rows = _even_rows(widths, gap, max_w)
+    if len(rows) > 1 and max(len(row) for row in rows) * (max(widths) + gap) - gap <= max_w:
+        widths = [max(widths)] * len(widths)
     widest = max((sum(widths[j] for j in row) + gap * (len(row) - 1) for row in rows), default=0)
     rects: list[pygame.Rect] = [pygame.Rect(0, 0, 0, 0)] * len(widths)
     for r, row in enumerate(rows):
@@ -164,6 +161,17 @@ def layout_buttons(fonts: Fonts, layout: Layout, items: Sequence[MenuItem], max_
             rects[j] = pygame.Rect(x, r * (height + gap), widths[j], height)
             x += widths[j] + gap
     return ButtonRow(tuple(rects), size)
+
+
+def _even_rows(widths: Sequence[int], gap: int, max_w: int) -> list[list[int]]:
+    """The buttons' indices by row: the fewest rows in which each fits ``max_w``, as many on each as can be."""
+    n = len(widths)
+    for count in range(1, n + 1):
+        per_row = -(-n // count)
+        rows = [list(range(start, min(n, start + per_row))) for start in range(0, n, per_row)]
+        if all(sum(widths[j] for j in row) + gap * (len(row) - 1) <= max_w for row in rows):
+            return rows
+    return [[j] for j in range(n)]
 
 
 def draw_buttons(
