@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import BadMedia
+from core.jpeg import whole_jpeg
 
 # A 12 MP phone photo is the common large case; 64 MP leaves room for 48/50 MP sensors and refuses
 # decompression bombs (a few KiB of PNG claiming 30000x30000 would need ~2.7 GB of RAM to decode).
@@ -60,11 +61,16 @@ class MediaInfo:
     height: int | None
 
 
-def check_image(path: Path, *, max_pixels: int = MAX_PIXELS) -> MediaInfo:
+def check_image(path: Path, *, max_pixels: int = MAX_PIXELS, decode: bool = True) -> MediaInfo:
     """Prove ``path`` is a whole image of an allowed format and size, or raise BadMedia.
 
     The header is read first and the pixel count checked before anything is decoded, then the
     whole image is decoded (JPEG at 1/8 scale: it still reads every byte, so truncation is caught).
+    With ``decode`` False (a fresh download) a JPEG or PNG is not decoded: a JPEG's structure is walked to
+    its end marker (core.jpeg), a PNG's chunks are read to IEND against their CRCs (Pillow's verify), which
+    refuse the same cut or foreign files for a fraction of the CPU (0.2–0.4 ms instead of 2 ms for a JPEG
+    rendition, and of ~10 ms for a PNG one). A PNG's Exif orientation is then read only from an eXIf chunk
+    before its pixels (where Pillow writes it). Other formats are decoded all the same.
     """
     from PIL import Image, UnidentifiedImageError  # loaded on the first download, not at start-up
 
@@ -84,12 +90,22 @@ def check_image(path: Path, *, max_pixels: int = MAX_PIXELS) -> MediaInfo:
             fmt = im.format or ""
             if width <= 0 or height <= 0 or width * height > max_pixels:
                 raise BadMedia(f"The picture is {width}×{height} pixels, more than this device accepts.")
-            im.verify()
-        with Image.open(path, formats=formats) as im:
-            if fmt == "JPEG":
-                im.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-            im.load()
-            orientation = im.getexif().get(0x0112, 1)
+            walk = not decode and fmt in ("JPEG", "PNG")
+            if walk:
+                # (a PNG's getexif() without an early eXIf chunk would decode the pixels to look further)
+                early = fmt == "JPEG" or "exif" in im.info
+                orientation = im.getexif().get(0x0112, 1) if early else 1
+            im.verify()  # a PNG: every chunk to IEND against its CRC; nothing for a JPEG
+        if walk and fmt == "JPEG":
+            with open(path, "rb") as whole:
+                if not whole_jpeg(whole):
+                    raise BadMedia("The downloaded file is not a whole picture.")
+        elif not walk:
+            with Image.open(path, formats=formats) as im:
+                if fmt == "JPEG":
+                    im.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+                im.load()
+                orientation = im.getexif().get(0x0112, 1)
     except BadMedia:
         raise
     except Image.DecompressionBombError as exc:
@@ -117,8 +133,8 @@ def check_video(path: Path) -> MediaInfo:
     return MediaInfo(kind="video", ext=VIDEO_EXT, mime="video/mp4", width=None, height=None)
 
 
-def check_media(path: Path, kind: str, *, max_pixels: int = MAX_PIXELS) -> MediaInfo:
-    """Validate a download as the ``kind`` ("photo" or "video") that was asked for."""
+def check_media(path: Path, kind: str, *, max_pixels: int = MAX_PIXELS, decode: bool = True) -> MediaInfo:
+    """Validate a file as the ``kind`` ("photo" or "video") that was asked for (``decode``: see check_image)."""
     if kind == "video":
         return check_video(path)
-    return check_image(path, max_pixels=max_pixels)
+    return check_image(path, max_pixels=max_pixels, decode=decode)

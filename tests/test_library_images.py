@@ -99,3 +99,93 @@ def test_videos_need_an_ftyp_box(tmp_path: Path) -> None:
         check_video(write(tmp_path, jpeg()))
     with pytest.raises(BadMedia):
         check_media(write(tmp_path, mp4), "photo")
+
+
+def encoded(**options: object) -> bytes:
+    img = Image.effect_noise((321, 203), 80).convert("RGB")
+    out = io.BytesIO()
+    img.save(out, "JPEG", **options)
+    return out.getvalue()
+
+
+WHOLE_JPEGS = {
+    "baseline": lambda: encoded(quality=85),
+    "progressive": lambda: encoded(quality=85, progressive=True),
+    "restart markers": lambda: encoded(quality=90, restart_marker_blocks=2),
+    "optimized": lambda: encoded(optimize=True),
+    "4:4:4": lambda: encoded(subsampling=0),
+    "an end marker inside a comment": lambda: encoded(comment=b"x\xff\xd9y"),
+    "exif orientation": lambda: jpeg((320, 200), orientation=6),
+}
+
+
+@pytest.mark.parametrize("name", list(WHOLE_JPEGS))
+def test_a_download_check_walks_whole_jpegs_and_refuses_every_cut(tmp_path: Path, name: str) -> None:
+    # A fresh download's JPEG is not decoded (core.jpeg walks it to its end marker): every kind of JPEG
+    # passes with what the decoding check finds, bytes after the end (a motion photo's video) are allowed,
+    # and the file cut anywhere is refused.
+    data = WHOLE_JPEGS[name]()
+    path = write(tmp_path, data)
+    assert check_image(path, decode=False) == check_image(path)
+    assert check_image(write(tmp_path, data + b"\x00\x00\x00\x18ftypmp42", "motion.jpg"), decode=False).ext == ".jpg"
+    for cut in range(2, len(data), max(1, len(data) // 400)):
+        with pytest.raises(BadMedia):
+            check_image(write(tmp_path, data[:cut], "cut.jpg"), decode=False)
+    with pytest.raises(BadMedia):
+        check_image(write(tmp_path, data[:-1], "cut.jpg"), decode=False)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"not an image at all" * 50,
+        b"<html><body>Sign in</body></html>",
+        jpeg()[:-600],
+        jpeg()[:200],
+        b"\xff\xd8\xff\xe0" + b"\0" * 30_000,
+        jpeg()[:-2] + b"\xff\x12\x00\x04\x00\x00\xff\xd9",  # a marker no JPEG has after its scan
+    ],
+    ids=["empty", "text", "html", "truncated", "header-only", "zeros", "unknown-marker"],
+)
+def test_broken_files_are_bad_media_for_the_download_check_too(tmp_path: Path, data: bytes) -> None:
+    with pytest.raises(BadMedia):
+        check_image(write(tmp_path, data), decode=False)
+
+
+def test_the_walk_reads_a_large_jpeg_in_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import core.jpeg
+
+    monkeypatch.setattr(core.jpeg, "BLOCK", 97)  # segments, scans and markers split across blocks
+    data = encoded(quality=95, progressive=True)
+    assert check_image(write(tmp_path, data), decode=False).width == 321
+    with pytest.raises(BadMedia):
+        check_image(write(tmp_path, data[: len(data) * 2 // 3]), decode=False)
+
+
+def png(size: tuple[int, int] = (120, 80), orientation: int | None = None) -> bytes:
+    out = io.BytesIO()
+    exif = Image.Exif()
+    if orientation is not None:
+        exif[0x0112] = orientation
+    Image.effect_noise(size, 80).convert("RGB").save(out, "PNG", exif=exif.tobytes() if orientation else None)
+    return out.getvalue()
+
+
+def test_a_download_check_reads_a_png_to_its_end_against_every_crc(tmp_path: Path) -> None:
+    # A fresh download's PNG is not decoded either: its chunks are read to IEND and checked against their
+    # CRCs, so a cut or garbled file is refused, and an Exif orientation before the pixels still counts.
+    for data in (png(), png(orientation=6)):
+        path = write(tmp_path, data, "a.png")
+        assert check_image(path, decode=False) == check_image(path)
+    assert check_image(write(tmp_path, png(orientation=6)), decode=False).width == 80
+    data = png()
+    for cut in range(8, len(data), max(1, len(data) // 300)):
+        with pytest.raises(BadMedia):
+            check_image(write(tmp_path, data[:cut], "cut.png"), decode=False)
+    garbled = bytearray(data)
+    garbled[len(data) // 2] ^= 0x55  # inside the pixel data: its chunk's CRC no longer matches
+    with pytest.raises(BadMedia):
+        check_image(write(tmp_path, bytes(garbled), "garbled.png"), decode=False)
+    with pytest.raises(BadMedia, match="pixels"):
+        check_image(write(tmp_path, bomb_png(9000, 8000)), decode=False)

@@ -283,3 +283,18 @@ def test_still_screens_sleep_long_and_do_not_redraw(screen: Screen, screen_clock
     assert screen.frames_drawn - drawn == 3
     assert "This code expires in 1:48" in dict(screen.last_texts)
     assert 0 < screen.next_wake(screen_clock.now()) <= 1.05
+
+
+def test_the_first_slide_is_decoded_while_the_download_screen_is_up(
+    screen: Screen, screen_clock: FakeClock, tmp_path: Path
+) -> None:
+    # Pick to first photo: the slideshow's first slide is made while photos arrive, so the show starts with
+    # it at once (the first frame of the fade) instead of with a decode.
+    state = Downloading(session_id="s", done=0, total=3)
+    screen.show(state, screen_clock.now(), [])
+    assert not screen.decoding, "nothing to prepare before a photo is in the library"
+    arrived = [solid(tmp_path / "a.jpg", RED)]
+    run_until(screen, screen_clock, Downloading(session_id="s", done=1, total=3), arrived, lambda: not screen.decoding)
+    assert screen.showing is None, "the download screen stays up"
+    screen.show(Slideshow(count=1), screen_clock.now(), arrived)
+    assert screen.showing is not None and screen.showing.id == "a", "the first photo is on the first frame"

@@ -1,4 +1,9 @@
-"""Fetching media files: one atomic, validated download per item, and a small worker pool yielding results."""
+"""Fetching media files: one atomic, validated download per item, and a small worker pool yielding results.
+
+``DownloadConfig.workers`` is the number of requests in flight. The pool has as many threads again, so that
+a file's fsync, check and rename (milliseconds of disk, more when several commit at once) run while the next
+request is already waiting for Google: a request slot is held only while the bytes arrive.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ import shutil
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from dataclasses import replace as dc_replace
 from pathlib import Path
@@ -86,6 +91,13 @@ class Fetched:
 
 
 @dataclass(frozen=True)
+class Landed:
+    """Files that completed while the consumer was busy: recorded together, in one index transaction."""
+
+    files: list[Fetched]
+
+
+@dataclass(frozen=True)
 class Refused:
     """An item that will not be in the library: not a usable picture, or Google refused it."""
 
@@ -119,7 +131,7 @@ class ListingDone:
     """The listing ended without an error: every item was handed out in a ``Listed``."""
 
 
-Outcome = Fetched | Refused | Expired | Stopped | Listed | ListingDone
+Outcome = Landed | Refused | Expired | Stopped | Listed | ListingDone
 
 
 def fetch_one(
@@ -131,8 +143,11 @@ def fetch_one(
     *,
     max_pixels: int = MAX_PIXELS,
     clock: Clock = REAL,
+    slot: AbstractContextManager[object] | None = None,
 ) -> Fetched:
     """Download ``job`` to a temp file (0600), fsync, validate, rename to its final name, fsync the folder.
+
+    ``slot`` is held while each file's bytes arrive (a request slot of the pool), not while it is made durable.
 
     A video's poster is fetched and validated first and renamed into place before the video: a complete
     video file always has its poster beside it. On any failure (and on ``stop()``) the temp files are
@@ -144,11 +159,11 @@ def fetch_one(
     try:
         poster: str | None = None
         if job.poster_spec is not None:
-            _download(source, job, job.poster_spec, poster_tmp, directory, cfg, stop, clock)
-            shape = check_media(poster_tmp, "photo", max_pixels=max_pixels)
+            _download(source, job, job.poster_spec, poster_tmp, directory, cfg, stop, clock, slot)
+            shape = check_media(poster_tmp, "photo", max_pixels=max_pixels, decode=False)
             poster = poster_name(job.stem, shape.ext)
-        _download(source, job, job.spec, tmp, directory, cfg, stop, clock)
-        info = check_media(tmp, job.kind, max_pixels=max_pixels)
+        _download(source, job, job.spec, tmp, directory, cfg, stop, clock, slot)
+        info = check_media(tmp, job.kind, max_pixels=max_pixels, decode=False)
         if poster is not None:
             os.replace(poster_tmp, directory / poster)
             info = dc_replace(info, width=shape.width, height=shape.height)  # the video's shape on screen
@@ -178,24 +193,28 @@ def _download(
     cfg: DownloadConfig,
     stop: Callable[[], bool],
     clock: Clock,
+    slot: AbstractContextManager[object] | None,
 ) -> None:
     """Stream one file of ``job`` into ``tmp`` (0600, within max_bytes and the free-space margin), fsynced."""
     safe_unlink(tmp)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), PRIVATE_FILE)
     with open(fd, "wb") as out:
         os.fchmod(out.fileno(), PRIVATE_FILE)  # whatever the umask: private photos
-        with source.open_media(job.item, spec, max_bytes=cfg.max_bytes) as chunks:
-            pace = Pace(clock, cfg.min_rate, cfg.slow_window)  # from the answer's headers on
-            since_check = 0
-            for chunk in chunks:
-                if stop():
-                    raise Cancelled("stopped")
-                pace.add(len(chunk))
-                since_check += len(chunk)
-                if since_check >= SPACE_CHECK_BYTES:
-                    check_space(directory, cfg.min_free_bytes, since_check)
-                    since_check = 0
-                out.write(chunk)
+        with slot or nullcontext():
+            if stop():  # stopped while this job waited for its request slot: no request is sent
+                raise Cancelled("stopped")
+            with source.open_media(job.item, spec, max_bytes=cfg.max_bytes) as chunks:
+                pace = Pace(clock, cfg.min_rate, cfg.slow_window)  # from the answer's headers on
+                since_check = 0
+                for chunk in chunks:
+                    if stop():
+                        raise Cancelled("stopped")
+                    pace.add(len(chunk))
+                    since_check += len(chunk)
+                    if since_check >= SPACE_CHECK_BYTES:
+                        check_space(directory, cfg.min_free_bytes, since_check)
+                        since_check = 0
+                    out.write(chunk)
         if stop():
             raise Cancelled("stopped")
         out.flush()
@@ -270,6 +289,7 @@ class Fetcher:
         self._futures: dict[Future[Fetched], Job] = {}
         self._events: queue.SimpleQueue[_Event] = queue.SimpleQueue()
         self._waiting = 0
+        self._requests = threading.Semaphore(max(1, cfg.workers))  # requests in flight; see the module's text
 
     def stopping(self) -> bool:
         return self._abort.is_set() or (self.cancel is not None and self.cancel.is_set())
@@ -304,6 +324,7 @@ class Fetcher:
                     self.stopping,
                     max_pixels=self.max_pixels,
                     clock=self.clock,
+                    slot=self._requests,
                 )
             except SlowDownload:
                 raise  # not tried again in this session: a slow file would hold its slot once more
@@ -320,6 +341,8 @@ class Fetcher:
     ) -> Generator[Outcome, None, None]:
         """Fetch ``jobs`` (and what the consumer submits), yielding each outcome; raise the first fatal error.
 
+        The files that completed since the consumer last looked come as one ``Landed``.
+
         With ``listing``, its items are read on a thread of their own and yielded as ``Listed`` batches, then
         ``ListingDone``. Fatal: DiskFull, LibraryError, TransportError/5xx after retries, 401 and other auth
         trouble, and any error while listing. Then the rest is cancelled, in-flight workers stop at their
@@ -330,7 +353,8 @@ class Fetcher:
         fatal: BaseException | None = None
         quit_listing = threading.Event()
         reading = listing is not None
-        with ThreadPoolExecutor(max_workers=max(1, self.cfg.workers), thread_name_prefix="download") as pool:
+        threads = 2 * max(1, self.cfg.workers)
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="download") as pool:
             self._pool = pool
             try:
                 self.submit(jobs)
@@ -344,6 +368,7 @@ class Fetcher:
                         while True:
                             arrived.append(self._events.get_nowait())
                     listed: list[PickedMediaItem] = []
+                    landed: list[Fetched] = []
                     ended = False
                     for event in arrived:
                         if isinstance(event, Future):
@@ -353,6 +378,8 @@ class Fetcher:
                                 if fatal is None:
                                     fatal = event.exception()
                                     self._stop_all()
+                            elif isinstance(outcome, Fetched):
+                                landed.append(outcome)
                             else:
                                 yield outcome
                         elif isinstance(event, _ListingEnded):
@@ -364,6 +391,8 @@ class Fetcher:
                                 self._stop_all()
                         else:
                             listed.append(event)
+                    if landed:
+                        yield Landed(landed)
                     if listed:
                         yield Listed(listed)  # the consumer records them before any is fetched
                     if ended:
@@ -389,7 +418,7 @@ class Fetcher:
         for fut in self._futures:
             fut.cancel()  # a no-op for the ones running or done
 
-    def _outcome(self, fut: Future[Fetched]) -> Outcome | None:
+    def _outcome(self, fut: Future[Fetched]) -> Fetched | Refused | Expired | Stopped | None:
         """What one finished job means; None if its error is fatal for the whole call."""
         job = self._futures.pop(fut)
         if fut.cancelled():

@@ -17,7 +17,7 @@ import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -253,15 +253,17 @@ class Index:
                     found[row.stem] = row
         return found
 
-    def put_media(self, row: MediaRow, *, session_id: str | None = None) -> None:
-        """Record a complete file (a row that is already shown stays shown) and mark its session item done."""
+    def put_media(self, rows: Sequence[MediaRow], *, session_id: str | None = None) -> None:
+        """Record complete files in one transaction (a row that is already shown stays shown) and mark their
+        session's items done."""
         with self._tx() as db:
-            _upsert_media(db, row)
-            if session_id is not None:
-                db.execute(
-                    "UPDATE session_items SET state = 'done' WHERE session_id = ? AND stem = ?",
-                    (session_id, row.stem),
-                )
+            for row in rows:
+                _upsert_media(db, row)
+                if session_id is not None:
+                    db.execute(
+                        "UPDATE session_items SET state = 'done' WHERE session_id = ? AND stem = ?",
+                        (session_id, row.stem),
+                    )
 
     def set_fingerprint(self, stem: str, size: int, mtime_ns: int) -> None:
         with self._tx() as db:

@@ -141,7 +141,7 @@ class Repair:
                 log.warning("a file in the library folder does not decode; it is left alone and not shown")
                 continue
             private_file(self.directory / name)
-            self.index.put_media(row, session_id=owner[0] if owner else None)
+            self.index.put_media([row], session_id=owner[0] if owner else None)
             indexed.add(name)
             adopted += 1
         return adopted

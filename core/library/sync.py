@@ -19,6 +19,7 @@ from core.library.fetch import (
     Fetched,
     Fetcher,
     Job,
+    Landed,
     Listed,
     ListingDone,
     MediaSource,
@@ -181,8 +182,8 @@ class Sync:
                         self.cancelled = True
                 elif isinstance(outcome, ListingDone):
                     self._listed()
-                elif isinstance(outcome, Fetched):
-                    self._record(outcome)
+                elif isinstance(outcome, Landed):
+                    self._record(outcome.files)
                 elif isinstance(outcome, Refused):
                     self._refused(outcome.job, outcome.error.message)
                 elif isinstance(outcome, Expired):
@@ -245,26 +246,27 @@ class Sync:
         if self.total == 0:
             self._progress()
 
-    def _record(self, f: Fetched) -> None:
-        item = f.job.item
-        self.index.put_media(
+    def _record(self, files: list[Fetched]) -> None:
+        """Files complete on disk: indexed in one transaction (one commit, one fsync), then reported."""
+        rows = [
             MediaRow(
                 stem=f.job.stem,
-                id=item.id,
+                id=f.job.item.id,
                 file=f.file,
                 kind=f.info.kind,
                 mime=f.info.mime,
                 width=f.info.width,
                 height=f.info.height,
-                created=item.create_time,
+                created=f.job.item.create_time,
                 size=f.size,
                 mtime_ns=f.mtime_ns,
                 shown=not self.replace,
                 poster=f.poster,
-            ),
-            session_id=self.session_id,
-        )
-        self.fetched += 1
+            )
+            for f in files
+        ]
+        self.index.put_media(rows, session_id=self.session_id)
+        self.fetched += len(rows)
         self.on_change()
         self._progress()
 

@@ -128,6 +128,14 @@ class Player:
             self._pending = None
         # A decode already running is kept: its photo comes first when the show resumes, not decoded twice.
 
+    def warm(self, photos: Sequence[Photo]) -> None:
+        """Another screen is up while photos arrive (the download's): have the first slide decoded meanwhile,
+        so that the show starts with it at once instead of with a decode."""
+        self._refresh(photos)
+        self._collect()
+        if self._current is None and self._pending is None and self._ready is None and self.has_photos:
+            self._prepare(self._place + 1)
+
     # -- what the person asks
 
     def next(self) -> None:

@@ -287,6 +287,8 @@ class Screen:
             picture_changed = player.update(now, photos)
             if player.current is not None:
                 ctx.forget_background()  # photos cover the whole screen: one full-screen buffer less
+        elif scene.thumbnails:
+            player.warm(photos)  # photos are arriving: the show's first slide is ready when it starts
         else:
             player.suspend()
         side, per_row = thumb_geometry(ctx.layout)
