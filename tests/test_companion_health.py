@@ -1,4 +1,4 @@
-"""The phone page's check-up: one cut short by the frame stopping is a debug line (after the last words), no traceback."""
+"""The phone page's check-up: one cut short by the frame stopping is a debug line, no traceback."""
 
 from __future__ import annotations
 
