@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +62,17 @@ class MediaInfo:
     height: int | None
 
 
+PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the IEND chunk whole: length 0, its name, its CRC
+
+
+def _png_ends_whole(path: Path) -> bool:
+    """Whether the PNG at ``path`` holds its whole IEND chunk near its end (a cut file does not)."""
+    with open(path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        f.seek(max(0, f.tell() - 4096))
+        return PNG_END in f.read()
+
+
 def check_image(path: Path, *, max_pixels: int = MAX_PIXELS, decode: bool = True) -> MediaInfo:
     """Prove ``path`` is a whole image of an allowed format and size, or raise BadMedia.
 
@@ -100,6 +112,8 @@ def check_image(path: Path, *, max_pixels: int = MAX_PIXELS, decode: bool = True
             with open(path, "rb") as whole:
                 if not whole_jpeg(whole):
                     raise BadMedia("The downloaded file is not a whole picture.")
+        elif walk and not _png_ends_whole(path):  # verify stops at IEND's name: a cut in its CRC is caught here
+            raise BadMedia("The downloaded file is not a whole picture.")
         elif not walk:
             with Image.open(path, formats=formats) as im:
                 if fmt == "JPEG":
