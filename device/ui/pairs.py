@@ -116,19 +116,20 @@ def take_slide(
     if paired is None or first.shape is not paired:
         return (first,), -1
     waiting = {first.id}
-    eligible: list[int] = []
-    for i in range(1, len(upcoming)):
+    near: list[int] = []
+    for i in range(1, len(upcoming)):  # as far as needed only: the order may be long, its shots made lazily
+        if i > window and near:
+            break
         shot = upcoming[i]
         if shot.shape is paired and shot.id not in waiting and shot.id not in avoid:
-            eligible.append(i)
+            if i > window:
+                return _ordered(first, shot), i  # none near: the first one further on
+            near.append(i)
         waiting.add(shot.id)
-    near = [i for i in eligible if i <= window]
-    if near:
-        best = min(near, key=lambda i: (_gap(first, upcoming[i]), i))
-        return _ordered(first, upcoming[best]), best
-    if not eligible:
+    if not near:
         return (first,), -1
-    return _ordered(first, upcoming[eligible[0]]), eligible[0]
+    best = min(near, key=lambda i: (_gap(first, upcoming[i]), i))
+    return _ordered(first, upcoming[best]), best
 
 
 def _ordered(a: Shot, b: Shot) -> tuple[Shot, Shot]:
