@@ -76,6 +76,7 @@ class Runner:
         self._download_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="download")
         self._cancel = threading.Event()
         self._running: set[Future[None]] = set()
+        self._forget_owed = False  # a ForgetToken asked for and not done yet: close() does it if its job never ran
 
     # ---- set-up ----------------------------------------------------------------------------------
 
@@ -150,6 +151,7 @@ class Runner:
             case flow.OpenPhonePairing():
                 self._submit(effect, self._open_phone_pairing)
             case flow.ForgetToken():
+                self._forget_owed = True
                 self._submit(effect, self._forget_token)
             case flow.CreateSession(replace=replacing):
                 self._submit(effect, lambda: self._create_session(replacing))
@@ -270,6 +272,7 @@ class Runner:
         with self._lock:
             self._state.token = None
             self._state.picker = None
+            self._forget_owed = False
 
     def _sign_out(self, remove_photos: bool = False) -> flow.Event:
         with self._lock:
@@ -346,6 +349,10 @@ class Runner:
         with self._lock:
             running = list(self._running)
         _, not_done = futures_wait(running, timeout=grace)
+        with self._lock:
+            owed = self._forget_owed
+        if owed:  # its job was still queued, and cancelled above: a token to forget is forgotten all the same
+            self._forget_token()
         return not not_done
 
 
