@@ -4,8 +4,10 @@ copy), are big, whole-pixel and quiet-zoned; text inside the screen, apart, and 
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -297,6 +299,23 @@ def test_choose_shows_link_account_and_what_to_do(screen: tuple[Screen, FakeCloc
     show(scr, clock, CHOOSE_SHORT)  # a link that fits is written whole, broken only after a "/"
     shown = lines(scr)
     assert drawn(shown, SHORT_PICKER.removeprefix("http://")) and "Or open this link:" in shown, shown
+
+
+def test_qr_codes_are_let_go_once_a_screen_without_one_is_up(screen: tuple[Screen, FakeClock], tmp_path: Path) -> None:
+    """A drawn QR code is megabytes (4 bytes a pixel): the download and the slideshow after the sign-in and the
+    choosing must not keep the codes of those screens; a QR screen that comes back draws its code again."""
+    scr, clock = screen
+    show(scr, clock, CONNECT)
+    show(scr, clock, CHOOSE)
+    assert scr._ctx is not None
+    codes = [weakref.ref(code.surface) for code in scr._ctx.qr_cache.values()]
+    assert codes
+    show(scr, clock, Downloading(session_id="s", done=3, total=10))
+    gc.collect()
+    assert [code() for code in codes] == [None] * len(codes)
+    show(scr, clock, CHOOSE)
+    assert scr.last_qr is not None and scr.last_qr.text == LONG_PICKER
+    assert [r.text for r in decode(screenshot(scr, tmp_path, "choose-again"))] == [LONG_PICKER]
 
 
 def test_downloading_and_problem_words(screen: tuple[Screen, FakeClock]) -> None:

@@ -94,6 +94,12 @@ class Context:
             return backdrop((self.layout.width, self.layout.height))
         return self._background.copy()
 
+    def forget_qrs(self) -> None:
+        """Let go of the QR codes drawn so far (a screen without one is up): each is a few megabytes at 4 bytes
+        a pixel (2.6–2.9 MB on a 1920×1080 screen), and the download and the slideshow that follow the sign-in
+        and the choosing never show them again; a QR screen that comes back draws its code again (~1 ms)."""
+        self.qr_cache.clear()
+
     def qr(self, text: str, module: int) -> QrImage:
         key = (text, module)
         if key not in self.qr_cache:

@@ -469,7 +469,10 @@ class Screen:
         scene = scene_for(state)
         if scene.over_photos(state):
             view = replace(view, placeholder=self._placeholder(photos))
-        return scene.build(ctx, state, view, thumbs.shown() if scene.thumbnails else ())
+        frame = scene.build(ctx, state, view, thumbs.shown() if scene.thumbnails else ())
+        if frame.qr is None:
+            ctx.forget_qrs()  # no QR code on this screen: those of the screens before are let go
+        return frame
 
     def _slot_texts(self, state: State, now: float) -> dict[str, str]:
         scene = scene_for(state)
