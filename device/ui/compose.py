@@ -3,10 +3,10 @@ and the square thumbnails of the download screen."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from device.ui.decode import load_fitted
+from device.ui.decode import Pieces, Rect, load_fitted, put_rows
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -30,15 +30,36 @@ def compose_slide(paths: str | Sequence[str], size: tuple[int, int], strips: int
     """One full-screen RGB frame: one photo fitted and centred, or two sharing the screen along its longer side
     (side by side on a landscape screen, stacked on a portrait one), on a blurred, dimmed copy of themselves.
 
-    The frame is made strip by strip straight into the bytes handed over (each strip of a backdrop scaled from
-    its small blurred copy, the photos' rows pasted on it): no full-screen picture besides the photos and those
-    bytes is ever held (Pillow keeps RGB at 4 bytes a pixel, and ``tobytes()`` of a whole screen would hold its
-    chunks and their joined copy too: three more buffers at the peak of each slide).
+    The frame is made strip by strip straight into the bytes handed over (see ``compose_pieces``).
+    """
+    w, h = size
+    out = bytearray(w * 3 * h)
+    _compose(paths, size, strips, lambda rect, data: put_rows(out, w, rect, data))
+    return out
+
+
+def compose_pieces(paths: str | Sequence[str], size: tuple[int, int], strips: int = 16) -> Pieces:
+    """The slide of ``compose_slide`` (the same pixels), as pieces for ``to_surface`` to copy one at a time."""
+    pieces = Pieces(size)
+    _compose(paths, size, strips, pieces.add)
+    return pieces
+
+
+def _compose(
+    paths: str | Sequence[str], size: tuple[int, int], strips: int, emit: Callable[[Rect, bytes], None]
+) -> None:
+    """Hand ``emit`` the frame's RGB rectangles: each photo's box strip by strip (each strip of its backdrop
+    scaled from its small blurred copy, the photo's rows pasted on it), then the black gap of a pair.
+
+    One photo is held at a time (a pair's first is let go before the second is decoded), and no full-screen
+    picture besides it and the pieces made so far (Pillow keeps RGB at 4 bytes a pixel, and ``tobytes()`` of a
+    whole screen would hold its chunks and their joined copy too).
     """
     from PIL import Image
 
     files = [paths] if isinstance(paths, str) else list(paths)
     w, h = size
+    gap_rect: Rect | None = None
     if len(files) == 1:
         boxes = [(0, 0, w, h)]
     else:
@@ -46,10 +67,12 @@ def compose_slide(paths: str | Sequence[str], size: tuple[int, int], strips: int
         if w >= h:
             half = (w - gap) // 2
             boxes = [(0, 0, half, h), (w - half, 0, half, h)]
+            gap_rect = (half, 0, w - 2 * half, h)
         else:
             half = (h - gap) // 2
             boxes = [(0, 0, w, half), (0, h - half, w, half)]
-    parts: list[tuple[tuple[int, int, int, int], Image.Image, Image.Image, tuple[int, int]]] = []
+            gap_rect = (0, half, w, h - 2 * half)
+    step = max(1, -(-h // strips))
     for index, (path, (x, y, bw, bh)) in enumerate(zip(files, boxes, strict=True)):
         try:
             photo = load_fitted(path, (bw, bh), cover=False)
@@ -62,26 +85,28 @@ def compose_slide(paths: str | Sequence[str], size: tuple[int, int], strips: int
             px, py = (bw - photo.width if index == 0 else 0), (bh - photo.height) // 2
         else:
             px, py = (bw - photo.width) // 2, (bh - photo.height if index == 0 else 0)
-        parts.append(((x, y, bw, bh), _backdrop(photo, (bw, bh)), photo, (x + px, y + py)))
-    row = w * 3
-    out = bytearray(row * h)
-    step = max(1, -(-h // strips))
-    for top in range(0, h, step):
-        bottom = min(h, top + step)
-        strip = Image.new("RGB", (w, bottom - top), (0, 0, 0))
-        for (x, y, bw, bh), back, photo, (px, py) in parts:
-            sw, sh = back.size
-            for r0, r1, c0, c1 in _uncovered((x, max(top, y), x + bw, min(bottom, y + bh)), photo.size, (px, py)):
+        px, py = x + px, y + py
+        back = _backdrop(photo, (bw, bh))
+        sw, sh = back.size
+        for top in range(0, h, step):
+            r_top, r_bottom = max(top, y), min(top + step, h, y + bh)
+            if r_top >= r_bottom:
+                continue
+            strip = Image.new("RGB", (bw, r_bottom - r_top), (0, 0, 0))
+            for r0, r1, c0, c1 in _uncovered((x, r_top, x + bw, r_bottom), photo.size, (px, py)):
                 # The pixels of scaling the whole backdrop, to within rounding (Pillow reads around a box too); only
                 # where the photo leaves it to be seen (a photo of the screen's shape covers it all).
                 box = ((c0 - x) * sw / bw, (r0 - y) * sh / bh, (c1 - x) * sw / bw, (r1 - y) * sh / bh)
                 piece = back.resize((c1 - c0, r1 - r0), Image.Resampling.BILINEAR, box=box)  # blurred: bilinear
-                strip.paste(piece, (c0, r0 - top))
-            first, last = max(top, py), min(bottom, py + photo.height)
+                strip.paste(piece, (c0 - x, r0 - r_top))
+            first, last = max(r_top, py), min(r_bottom, py + photo.height)
             if first < last:
-                strip.paste(photo.crop((0, first - py, photo.width, last - py)), (px, first - top))
-        out[top * row : bottom * row] = strip.tobytes()
-    return out
+                strip.paste(photo.crop((0, first - py, photo.width, last - py)), (px - x, first - r_top))
+            emit((x, r_top, bw, r_bottom - r_top), strip.tobytes())
+            del strip
+        del photo, back
+    if gap_rect is not None and gap_rect[2] > 0 and gap_rect[3] > 0:
+        emit(gap_rect, bytes(gap_rect[2] * gap_rect[3] * 3))  # black
 
 
 def _uncovered(

@@ -4,7 +4,8 @@ worker thread itself, and turning its bytes into a pygame surface."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+import mmap
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -15,6 +16,7 @@ if TYPE_CHECKING:  # Pillow loads on the decode worker's first photo, not on the
     from PIL import Image
 
 T = TypeVar("T")
+Rect = tuple[int, int, int, int]  # left, top, width, height
 ROTATED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
 
 
@@ -90,9 +92,54 @@ class Worker:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def to_surface(data: bytes | bytearray, size: tuple[int, int], *, blend: bool = False) -> pygame.Surface:
-    """The decoded RGB bytes as a surface in the display's format; ``blend``: with an opaque alpha channel
-    beside (the same 4 bytes a pixel), which a crossfade sets to blend it in (device.ui.crossfade)."""
+class Pieces:
+    """A slide as RGB rectangles that tile its frame (strips of each photo's box, the gap between a pair), for
+    ``to_surface`` to copy into the slide's surface one at a time, each let go as soon as it is copied: the
+    frame's 3-byte pixels and the surface's 4-byte ones are never all held at once."""
+
+    def __init__(self, size: tuple[int, int]) -> None:
+        self.size = size
+        self._parts: list[tuple[Rect, bytes]] = []
+
+    def add(self, rect: Rect, data: bytes) -> None:
+        self._parts.append((rect, data))
+
+    def drain(self) -> Iterator[tuple[Rect, bytes]]:
+        """Every piece, in order, each out of this object once handed over (a second drain yields nothing)."""
+        while self._parts:
+            yield self._parts.pop(0)
+
+    def __len__(self) -> int:
+        return len(self._parts)
+
+
+def put_rows(out: bytearray, width: int, rect: Rect, data: bytes) -> None:
+    """Write the RGB ``data`` of ``rect`` into ``out``, the RGB bytes of a frame ``width`` pixels wide."""
+    x, y, w, h = rect
+    row = width * 3
+    if w == width:
+        out[y * row : (y + h) * row] = data
+        return
+    view = memoryview(data)
+    for r in range(h):
+        out[(y + r) * row + x * 3 : (y + r) * row + (x + w) * 3] = view[r * w * 3 : (r + 1) * w * 3]
+
+
+def to_surface(data: bytes | bytearray | Pieces, size: tuple[int, int], *, blend: bool = False) -> pygame.Surface:
+    """The decoded RGB bytes (or a slide's pieces) as a surface in the display's format; ``blend``: with an
+    opaque alpha channel beside (the same 4 bytes a pixel), which a crossfade sets to blend it in
+    (device.ui.crossfade)."""
+    if isinstance(data, Pieces):
+        target = _blank_alpha(size) if blend else None
+        if target is None:
+            data = _joined(data)
+        else:
+            # Copied in piece by piece, each let go once copied: the surface's pages are touched only as they are
+            # filled (a fresh mapping), so the frame's 3-byte pixels and the surface are never both held whole.
+            for (x, y, w, h), chunk in data.drain():
+                target.blit(pygame.image.frombuffer(chunk, (w, h), "RGB"), (x, y))
+                del chunk
+            return target
     # frombuffer wraps the decoded bytes without a copy: one full-screen buffer less at the peak of each slide.
     image = pygame.image.frombuffer(data, size, "RGB")
     if pygame.display.get_surface() is None:
@@ -100,3 +147,26 @@ def to_surface(data: bytes | bytearray, size: tuple[int, int], *, blend: bool = 
     # Converted for the display, a blit is a plain copy (and this copy frees ``data``); ``blend``: the display's
     # colour channels and an alpha channel in the fourth byte (the display's is unused).
     return image.convert_alpha() if blend else image.convert()
+
+
+def _blank_alpha(size: tuple[int, int]) -> pygame.Surface | None:
+    """A surface of ``size`` in the format ``convert_alpha()`` gives on this display, over a fresh anonymous
+    mapping (``pygame.Surface`` zeroes its pixels: all of them resident at once); None where that format is not
+    one ``frombuffer`` makes (then the slide is joined and converted instead)."""
+    if pygame.display.get_surface() is None:
+        return None
+    sample = pygame.image.frombuffer(bytes(3), (1, 1), "RGB").convert_alpha()
+    probe = pygame.image.frombuffer(bytearray(4), (1, 1), "BGRA")
+    if (sample.get_bitsize(), sample.get_masks()) != (probe.get_bitsize(), probe.get_masks()):
+        return None
+    pixels = mmap.mmap(-1, size[0] * size[1] * 4, flags=mmap.MAP_PRIVATE)
+    return pygame.image.frombuffer(pixels, size, "BGRA")  # keeps ``pixels`` alive; unmapped with the surface
+
+
+def _joined(pieces: Pieces) -> bytearray:
+    """The whole frame's RGB bytes from its pieces."""
+    w, h = pieces.size
+    out = bytearray(w * 3 * h)
+    for rect, chunk in pieces.drain():
+        put_rows(out, w, rect, chunk)
+    return out

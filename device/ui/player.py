@@ -16,9 +16,9 @@ from core.config import SlideshowConfig
 from core.library import Photo, PhotoList, PlayOrder
 from device.startup import trim_heap
 from device.ui import video
-from device.ui.compose import UnreadablePhoto, compose_slide
+from device.ui.compose import UnreadablePhoto, compose_pieces
 from device.ui.crossfade import Crossfade
-from device.ui.decode import Worker, to_surface
+from device.ui.decode import Pieces, Worker, to_surface
 from device.ui.pairs import WINDOW, Shape, Shot, Upcoming, pairs_with, shape_of, take_slide
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ class Player:
         self._current: _Slide | None = None
         self._leaving: _Slide | None = None  # fading out
         self._ready: _Slide | None = None
-        self._pending: tuple[int, tuple[Photo, ...], Future[bytes | bytearray]] | None = None
+        self._pending: tuple[int, tuple[Photo, ...], Future[bytes | bytearray | Pieces]] | None = None
         self._jump = False  # the person asked for the prepared slide: show it as soon as it is ready
         self._shown_at = 0.0
         self._fade_start: float | None = None
@@ -446,4 +446,4 @@ class Player:
             job, args = video.slide_job(photos[0], self._config)  # a video's poster, with its mark if asked
             self._pending = (place, photos, self._worker.submit(job, *args, self._size))
         else:
-            self._pending = (place, photos, self._worker.submit(compose_slide, [p.path for p in photos], self._size))
+            self._pending = (place, photos, self._worker.submit(compose_pieces, [p.path for p in photos], self._size))

@@ -9,12 +9,15 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pygame
 
 from core.config import SlideshowConfig
 from core.library import Photo, PhotoList
+
+if TYPE_CHECKING:
+    from device.ui.decode import Pieces
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +56,13 @@ def shown(photos: Sequence[Photo], config: SlideshowConfig) -> Sequence[Photo]:
     return photos
 
 
-def slide_job(photo: Photo, config: SlideshowConfig) -> tuple[Callable[..., bytes | bytearray], tuple[Any, ...]]:
+def slide_job(photo: Photo, config: SlideshowConfig) -> tuple[Callable[..., bytes | Pieces], tuple[Any, ...]]:
     """What the decode worker runs to make ``photo``'s slide: a video in "poster" mode gets its ▶ mark."""
-    from device.ui.compose import compose_slide
+    from device.ui.compose import compose_pieces
 
     if photo.video is not None and config.videos == "poster":
         return compose_poster, (photo.path, photo.video)
-    return compose_slide, (photo.path,)
+    return compose_pieces, (photo.path,)
 
 
 def quarter_turns(frame: Any) -> int:
