@@ -49,7 +49,7 @@ def compose_slide(paths: str | Sequence[str], size: tuple[int, int], strips: int
         else:
             half = (h - gap) // 2
             boxes = [(0, 0, w, half), (0, h - half, w, half)]
-    parts: list[tuple[tuple[int, int, int, int], Image.Image, Image.Image, tuple[int, int]]] = []
+    parts: list[tuple[tuple[int, int, int, int], Image.Image | None, Image.Image, tuple[int, int]]] = []
     for index, (path, (x, y, bw, bh)) in enumerate(zip(files, boxes, strict=True)):
         try:
             photo = load_fitted(path, (bw, bh), cover=False)
@@ -62,7 +62,11 @@ def compose_slide(paths: str | Sequence[str], size: tuple[int, int], strips: int
             px, py = (bw - photo.width if index == 0 else 0), (bh - photo.height) // 2
         else:
             px, py = (bw - photo.width) // 2, (bh - photo.height if index == 0 else 0)
-        parts.append(((x, y, bw, bh), _backdrop(photo, (bw, bh)), photo, (x + px, y + py)))
+        at = (x + px, y + py)
+        # A photo of its box's shape covers it all: no backdrop of it would be seen, so none is made (the blur
+        # and ImageFilter's import are ~5 ms of the first photo).
+        seen = _uncovered((x, y, x + bw, y + bh), photo.size, at)
+        parts.append(((x, y, bw, bh), _backdrop(photo, (bw, bh)) if seen else None, photo, at))
     row = w * 3
     out = bytearray(row * h)
     step = max(1, -(-h // strips))
@@ -70,18 +74,36 @@ def compose_slide(paths: str | Sequence[str], size: tuple[int, int], strips: int
         bottom = min(h, top + step)
         strip = Image.new("RGB", (w, bottom - top), (0, 0, 0))
         for (x, y, bw, bh), back, photo, (px, py) in parts:
-            sw, sh = back.size
-            for r0, r1, c0, c1 in _uncovered((x, max(top, y), x + bw, min(bottom, y + bh)), photo.size, (px, py)):
-                # The pixels of scaling the whole backdrop, to within rounding (Pillow reads around a box too); only
-                # where the photo leaves it to be seen (a photo of the screen's shape covers it all).
-                box = ((c0 - x) * sw / bw, (r0 - y) * sh / bh, (c1 - x) * sw / bw, (r1 - y) * sh / bh)
-                piece = back.resize((c1 - c0, r1 - r0), Image.Resampling.BILINEAR, box=box)  # blurred: bilinear
-                strip.paste(piece, (c0, r0 - top))
+            if back is not None:  # None: the photo covers its whole box
+                _paste_backdrop(strip, top, back, (x, y, bw, bh), photo.size, (px, py))
             first, last = max(top, py), min(bottom, py + photo.height)
             if first < last:
                 strip.paste(photo.crop((0, first - py, photo.width, last - py)), (px, first - top))
         out[top * row : bottom * row] = strip.tobytes()
     return out
+
+
+def _paste_backdrop(
+    strip: Image.Image,
+    top: int,
+    back: Image.Image,
+    area: tuple[int, int, int, int],
+    size: tuple[int, int],
+    at: tuple[int, int],
+) -> None:
+    """Paste onto ``strip`` (the rows from ``top``) the backdrop of the box ``area`` (x, y, width, height), scaled
+    up from ``back``, where a photo of ``size`` placed ``at`` leaves it to be seen."""
+    from PIL import Image
+
+    x, y, bw, bh = area
+    sw, sh = back.size
+    bottom = top + strip.height
+    for r0, r1, c0, c1 in _uncovered((x, max(top, y), x + bw, min(bottom, y + bh)), size, at):
+        # The pixels of scaling the whole backdrop, to within rounding (Pillow reads around a box too); only
+        # where the photo leaves it to be seen (a photo of the screen's shape covers it all).
+        box = ((c0 - x) * sw / bw, (r0 - y) * sh / bh, (c1 - x) * sw / bw, (r1 - y) * sh / bh)
+        piece = back.resize((c1 - c0, r1 - r0), Image.Resampling.BILINEAR, box=box)  # blurred: bilinear
+        strip.paste(piece, (c0, r0 - top))
 
 
 def _uncovered(
