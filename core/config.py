@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import math
 import re
@@ -198,6 +197,8 @@ def known_keys(section: str) -> tuple[str, ...]:
 
 
 def _did_you_mean(word: str, choices: tuple[str, ...], shape: str = "{}") -> str:
+    import difflib  # only a config with a mistake in it needs it
+
     close = difflib.get_close_matches(word, choices, n=1)
     if close:
         return f" — did you mean {shape.format(close[0])}?"

@@ -125,6 +125,26 @@ def check_after_first_photo(checking: threading.Thread, renderer: Renderer, star
     return hook
 
 
+def prepare_qr_while_asking(asking: bool) -> FrameHook:
+    """A frame hook that, at the loop's first turn, loads the QR encoder if the start is ``asking`` Google for a
+    sign-in code (or a pairing link) and is still waiting for it (Google takes 100–300 ms to answer): the
+    Connect screen then need not load it once the code has come. A start that has its code already, or a
+    signed-in one (its slideshow shows no QR code), loads nothing."""
+    first = True
+
+    def hook(state: State, now: float) -> bool:
+        nonlocal first
+        if first:
+            first = False
+            if asking and isinstance(state, Starting):
+                from device.ui import qr
+
+                qr.prepare()
+        return False
+
+    return hook
+
+
 def run_journey(
     config: Config,
     *,
@@ -166,6 +186,7 @@ def run_journey(
         )
         machine, effects = flow.step(first, boot, start)
         runner.run(effects)
+        asking = any(isinstance(e, (flow.StartSignIn, flow.OpenPairing)) for e in effects)
         # The slideshow settings and the night a phone saved apply over the config file's (the default).
         shown = config
         if remote is not None:
@@ -182,6 +203,7 @@ def run_journey(
             first_frame = remote.after_first_frame
 
         after_frame.append(check_after_first_photo(checking, display.renderer, start))
+        after_frame.append(prepare_qr_while_asking(asking))
         loop = kiosk.loop(machine, display.renderer, on_first_frame=first_frame, after_frame=after_frame)
         loop.install_signal_handlers()
         result = loop.run()

@@ -3,6 +3,7 @@ exactly the new slide, and the overlays over the photos (the bar, the clock, the
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -17,6 +18,7 @@ from core.config import SlideshowConfig
 from core.library import Photo
 from core.states import Slideshow
 from device.ui.compose import compose_slide
+from device.ui.crossfade import DRIFT, Crossfade
 from device.ui.photos import Player, Worker
 from device.ui.screen import Screen
 from tests.screen_events import press
@@ -205,3 +207,55 @@ def test_on_a_16_bit_screen_the_fade_is_drawn_afresh_and_still_follows_its_curve
             assert worst(frame, Image.blend(old, new, smoothstep(p))) <= 16, f"at {p:.2f} of the fade"
     finally:
         worker.close()
+
+
+@pytest.mark.parametrize("late", [0.0, 0.5], ids=["on-time", "frames-late-and-early"])
+def test_a_step_no_bigger_than_the_drift_leaves_the_picture_and_the_rest_stay_on_the_curve(
+    display: pygame.Surface, late: float
+) -> None:
+    # The slow ends of the curve move less than DRIFT a frame: those frames keep the picture as it is (no blend),
+    # and the picture never gets further off the curve than the drift and 8-bit rounding allow.
+    blue, yellow = (0, 0, 255), (255, 255, 0)  # every channel crosses the whole range, up or down
+    leaving, incoming = pygame.Surface(SIZE).convert_alpha(), pygame.Surface(SIZE).convert_alpha()
+    leaving.fill(blue)
+    incoming.fill(yellow)
+    fade = Crossfade()
+    fade.show(display, leaving)
+    jitter = random.Random(7)
+    t, shares, kept_frames, changed_frames = 0.0, [], 0, 0
+    before = picture(display)
+    while t < 1.0:
+        share = smoothstep(t)
+        fade.blend(display, leaving, incoming, share, kept=True)
+        now = picture(display)
+        r, _g, b = now.getpixel((SIZE[0] // 2, SIZE[1] // 2))  # type: ignore[misc]
+        assert abs(r - 255 * share) <= 8 and abs(b - 255 * (1 - share)) <= 8, f"off the curve at {t:.2f}"
+        if 0.2 < t < 0.8:
+            assert now.tobytes() != before.tobytes(), f"midway every frame moves the picture on ({t:.2f})"
+        if now.tobytes() == before.tobytes():
+            kept_frames += 1
+        else:
+            changed_frames += 1
+        shares.append(share)
+        before = now
+        t += (1 + jitter.uniform(-late, late)) / FPS
+    assert kept_frames >= 2 and changed_frames >= len(shares) - 6, (kept_frames, changed_frames)
+    fade.show(display, incoming)  # the fade is over
+    assert picture(display).getpixel((0, 0)) == yellow, "the last picture is exactly the new slide"
+
+
+def test_a_step_of_the_drift_or_less_is_not_drawn_and_a_bigger_one_catches_up(display: pygame.Surface) -> None:
+    leaving, incoming = pygame.Surface(SIZE).convert_alpha(), pygame.Surface(SIZE).convert_alpha()
+    leaving.fill((0, 0, 0))
+    incoming.fill((200, 200, 200))
+    fade = Crossfade()
+    fade.show(display, leaving)
+    fade.blend(display, leaving, incoming, DRIFT * 0.5, kept=True)
+    assert display.get_at((5, 5))[:3] == (0, 0, 0), "a step within the drift: the picture stays"
+    display.fill((9, 9, 9))  # nothing else draws between frames (kept): the player does not draw it again
+    fade.blend(display, leaving, incoming, DRIFT * 0.9, kept=True)
+    assert display.get_at((5, 5))[:3] == (9, 9, 9)
+    display.fill((0, 0, 0))
+    fade.blend(display, leaving, incoming, 0.3, kept=True)
+    level = display.get_at((5, 5))[0]
+    assert abs(level - 200 * 0.3) <= 200 * DRIFT + 2, level  # the whole way at once, a share ahead at most

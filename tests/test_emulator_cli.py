@@ -8,6 +8,7 @@ import signal
 import subprocess
 import threading
 import tomllib
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO
@@ -138,3 +139,43 @@ def test_deeply_nested_json_is_a_400_and_the_server_keeps_serving(
     assert (r.status_code, r.json()["error"]["status"]) == (400, "INVALID_ARGUMENT")
     assert not [rec for rec in caplog.records if rec.levelname == "ERROR"]  # no traceback logged
     assert requests.post(f"{emulator.url}/v1/sessions", json={}, headers=headers, timeout=10).status_code == 200
+
+
+def test_a_big_library_of_new_photos_only_from_flags() -> None:
+    """--photos past 5,000, --new-picks and --no-videos: what grows a 10,000-photo library session by session."""
+    with served(
+        "--photos",
+        "10000",
+        "--pick-count",
+        "30",
+        "--new-picks",
+        "--no-videos",
+        "--approve-after",
+        "0",
+        "--pick-after",
+        "0",
+        "--poll-interval",
+        "1",
+    ) as (url, _):
+        code = ask_code(url).json()
+        token = requests.post(
+            f"{url}/token",
+            data={
+                "client_id": "cid",
+                "client_secret": "s",
+                "device_code": code["device_code"],
+                "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+            },
+            timeout=10,
+        ).json()["access_token"]
+        http = requests.Session()
+        http.headers["Authorization"] = f"Bearer {token}"
+        picks = []
+        for _ in range(2):
+            sid = http.post(f"{url}/v1/sessions", params={"requestId": str(uuid.uuid4())}, json={}, timeout=10)
+            items = http.get(
+                f"{url}/v1/mediaItems", params={"sessionId": sid.json()["id"], "pageSize": 100}, timeout=10
+            ).json()["mediaItems"]
+            assert len(items) == 30 and {i["type"] for i in items} == {"PHOTO"}
+            picks.append({i["id"] for i in items})
+        assert not picks[0] & picks[1]

@@ -358,3 +358,15 @@ def test_same_seed_same_picks(make_emulator: Any, fake_clock: FakeClock) -> None
         api = Api(emu)
         picks.append([i["id"] for i in api.all_items(api.picked_session(fake_clock, emu))])
     assert picks[0] == picks[1] and len(picks[0]) == 12
+
+
+def test_new_picks_grow_the_library_session_by_session(make_emulator: Any, fake_clock: FakeClock) -> None:
+    emu = make_emulator(photos=100, person=Person(pick_count=40, new_picks=True))
+    api = Api(emu)
+    sessions = [{i["id"] for i in api.all_items(api.picked_session(fake_clock, emu))} for _ in range(3)]
+    first, second, third = sessions
+    assert len(first) == len(second) == 40 and not first & second  # the second session picks 40 new ones
+    assert len(third) == 40 and len(first | second | third) == 100  # 20 were left: the rest come from all
+    emu.person = Person(pick_count=40)  # the default person draws from the whole library every time
+    overlaps = [{i["id"] for i in api.all_items(api.picked_session(fake_clock, emu))} & first for _ in range(3)]
+    assert any(overlaps)

@@ -44,6 +44,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     answer.add_argument("--deny", action="store_true", help="the person says no to every code")
     answer.add_argument("--never-answer", action="store_true", help="the person never answers")
     parser.add_argument("--pick-count", type=int, default=12, help="items picked per session (default 12)")
+    parser.add_argument("--no-videos", action="store_true", help="the person picks photos only")
+    parser.add_argument(
+        "--new-picks",
+        action="store_true",
+        help="each session picks items no earlier one picked (to grow a big library session by session)",
+    )
     parser.add_argument("--pick-after", type=float, default=3.0, help="seconds until the person taps Done")
     parser.add_argument("--interval", type=int, default=5, help="device-grant poll interval in seconds")
     parser.add_argument("--poll-interval", type=float, default=5.0, help="sessions pollInterval in seconds")
@@ -94,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
         approve_after=args.approve_after,
         pick_count=args.pick_count,
         pick_after=args.pick_after,
+        include_videos=not args.no_videos,
+        new_picks=args.new_picks,
         consent="cancel" if args.cancel_consent else "allow",
         consent_page=args.consent_page,
     )

@@ -23,6 +23,9 @@ class Person:
     scripts) ``GET /o/oauth2/v2/auth`` answers that 302 at once; with it true the GET shows an HTML page whose
     one form has an "Allow" and a "Cancel" button, and the button pressed decides (for a real browser).
 
+    ``new_picks``: each session picks items no earlier session picked, while enough are left (a person adding
+    new photos to their frame, session after session); by default every session draws from the whole library.
+
     ``processing_for``: a picked video Google is still processing becomes READY this many seconds (on the
     emulator's clock) after the person tapped Done; None keeps it PROCESSING for good.
     """
@@ -34,6 +37,7 @@ class Person:
     streamlined: bool = True
     email: str = "frame.owner@example.com"
     include_videos: bool = True
+    new_picks: bool = False
     consent: Consent = "allow"
     consent_page: bool = False
     processing_for: float | None = None

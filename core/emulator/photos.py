@@ -19,7 +19,7 @@ from core.emulator.clips import clip_size, encode_heic, make_clip
 from core.emulator.font import label_font
 from core.emulator.media import Spec, cover_size, fit_size, pad_jpeg, pad_png
 
-MAX_PHOTOS = 5000
+MAX_PHOTOS = 50_000  # a big frame library; items are cheap metadata until drawn
 _EPOCH_FIRST = datetime(2009, 1, 1, tzinfo=UTC).timestamp()
 _EPOCH_LAST = datetime(2025, 12, 31, tzinfo=UTC).timestamp()
 

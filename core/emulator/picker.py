@@ -7,7 +7,7 @@ import json
 import random
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
 
@@ -60,17 +60,29 @@ def videos_among(count: int) -> int:
     return count // 4
 
 
-def choose_picks(library: PhotoCatalog, person: Person, count: int, ordinal: int) -> list[LibraryItem]:
+def choose_picks(
+    library: PhotoCatalog, person: Person, count: int, ordinal: int, taken: Set[str] = frozenset()
+) -> list[LibraryItem]:
     """Which items the person taps: a seeded shuffle; about a quarter videos, cycling through the statuses.
 
     The same library seed and session number (``ordinal``) give the same picks, run after run. Without
-    videos, or from a small library, fewer than ``count`` items may come back.
+    videos, or from a small library, fewer than ``count`` items may come back. Items in ``taken`` (picked by
+    earlier sessions, for a person with ``new_picks``) come only after every other one.
     """
     rng = random.Random(f"picks:{library.seed}:{ordinal}")
-    photos = [i for i in library.items if i.type == "PHOTO"]
+    if not taken:
+        return _choose(library.items, person, count, rng)
+    chosen = _choose([i for i in library.items if i.id not in taken], person, count, rng)
+    if len(chosen) < count:
+        chosen += _choose([i for i in library.items if i.id in taken], person, count - len(chosen), rng)
+    return chosen
+
+
+def _choose(items: list[LibraryItem], person: Person, count: int, rng: random.Random) -> list[LibraryItem]:
+    photos = [i for i in items if i.type == "PHOTO"]
     pools: dict[str, list[LibraryItem]] = {}
     if person.include_videos:
-        for item in library.items:
+        for item in items:
             if item.video_status:
                 pools.setdefault(item.video_status, []).append(item)
     shuffled = [rng.sample(pool, len(pool)) for _, pool in sorted(pools.items())]
@@ -105,6 +117,7 @@ class Picker:
         self._base_url = base_url
         self.sessions: dict[str, Session] = {}
         self.created: list[str] = []
+        self.picked: set[str] = set()  # every item any session picked, for a person who picks new ones
         self.request_ids: list[str | None] = []
         self._urls: dict[str, MediaUrl] = {}
 
@@ -143,7 +156,9 @@ class Picker:
             session.done_at = done_at
             count = max(0, min(person.pick_count, session.max_items, len(self._library.items)))
             ordinal = self.created.index(session.id)
-            session.picks = choose_picks(self._library, person, count, ordinal) if count else []
+            taken = self.picked if person.new_picks else frozenset()
+            session.picks = choose_picks(self._library, person, count, ordinal, taken) if count else []
+            self.picked.update(item.id for item in session.picks)
 
     def _json(self, session: Session, now: float) -> dict[str, object]:
         self._advance(session, now)

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from core.clock import REAL, Clock
 from core.config import DownloadConfig
@@ -25,14 +26,16 @@ from core.images import MAX_PIXELS
 from core.library.claim import LOCK_NAME, OWNER_ATTR, Claim
 from core.library.degraded import degraded_reason, unindexed_photos
 from core.library.early import EarlyPhotos
-from core.library.fetch import MediaSource
-from core.library.files import fsync_dir, private_dir, safe_unlink
+from core.library.files import fsync_dir, private_dir, remove_trashed, safe_unlink
 from core.library.index import CorruptIndex, Index
 from core.library.names import is_temp_name, media_stem
 from core.library.photolist import PhotoList
 from core.library.records import MediaRow, Photo, PlayOrder, RememberedSession
 from core.library.repair import CheckReport, Repair
-from core.library.sync import DownloadReport, ProgressCallback, Sync, SyncSetup, remove_trashed
+
+if TYPE_CHECKING:  # downloading (core.library.sync, .fetch: the worker pool) is imported by the first download
+    from core.library.fetch import MediaSource
+    from core.library.sync import DownloadReport, ProgressCallback
 
 __all__ = [
     "DB_NAME",
@@ -51,6 +54,23 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+# Names this module offers that live in the download modules, which neither the first screen nor the first
+# photo needs: they are imported when first asked for (PEP 562), not at start-up.
+_LATER = {
+    "DownloadReport": "core.library.sync",
+    "ProgressCallback": "core.library.sync",
+    "MediaSource": "core.library.fetch",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LATER:
+        import importlib
+
+        return getattr(importlib.import_module(_LATER[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 DB_NAME = "library.sqlite3"
 # Before the start-up check has run, this many photos in a row found gone (or broken) when handed out make the
@@ -87,6 +107,7 @@ class Library:
         self._busy = threading.Lock()  # one download at a time: temp names are per item, not per call
         self._photos: PhotoList | None = None
         self.version = 0
+        self._counted: tuple[int, int] | None = None  # (version, count) of the last count of an early list
         # open(check_later=True): the start-up check still to run (check(), or before anything that writes), and
         # meanwhile the photos handed out by next_in_order/upcoming, each verified against its file first.
         self._check_lock = threading.Lock()
@@ -322,7 +343,14 @@ class Library:
     def count(self) -> int:
         photos = self.snapshot()
         if not photos.complete:  # the list is not made yet: the index counts them, once one photo is verified
-            return self._index.count_shown() if photos else 0
+            with self._lock:
+                counted = self._counted
+            if counted is not None and counted[0] == photos.version:
+                return counted[1]  # start-up asks twice (its log line, the Boot event): a 50,000 count is ~4 ms
+            count = self._index.count_shown() if photos else 0
+            with self._lock:
+                self._counted = (photos.version, count)
+            return count
         return len(photos)
 
     def next_in_order(self, exclude: Collection[Photo] = ()) -> Photo | None:
@@ -450,6 +478,8 @@ class Library:
         are counted in ``report.processing`` too, and the session may be listed again for them; with ``posters``
         (its last listing) each is kept as its poster alone, a still picture.
         """
+        from core.library.sync import Sync, SyncSetup
+
         self.check()  # a download's temp files and renames must not meet the start-up check's
         setup = SyncSetup(self._index, self.library_dir, self.download_config, self.screen, self.clock, self.max_pixels)
         with self._busy:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
@@ -80,3 +82,21 @@ def private_file(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         if Path(path).stat().st_mode & 0o777 != PRIVATE_FILE:
             os.chmod(path, PRIVATE_FILE)
+
+
+class Trash(Protocol):
+    """Where the index keeps the names of files a committed change took out (core.library.index.Index)."""
+
+    def empty_trash(self, files: Iterable[str]) -> None: ...
+
+
+def remove_trashed(index: Trash, directory: Path, files: list[str]) -> int:
+    """Remove files the index put in its trash (a committed change took them out), then forget them."""
+    removed = sum(safe_unlink(directory / f) for f in files)
+    if files:
+        try:
+            fsync_dir(directory)
+        except OSError:
+            log.warning("could not make the removal of old photos durable")
+        index.empty_trash(files)
+    return removed

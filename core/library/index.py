@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -82,6 +81,8 @@ class Index:
             steps = "".join(MIGRATIONS[v] for v in range(version + 1, SCHEMA_VERSION + 1)) if version else ""
             # One transaction: migrations, schema, identity and the version marker are durable together or not
             # at all (an index of an older version is brought up to date in place).
+            import uuid  # only a new index needs one (uuid loads platform: ~3 ms of every start)
+
             db.executescript(
                 f"BEGIN IMMEDIATE; {steps}{SCHEMA}; INSERT OR IGNORE INTO meta (key, value) "
                 f"VALUES ('identity', '{uuid.uuid4().hex}'); PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"

@@ -7,7 +7,6 @@ The media id itself is kept on each file as an extended attribute, so a rebuilt 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 from pathlib import Path
@@ -21,6 +20,8 @@ POSTER_FILE = re.compile(r"^[0-9a-f]{32}\.poster\.(jpg|png|webp|gif)$")
 
 def media_stem(media_id: str) -> str:
     """The file name stem for a media id: safe for any id."""
+    import hashlib  # with the first download: loading OpenSSL's hashes is ~4 ms of a start that needs none
+
     return hashlib.sha256(media_id.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 

@@ -29,11 +29,10 @@ from pathlib import Path
 
 from core.errors import BadMedia, LibraryError
 from core.images import MAX_PIXELS, VIDEO_EXT, MediaInfo, check_media
-from core.library.files import fsync_dir, private_file, safe_unlink
+from core.library.files import fsync_dir, private_file, remove_trashed, safe_unlink
 from core.library.index import Fingerprint, Index
 from core.library.names import OUR_FILE, POSTER_FILE, is_temp_name, poster_name, tagged_media_id
 from core.library.records import MediaRow
-from core.library.sync import remove_trashed
 
 log = logging.getLogger(__name__)
 

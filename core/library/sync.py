@@ -26,7 +26,7 @@ from core.library.fetch import (
     Refused,
     Stopped,
 )
-from core.library.files import fsync_dir, safe_unlink
+from core.library.files import remove_trashed
 from core.library.index import Index
 from core.library.names import media_stem
 from core.library.plan import plan_fetch, still_processing
@@ -286,15 +286,3 @@ class Sync:
         removed = self.index.finish(self.session_id, swap=self.replace and done > 0)
         remove_trashed(self.index, self.setup.library_dir, [n for r in removed for n in (r.file, r.poster) if n])
         self.on_change()
-
-
-def remove_trashed(index: Index, directory: Path, files: list[str]) -> int:
-    """Remove files the index put in its trash (a committed change took them out), then forget them."""
-    removed = sum(safe_unlink(directory / f) for f in files)
-    if files:
-        try:
-            fsync_dir(directory)
-        except OSError:
-            log.warning("could not make the removal of old photos durable")
-        index.empty_trash(files)
-    return removed
