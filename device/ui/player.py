@@ -440,10 +440,10 @@ class Player:
             self._forget(place)
             return
         photos = tuple(self._photos[pid] for pid in ids)
-        if self._current is None:  # the show begins: what start-up freed (the library's check) goes back first
-            self._worker.submit(trim_heap)
         if len(photos) == 1:
             job, args = video.slide_job(photos[0], self._config)  # a video's poster, with its mark if asked
             self._pending = (place, photos, self._worker.submit(job, *args, self._size))
         else:
             self._pending = (place, photos, self._worker.submit(compose_pieces, [p.path for p in photos], self._size))
+        if self._current is None:  # the show begins: what start-up freed (the library's check) goes back, after
+            self._worker.submit(trim_heap)  # the first slide is made (the trim and its ctypes import wait for it)
