@@ -57,12 +57,17 @@ def token_by_hand(emu: Emulator, scope: str) -> str:
     assert emu.fake_clock is not None
     code = requests.post(f"{emu.url}/device/code", data={"client_id": "kiosk", "scope": scope}, timeout=10).json()
     emu.fake_clock.advance(max(emu.person.approve_after, float(code.get("interval", 5))) + 0.1)
+    return device_token(emu.url, code["device_code"], "kiosk", "secret")
+
+
+def device_token(url: str, device_code: str, client_id: str, client_secret: str) -> str:
+    """The access token the emulator at ``url`` gives for an approved ``device_code`` (one token poll)."""
     token = requests.post(
-        f"{emu.url}/token",
+        f"{url}/token",
         data={
-            "client_id": "kiosk",
-            "client_secret": "secret",
-            "device_code": code["device_code"],
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "device_code": device_code,
             "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
         },
         timeout=10,

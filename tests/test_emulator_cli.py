@@ -19,7 +19,7 @@ import requests
 from core.config import parse_config
 from core.emulator import PICKER_SCOPE, Emulator
 from core.emulator.cli import add_arguments, announcement
-from tests.helpers import KIOSK, ROOT, cli
+from tests.helpers import KIOSK, ROOT, cli, device_token
 
 SCOPES = f"{PICKER_SCOPE} openid email"
 
@@ -157,17 +157,7 @@ def test_a_big_library_of_new_photos_only_from_flags() -> None:
         "--poll-interval",
         "1",
     ) as (url, _):
-        code = ask_code(url).json()
-        token = requests.post(
-            f"{url}/token",
-            data={
-                "client_id": "cid",
-                "client_secret": "s",
-                "device_code": code["device_code"],
-                "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
-            },
-            timeout=10,
-        ).json()["access_token"]
+        token = device_token(url, ask_code(url).json()["device_code"], "cid", "s")
         http = requests.Session()
         http.headers["Authorization"] = f"Bearer {token}"
         picks = []
