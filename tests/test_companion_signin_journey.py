@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 import subprocess
+import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from core.emulator import Emulator, Person, testing
 from tests.companion_browser import browsers, wait_for  # noqa: F401 - the fixture
@@ -62,31 +63,48 @@ def test_refused_scope_signs_in_from_the_phone_page_and_the_journey_completes(
         )
         assert kiosk.stdout is not None
         seen: list[str] = []
-        link = None
-        for line in kiosk.stdout:  # the terminal shows the sign-in's QR code and its link as text
-            seen.append(line)
-            found = SIGNIN_LINK.match(line.rstrip("\n"))
-            if found:
-                link = found.group(1)
-                break
-        assert link is not None, "".join(seen)
-        phone = browsers()
-        phone.get(link)
-        pairing_tab = phone.current_window_handle
-        phone.find_element(By.ID, "consent").click()
-        wait_for(phone, lambda d: len(d.window_handles) == 2)
-        phone.switch_to.window(next(h for h in phone.window_handles if h != pairing_tab))
-        wait_for(phone, lambda d: d.find_elements(By.ID, "allow"))
-        phone.find_element(By.ID, "allow").click()
-        landed = wait_for(phone, lambda d: d.current_url if d.current_url.startswith("http://127.0.0.1") else None)
-        phone.close()
-        phone.switch_to.window(pairing_tab)
-        phone.find_element(By.ID, "address").send_keys(landed)
-        phone.find_element(By.ID, "connect").click()
-        shown = wait_for(phone, lambda d: d.find_elements(By.ID, "connected"))
-        assert shown[0].text == f"Connected as {person.email}"
-        rest, _ = kiosk.communicate(timeout=90)
-        output = "".join(seen) + rest
+        found_link = threading.Event()
+        link: str | None = None
+
+        def read(stream: IO[str]) -> None:  # all along, so the kiosk never waits on a full pipe
+            nonlocal link
+            for line in stream:  # the terminal shows the sign-in's QR code and its link as text
+                seen.append(line)
+                found = SIGNIN_LINK.match(line.rstrip("\n"))
+                if found and link is None:
+                    link = found.group(1)
+                    found_link.set()
+            found_link.set()
+
+        reader = threading.Thread(target=read, args=(kiosk.stdout,), daemon=True)
+        reader.start()
+        try:
+            found_link.wait(60)
+            assert link is not None, "".join(seen)
+            phone = browsers()
+            phone.get(link)
+            pairing_tab = phone.current_window_handle
+            phone.find_element(By.ID, "consent").click()
+            wait_for(phone, lambda d: len(d.window_handles) == 2)
+            phone.switch_to.window(next(h for h in phone.window_handles if h != pairing_tab))
+            wait_for(phone, lambda d: d.find_elements(By.ID, "allow"))
+            phone.find_element(By.ID, "allow").click()
+            landed = wait_for(phone, lambda d: d.current_url if d.current_url.startswith("http://127.0.0.1") else None)
+            phone.close()
+            phone.switch_to.window(pairing_tab)
+            phone.find_element(By.ID, "address").send_keys(landed)
+            phone.find_element(By.ID, "connect").click()
+            shown = wait_for(phone, lambda d: d.find_elements(By.ID, "connected"))
+            assert shown[0].text == f"Connected as {person.email}"
+            kiosk.wait(timeout=90)
+        except BaseException:
+            kiosk.kill()
+            reader.join(10)
+            print("the kiosk's output:\n" + "".join(seen))  # shown by pytest when the test fails
+            raise
+        reader.join(10)
+        output = "".join(seen)
+        rest = output[output.index(link) + len(link) :]
         assert kiosk.returncode == 0, output
         assert f"Done: {PICKS} photos" in output
         assert google.open_sessions == []
