@@ -33,6 +33,11 @@ def config_file(folder: Path, url: str, port: int) -> Path:
     )
 
 
+def redirected(url: str, google: str) -> bool:
+    """Whether ``url`` is where the consent page's Allow leads: a loopback address with the code, not Google's."""
+    return url.startswith("http://127.0.0.1") and not url.startswith(google) and "code=" in url
+
+
 def test_refused_scope_signs_in_from_the_phone_page_and_the_journey_completes(
     tmp_path: Path,
     browsers: Callable[[], Any],  # noqa: F811
@@ -89,7 +94,9 @@ def test_refused_scope_signs_in_from_the_phone_page_and_the_journey_completes(
             phone.switch_to.window(next(h for h in phone.window_handles if h != pairing_tab))
             wait_for(phone, lambda d: d.find_elements(By.ID, "allow"))
             phone.find_element(By.ID, "allow").click()
-            landed = wait_for(phone, lambda d: d.current_url if d.current_url.startswith("http://127.0.0.1") else None)
+            # Google's pages are on 127.0.0.1 too: wait for the loopback address Allow sends the browser to (before
+            # this, a read right after the click could return the consent page's own address).
+            landed = wait_for(phone, lambda d: d.current_url if redirected(d.current_url, google.url) else None)
             phone.close()
             phone.switch_to.window(pairing_tab)
             phone.find_element(By.ID, "address").send_keys(landed)
