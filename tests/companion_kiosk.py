@@ -22,35 +22,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class RunningKiosk:
-    """`picker-kiosk run --headless` against ``emulator``; its stdout lines are read as they come."""
+class Output:
+    """A process's output lines, read on a thread as they come (so the process never waits on a full pipe)."""
 
-    def __init__(self, folder: Path, emulator: Emulator, port: int, *, enabled: bool = True) -> None:
-        self.config = testing.write_config(
-            folder,
-            emulator.url,
-            client_id=CLIENT_ID,
-            client_secret=CLIENT_SECRET,
-            companion={"enabled": enabled, "bind": "127.0.0.1", "port": port},
-            download={"workers": 4},
-        )
-        self.port = port
+    def __init__(self) -> None:
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
-        self.proc: subprocess.Popen[str] | None = None
+        self._reader: threading.Thread | None = None
 
-    def start(self) -> RunningKiosk:
-        self.proc = subprocess.Popen(
-            [*KIOSK, "run", "--headless", "--config", str(self.config)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            cwd=ROOT,
-        )
-        assert self.proc.stdout is not None
-        threading.Thread(target=self._read, args=(self.proc.stdout,), daemon=True).start()
-        return self
+    def follow(self, out: IO[str]) -> None:
+        self._reader = threading.Thread(target=self._read, args=(out,), daemon=True)
+        self._reader.start()
 
     def _read(self, out: IO[str]) -> None:
         for line in out:
@@ -64,6 +46,44 @@ class RunningKiosk:
             found = pattern.search(line)
             if found:
                 return found
+
+    def drain(self, timeout: float = 10) -> str:
+        """All it said, once its output has ended (the process is over): the lines seen, then the rest."""
+        if self._reader is not None:
+            self._reader.join(timeout)
+        while not self.lines.empty():
+            self.seen.append(self.lines.get())
+        return "\n".join(self.seen)
+
+
+class RunningKiosk(Output):
+    """`picker-kiosk run --headless` against ``emulator``; its stdout lines are read as they come."""
+
+    def __init__(self, folder: Path, emulator: Emulator, port: int, *, enabled: bool = True) -> None:
+        super().__init__()
+        self.config = testing.write_config(
+            folder,
+            emulator.url,
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            companion={"enabled": enabled, "bind": "127.0.0.1", "port": port},
+            download={"workers": 4},
+        )
+        self.port = port
+        self.proc: subprocess.Popen[str] | None = None
+
+    def start(self) -> RunningKiosk:
+        self.proc = subprocess.Popen(
+            [*KIOSK, "run", "--headless", "--config", str(self.config)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=ROOT,
+        )
+        assert self.proc.stdout is not None
+        self.follow(self.proc.stdout)
+        return self
 
     def link(self, timeout: float = 30) -> str:
         return self.wait_line(LINK, timeout).group(1)

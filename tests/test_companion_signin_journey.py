@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import re
 import subprocess
-import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from core.emulator import Emulator, Person, testing
 from tests.companion_browser import browsers, wait_for  # noqa: F401 - the fixture
 from tests.companion_doubles import DESKTOP_ID, DESKTOP_SECRET
-from tests.companion_kiosk import free_port
+from tests.companion_kiosk import Output, free_port
 from tests.helpers import CLIENT_ID, CLIENT_SECRET, KIOSK, ROOT
 
 SIGNIN_LINK = re.compile(r"^\s+(http://127\.0\.0\.1:\d+/p/\S+)$")
@@ -67,25 +66,11 @@ def test_refused_scope_signs_in_from_the_phone_page_and_the_journey_completes(
             cwd=ROOT,
         )
         assert kiosk.stdout is not None
-        seen: list[str] = []
-        found_link = threading.Event()
-        link: str | None = None
-
-        def read(stream: IO[str]) -> None:  # all along, so the kiosk never waits on a full pipe
-            nonlocal link
-            for line in stream:  # the terminal shows the sign-in's QR code and its link as text
-                seen.append(line)
-                found = SIGNIN_LINK.match(line.rstrip("\n"))
-                if found and link is None:
-                    link = found.group(1)
-                    found_link.set()
-            found_link.set()
-
-        reader = threading.Thread(target=read, args=(kiosk.stdout,), daemon=True)
-        reader.start()
+        output = Output()
+        output.follow(kiosk.stdout)  # all along, so the kiosk never waits on a full pipe
         try:
-            found_link.wait(60)
-            assert link is not None, "".join(seen)
+            # the terminal shows the sign-in's QR code and its link as text
+            link = output.wait_line(SIGNIN_LINK, 60).group(1)
             phone = browsers()
             phone.get(link)
             pairing_tab = phone.current_window_handle
@@ -106,14 +91,12 @@ def test_refused_scope_signs_in_from_the_phone_page_and_the_journey_completes(
             kiosk.wait(timeout=90)
         except BaseException:
             kiosk.kill()
-            reader.join(10)
-            print("the kiosk's output:\n" + "".join(seen))  # shown by pytest when the test fails
+            print("the kiosk's output:\n" + output.drain())  # shown by pytest when the test fails
             raise
-        reader.join(10)
-        output = "".join(seen)
-        rest = output[output.index(link) + len(link) :]
-        assert kiosk.returncode == 0, output
-        assert f"Done: {PICKS} photos" in output
+        said = output.drain()
+        rest = said[said.index(link) + len(link) :]
+        assert kiosk.returncode == 0, said
+        assert f"Done: {PICKS} photos" in said
         assert google.open_sessions == []
-        assert CLIENT_SECRET not in output and DESKTOP_SECRET not in output
+        assert CLIENT_SECRET not in said and DESKTOP_SECRET not in said
         assert link.rsplit("/", 1)[1] not in rest  # the secret was never logged (only the screen shows it)
