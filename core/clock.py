@@ -7,11 +7,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from core.record import record
+
 Now = Callable[[], float]
 Sleep = Callable[[float], None]
 
 
-@dataclass(frozen=True)
+@record
 class Clock:
     """A pair of functions: ``now()`` in seconds (monotonic), ``sleep(seconds)``."""
 

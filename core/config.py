@@ -6,12 +6,13 @@ import ipaddress
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from core.errors import ConfigError
+from core.record import record
 from core.schedule import Schedule, parse_schedule
 
 GOOGLE_AUTH_URL = "https://oauth2.googleapis.com"
@@ -22,7 +23,7 @@ DEFAULT_STATE_DIR = Path("/var/lib/picker-kiosk")
 MAX_ITEMS_LIMIT = 2000  # Google's default and maximum maxItemCount
 
 
-@dataclass(frozen=True)
+@record
 class DesktopClient:
     """A "Desktop app" OAuth client of the same project: the authorization-code + PKCE way to sign in."""
 
@@ -30,7 +31,7 @@ class DesktopClient:
     client_secret: str = field(repr=False)
 
 
-@dataclass(frozen=True)
+@record
 class GoogleConfig:
     """Where Google (or the emulator) is, and which OAuth clients we are.
 
@@ -47,7 +48,7 @@ class GoogleConfig:
     desktop: DesktopClient | None = None
 
 
-@dataclass(frozen=True)
+@record
 class StorageConfig:
     """Where the token, the database and the photos live."""
 
@@ -55,14 +56,14 @@ class StorageConfig:
     library_dir: Path = DEFAULT_STATE_DIR / "library"
 
 
-@dataclass(frozen=True)
+@record
 class PickingConfig:
     """How a picking session is asked for."""
 
     max_items: int = MAX_ITEMS_LIMIT
 
 
-@dataclass(frozen=True)
+@record
 class DownloadConfig:
     """How photos are fetched: in parallel, at screen size unless ``original``."""
 
@@ -83,7 +84,7 @@ SLIDESHOW_LAYOUTS = ("pairs", "single")
 SLIDESHOW_CLOCKS = ("off", "corner", "large")
 
 
-@dataclass(frozen=True)
+@record
 class SlideshowConfig:
     """How the slideshow runs."""
 
@@ -105,7 +106,7 @@ VIDEO_MODES = ("play", "poster", "skip")
 ROTATIONS = (0, 90, 180, 270)
 
 
-@dataclass(frozen=True)
+@record
 class ScreenConfig:
     """How the picture sits on the panel: ``rotate`` turns it clockwise, for a panel hung on its side."""
 
@@ -115,15 +116,15 @@ class ScreenConfig:
 STANDBY_WAYS = ("auto", "cec", "backlight", "black")
 
 
-@dataclass(frozen=True)
+@record
 class ScheduleConfig:
     """When the frame sleeps (core.schedule), and how it darkens the display then."""
 
-    sleep: Schedule = Schedule()  # noqa: RUF009 - frozen, so sharing the default is safe
+    sleep: Schedule = Schedule()
     standby: str = "auto"  # "auto": HDMI-CEC standby, else the panel's backlight off, else a black screen
 
 
-@dataclass(frozen=True)
+@record
 class CompanionConfig:
     """The device's own small web server on the local network (pairing, the phone page)."""
 
@@ -138,7 +139,7 @@ class CompanionConfig:
 PHONE_SETTINGS = ("interval", "shuffle", "fade", "captions", "layout", "clock", "sleep")
 
 
-@dataclass(frozen=True)
+@record
 class Config:
     """Everything picker-kiosk needs to run, validated."""
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import BadMedia
 from core.jpeg import whole_jpeg
+from core.record import record
 
 # A 12 MP phone photo is the common large case; 64 MP leaves room for 48/50 MP sensors and refuses
 # decompression bombs (a few KiB of PNG claiming 30000x30000 would need ~2.7 GB of RAM to decode).
@@ -51,7 +51,7 @@ def heif_file(head: bytes) -> bool:
     return head[4:8] == b"ftyp"
 
 
-@dataclass(frozen=True)
+@record
 class MediaInfo:
     """What validation learned about a file: its kind, extension from the real content, shown size."""
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
 from core.errors import bad_answer as bad_answer  # built in core.errors; re-exported for older callers
+from core.record import record
 
 _DURATION = re.compile(r"^(-?)(\d{1,12})(?:\.(\d{1,9}))?s$")
 
@@ -93,7 +93,7 @@ DEFAULT_POLL_INTERVAL = 5.0
 DEFAULT_TIMEOUT_IN = 1800.0
 
 
-@dataclass(frozen=True)
+@record
 class PickingSession:
     """A picking session: the link the person opens, and how to poll it (defaults just above)."""
 
@@ -151,7 +151,7 @@ class MediaType(Enum):
     UNSPECIFIED = "TYPE_UNSPECIFIED"
 
 
-@dataclass(frozen=True)
+@record
 class PickedMediaItem:
     """One picked photo or video. ``filename`` is untrusted and only ever displayed, never used as a path."""
 
@@ -214,7 +214,7 @@ def _int_or_none(value: object) -> int | None:
         raise bad_answer("a size that is not a number") from exc
 
 
-@dataclass(frozen=True)
+@record
 class MediaPage:
     """One page of mediaItems.list."""
 

@@ -11,16 +11,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from core.errors import ConfigError
+from core.record import record
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
-@dataclass(frozen=True)
+@record
 class Window:
     """One night: from ``start`` on its day to ``end`` (the next morning when ``end <= start``)."""
 
@@ -36,7 +36,7 @@ class Window:
         return begin, finish
 
 
-@dataclass(frozen=True)
+@record
 class Schedule:
     """The window of each weekday (Monday first; None: awake that night)."""
 

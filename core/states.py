@@ -6,8 +6,9 @@ so a countdown is ``max(0, deadline - now)``. ``screen_name`` is the file name s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+
+from core.record import record
 
 
 class UserAction(Enum):
@@ -27,7 +28,7 @@ class UserAction(Enum):
     PHONE = "phone"  # show the "Control from your phone" pairing QR over the slideshow (again: hide it)
 
 
-@dataclass(frozen=True)
+@record
 class Starting:
     """Booting, checking the stored sign-in, or waiting for Google's first answer."""
 
@@ -35,7 +36,7 @@ class Starting:
     screen_name: str = "starting"
 
 
-@dataclass(frozen=True)
+@record
 class Connect:
     """Scan to connect: the device authorization grant is waiting for the person."""
 
@@ -49,7 +50,7 @@ class Connect:
     screen_name: str = "connect"
 
 
-@dataclass(frozen=True)
+@record
 class SignInOnPhone:
     """Sign in with your phone: the QR opens the device's pairing page (authorization code + PKCE way).
 
@@ -62,7 +63,7 @@ class SignInOnPhone:
     screen_name: str = "sign-in-phone"
 
 
-@dataclass(frozen=True)
+@record
 class Choose:
     """Scan to choose photos: a picking session is open and being polled."""
 
@@ -82,7 +83,7 @@ class Choose:
     screen_name: str = "choose"
 
 
-@dataclass(frozen=True)
+@record
 class Downloading:
     """Getting your photos… done of total."""
 
@@ -95,7 +96,7 @@ class Downloading:
     screen_name: str = "downloading"
 
 
-@dataclass(frozen=True)
+@record
 class Slideshow:
     """Showing the library. ``notice`` is a one-line banner (e.g. 'No network — showing saved photos')."""
 
@@ -107,7 +108,7 @@ class Slideshow:
     screen_name: str = "slideshow"
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     """Something went wrong: plain words for what happened and what the device will do next.
 
@@ -128,7 +129,7 @@ class Problem:
         return f"error-{self.what}"
 
 
-@dataclass(frozen=True)
+@record
 class ConfirmSignOut:
     """The question "Sign out?", asked before the device forgets its sign-in; ``photos`` stay unless removed."""
 
@@ -136,7 +137,7 @@ class ConfirmSignOut:
     screen_name: str = "confirm-sign-out"
 
 
-@dataclass(frozen=True)
+@record
 class SignedOut:
     """The token was revoked and forgotten."""
 

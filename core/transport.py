@@ -34,7 +34,6 @@ import re
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -56,6 +55,7 @@ from core.errors import (
     TransportError,
     bad_answer,
 )
+from core.record import record
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ SEVEN_DAY_HINT = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class RetryPolicy:
     """When a failed request is sent again. Network errors are never retried here: the flow decides."""
 
@@ -87,7 +87,7 @@ DEFAULT = RetryPolicy()
 NO_RETRY = RetryPolicy(max_tries_5xx=1, max_tries_429=1)
 
 
-@dataclass(frozen=True)
+@record
 class Reply:
     """An HTTP answer whose body was read: ``body`` is the parsed JSON, or None if it was empty or not JSON."""
 

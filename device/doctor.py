@@ -20,7 +20,7 @@ import os
 import shutil
 import sqlite3
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,6 +30,7 @@ from core.config import Config
 from core.errors import KioskError, TransportError
 from core.library.degraded import degraded_reason
 from core.library.names import temp_name
+from core.record import record
 from core.transport import NO_RETRY, Reply, Transport
 from device.signin.credentials import client_of
 from device.signin.imported import token_from_authorized_user
@@ -42,7 +43,7 @@ LOCK_NAME = "library.lock"  # core.library.claim's lock file (tested, never crea
 BOGUS_VERIFIER = "doctor-" + "0" * 43  # a well-formed PKCE verifier for a code that does not exist
 
 
-@dataclass(frozen=True)
+@record
 class Check:
     name: str
     ok: bool

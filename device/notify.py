@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from core.clock import REAL, Now
+from core.record import record
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def watchdog_interval(environ: Mapping[str, str] | None = None, pid: int | None 
     return usec / 1_000_000
 
 
-@dataclass(frozen=True)
+@record
 class Notifier:
     """Sends state changes to the service manager; every method is a harmless no-op outside systemd.
 

@@ -27,7 +27,8 @@ def google() -> Iterator[Emulator]:
 
 
 @pytest.fixture
-def kiosk(tmp_path: Path, google: Emulator) -> Iterator[RunningKiosk]:
+def kiosk(tmp_path: Path, google: Emulator, browsers: Callable[[], Any]) -> Iterator[RunningKiosk]:  # noqa: F811
+    # ``browsers`` first: without chromium the test skips before a kiosk is started (and stopped mid-start).
     running = RunningKiosk(tmp_path, google, free_port()).start()
     yield running
     assert running.stop() == 0, "\n".join(running.seen)

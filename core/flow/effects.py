@@ -2,51 +2,51 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from core.record import record
 
 # Every class here has a docstring: without one, @dataclass builds __doc__ from inspect.signature at import.
 
 
-@dataclass(frozen=True)
+@record
 class StartSignIn:
     """Ask for a device code (POST /device/code); answer CodeIssued or Failed."""
 
 
-@dataclass(frozen=True)
+@record
 class PollToken:
     """Poll the token endpoint once; answer TokenPending, SignedIn or Failed."""
 
 
-@dataclass(frozen=True)
+@record
 class OpenPairing:
     """Start the device's pairing server if needed and open a pairing for the phone; answer PairingOpened."""
 
 
-@dataclass(frozen=True)
+@record
 class OpenPhonePairing:
     """Open the companion's "Control from your phone" pairing (10 minutes); answer PhonePairingOpened."""
 
 
-@dataclass(frozen=True)
+@record
 class ForgetToken:
     """The stored token is dead: delete it from disk (on a worker); no answer unless it fails."""
 
 
-@dataclass(frozen=True)
+@record
 class CreateSession:
     """Create a picking session with a fresh requestId (and remember it on disk); answer SessionCreated."""
 
     replace: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class PollSession:
     """sessions.get once; answer SessionPolled or Failed."""
 
     session_id: str
 
 
-@dataclass(frozen=True)
+@record
 class Download:
     """List the session's items and download them; answer Progress… then DownloadFinished or Failed.
 
@@ -57,26 +57,26 @@ class Download:
     posters: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class DeleteSession:
     """sessions.delete (and forget it on disk); answer SessionDeleted or Failed."""
 
     session_id: str
 
 
-@dataclass(frozen=True)
+@record
 class CancelWork:
     """Stop downloads in flight (they keep what is complete; the rest stays pending for resume)."""
 
 
-@dataclass(frozen=True)
+@record
 class SignOut:
     """Revoke the token and forget it (and with ``remove_photos``, delete the library); answer SignedOutDone."""
 
     remove_photos: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Note:
     """A line worth logging that is not on screen; no answer."""
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 from core.errors import KioskError
 from core.flow.effects import Effect
+from core.record import record
 from core.states import UserAction
 
 # Every class here has a docstring: without one, @dataclass builds __doc__ from inspect.signature at import.
 
 
-@dataclass(frozen=True)
+@record
 class LeftOpen:
     """A picking session a previous run left open (crash, power cut), remembered on disk."""
 
@@ -22,7 +22,7 @@ class LeftOpen:
     listed: bool = True  # False: the run died before listing it; the person may have tapped Done already
 
 
-@dataclass(frozen=True)
+@record
 class Boot:
     """The device started: what it found on disk."""
 
@@ -33,7 +33,7 @@ class Boot:
     degraded: str | None = None  # the library is read-only (a full or read-only disk): why, in plain words
 
 
-@dataclass(frozen=True)
+@record
 class CodeIssued:
     """A sign-in code to show: Google's device-code answer."""
 
@@ -44,14 +44,14 @@ class CodeIssued:
     interval: float
 
 
-@dataclass(frozen=True)
+@record
 class TokenPending:
     """The person has not approved the code yet; ask again after ``interval`` seconds."""
 
     interval: float  # may have grown after slow_down
 
 
-@dataclass(frozen=True)
+@record
 class PairingOpened:
     """The pairing page for the phone sign-in is open at ``url`` for ``expires_in`` seconds."""
 
@@ -60,7 +60,7 @@ class PairingOpened:
     expires_in: float
 
 
-@dataclass(frozen=True)
+@record
 class PhonePairingOpened:
     """The companion's "Control from your phone" link is open at ``url`` for ``expires_in`` seconds."""
 
@@ -68,19 +68,19 @@ class PhonePairingOpened:
     expires_in: float
 
 
-@dataclass(frozen=True)
+@record
 class PhonePaired:
     """A phone opened that link and is paired: the link is spent, so its QR code goes from the screen."""
 
 
-@dataclass(frozen=True)
+@record
 class SignedIn:
     """Signed in (the code was approved, or the phone or a computer finished): a token is stored for ``account``."""
 
     account: str | None
 
 
-@dataclass(frozen=True)
+@record
 class SessionCreated:
     """A picking session is open; its link is ``picker_uri``. Google's pollingConfig as sent (None: absent)."""
 
@@ -90,7 +90,7 @@ class SessionCreated:
     timeout_in: float | None
 
 
-@dataclass(frozen=True)
+@record
 class SessionPolled:
     """A session's state: ``media_items_set`` once the person tapped Done."""
 
@@ -100,7 +100,7 @@ class SessionPolled:
     timeout_in: float | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Progress:
     """Downloads of a session so far."""
 
@@ -130,7 +130,7 @@ class DownloadCounts(Protocol):
     def reasons(self) -> tuple[str, ...]: ...
 
 
-@dataclass(frozen=True)
+@record
 class DownloadFinished:
     """Every item of a session was tried; the counts say how it went."""
 
@@ -160,14 +160,14 @@ class DownloadFinished:
         )
 
 
-@dataclass(frozen=True)
+@record
 class SessionDeleted:
     """A picking session was deleted at Google."""
 
     session_id: str
 
 
-@dataclass(frozen=True)
+@record
 class Failed:
     """``effect`` failed with ``error``; retrying it is issuing the same effect again."""
 
@@ -175,19 +175,19 @@ class Failed:
     error: KioskError
 
 
-@dataclass(frozen=True)
+@record
 class SignedOutDone:
     """The token was revoked (or forgotten) and the device is signed out; ``photos`` left on it (None: as before)."""
 
     photos: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Tick:
     """Time passed (the main loop sends one every frame/second)."""
 
 
-@dataclass(frozen=True)
+@record
 class Action:
     """The person pressed a button: on the device, or on the phone page (``from_phone``)."""
 
@@ -195,7 +195,7 @@ class Action:
     from_phone: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Shutdown:
     """SIGTERM/SIGINT: delete the open session and stop."""
 

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from core.flow.effects import CreateSession, DeleteSession, Effect, OpenPairing, StartSignIn
 from core.flow.ending import STOPPED, no_promise, once_result
 from core.flow.events import DownloadFinished
 from core.flow.problems import nothing_picked
 from core.flow.timing import NOTICE_SECONDS
+from core.record import record
 from core.records import DEFAULT_POLL_INTERVAL
 from core.states import Choose, Connect, Slideshow, Starting, State
 
 
-@dataclass(frozen=True)
+@record
 class Exit:
     """The run is over (``run --once``, or a shutdown): exit code and one plain line for stderr."""
 
@@ -21,7 +22,7 @@ class Exit:
     message: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class ActiveSession:
     """The picking session this device has open right now (id "" while it is being created)."""
 
@@ -33,7 +34,7 @@ class ActiveSession:
     expires_at: float = 0.0
 
 
-@dataclass(frozen=True)
+@record
 class Waiting:
     """A downloaded session kept open for its videos still processing (core.flow.processing): listed again at
     ``next_at`` (None while that listing runs); the listing due at ``until`` is the last, and keeps them as stills."""
@@ -44,7 +45,7 @@ class Waiting:
     last: bool = False  # the listing sent is the last one (with posters)
 
 
-@dataclass(frozen=True)
+@record
 class DeleteRetry:
     """A sessions.delete that failed on the network ``failures`` times; sent again at ``at`` (None: in flight)."""
 
@@ -53,11 +54,11 @@ class DeleteRetry:
     at: float | None
 
 
-@dataclass(frozen=True)
+@record
 class Machine:
     """Everything the journey knows. ``state`` is what the screen shows."""
 
-    state: State = Starting()  # noqa: RUF009 - frozen, so sharing the default is safe
+    state: State = Starting()
     once: bool = False
     # How to sign in: "device" (the device grant), "phone" (the pairing page), "auto" (the device grant, and
     # "phone" from the moment Google refuses the Picker scope to it). The device passes the config's.

@@ -8,7 +8,6 @@ are not errors (nothing picked yet, a picking link that ran out) are worded here
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from core.errors import (
     AccessDenied,
@@ -24,6 +23,7 @@ from core.errors import (
     TransportError,
 )
 from core.flow.timing import AFTER_DENIED, AFTER_MISCONFIG, AFTER_TIMEOUT, backoff
+from core.record import record
 from core.states import Problem
 
 NEW_CODE_SOON = "A new sign-in code will appear by itself, or press OK to get it now."
@@ -39,7 +39,7 @@ def _google_busy(err: KioskError) -> bool:
     return isinstance(err, ApiError) and (err.retryable or err.status in (429, 500, 502, 503, 504))
 
 
-@dataclass(frozen=True)
+@record
 class Rule:
     """One row: the Problem's words, when the device tries again, and what it does then."""
 

@@ -17,7 +17,6 @@ import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
 from dataclasses import replace as dc_replace
 from pathlib import Path
 from typing import Protocol
@@ -38,6 +37,7 @@ from core.images import MAX_PIXELS, MediaInfo, check_media
 from core.library.files import PRIVATE_FILE, fsync_dir, safe_unlink
 from core.library.names import POSTER_MARK, poster_name, tag_media_id, temp_name
 from core.library.pace import Pace
+from core.record import record
 from core.records import PickedMediaItem
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def check_space(directory: Path, min_free: int, need: int = 0) -> None:
         )
 
 
-@dataclass(frozen=True)
+@record
 class Job:
     """One item to fetch."""
 
@@ -78,7 +78,7 @@ class Job:
     poster_spec: str | None = None  # a video: its poster is fetched too
 
 
-@dataclass(frozen=True)
+@record
 class Fetched:
     """A file that is durably in place under its final name."""
 
@@ -90,14 +90,14 @@ class Fetched:
     poster: str | None = None  # a video's poster file, in place beside it
 
 
-@dataclass(frozen=True)
+@record
 class Landed:
     """Files that completed while the consumer was busy: recorded together, in one index transaction."""
 
     files: list[Fetched]
 
 
-@dataclass(frozen=True)
+@record
 class Refused:
     """An item that will not be in the library: not a usable picture, or Google refused it."""
 
@@ -105,28 +105,28 @@ class Refused:
     error: KioskError
 
 
-@dataclass(frozen=True)
+@record
 class Expired:
     """403/404 on the item's baseUrl: worth a fresh listing for a new URL."""
 
     job: Job
 
 
-@dataclass(frozen=True)
+@record
 class Stopped:
     """A job that was cancelled before it finished (its temp file is gone); it stays pending."""
 
     job: Job
 
 
-@dataclass(frozen=True)
+@record
 class Listed:
     """Items that arrived from the listing (a page, in practice); nothing of them is fetched yet."""
 
     items: list[PickedMediaItem]
 
 
-@dataclass(frozen=True)
+@record
 class ListingDone:
     """The listing ended without an error: every item was handed out in a ``Listed``."""
 
@@ -230,7 +230,7 @@ class _ListingEnded:
     pass
 
 
-@dataclass(frozen=True)
+@record
 class _ListingFailed:
     error: BaseException
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from core.record import record
+
 
 @dataclass(frozen=True, slots=True)
 class Photo:
@@ -31,7 +33,7 @@ class PlayOrder(Protocol):
     def mark_shown(self, photo: Photo) -> None: ...
 
 
-@dataclass(frozen=True)
+@record
 class MediaRow:
     """One complete file in the library folder."""
 
@@ -49,7 +51,7 @@ class MediaRow:
     poster: str | None = None  # a video's poster file, beside it
 
 
-@dataclass(frozen=True)
+@record
 class RememberedSession:
     """A picking session remembered on disk (so a crash or power cut can finish or delete it)."""
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
 from dataclasses import replace as dc_replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,11 +32,12 @@ from core.library.files import fsync_dir, private_file, remove_trashed, safe_unl
 from core.library.index import Fingerprint, Index
 from core.library.names import OUR_FILE, POSTER_FILE, is_temp_name, poster_name, tagged_media_id
 from core.library.records import MediaRow
+from core.record import record
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@record
 class CheckReport:
     """What ``Library.open`` found and repaired."""
 

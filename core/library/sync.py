@@ -6,7 +6,6 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from contextlib import closing
-from dataclasses import dataclass
 from dataclasses import replace as dc_replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +30,7 @@ from core.library.index import Index
 from core.library.names import media_stem
 from core.library.plan import plan_fetch, still_processing
 from core.library.records import MediaRow
+from core.record import record
 from core.records import PickedMediaItem
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, int, int, int], None]  # done, total, failed, unsupported
 
 
-@dataclass(frozen=True)
+@record
 class DownloadReport:
     """The result of one download call. ``done + failed + pending == total``.
 
@@ -67,7 +67,7 @@ GONE = "Google no longer has the file (even with a fresh link)."
 EARLIER = "It could not be downloaded in an earlier try."
 
 
-@dataclass(frozen=True)
+@record
 class SyncSetup:
     """What a download needs from the library it fills."""
 

@@ -22,13 +22,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 import requests
 
 from core.clock import REAL, Clock
 from core.config import GoogleConfig
 from core.errors import AccessDenied, ApiError, Cancelled, CodeExpired, TransportError
+from core.record import record
 from core.records import bad_answer
 from core.transport import Transport
 from device.signin.oauth import SCOPES, common_error, number, oauth_error, text_field, token_from_answer
@@ -42,7 +43,7 @@ SLOW_DOWN_STEP = 5.0  # RFC 8628 / Google: slow_down adds 5 s to the interval, f
 MAX_UNKNOWN_CODES = 3  # fresh codes refused as invalid_grant in a row before wait() gives up
 
 
-@dataclass(frozen=True)
+@record
 class DeviceFlow:
     """A sign-in code waiting for the person: show ``user_code`` and ``qr_url``; poll every ``interval``."""
 
@@ -59,14 +60,14 @@ class DeviceFlow:
         return self.verification_uri_complete or self.verification_url
 
 
-@dataclass(frozen=True)
+@record
 class Pending:
     """The person has not answered yet; poll again after ``flow.interval`` (which slow_down may have raised)."""
 
     flow: DeviceFlow
 
 
-@dataclass(frozen=True)
+@record
 class Granted:
     """The person said yes."""
 

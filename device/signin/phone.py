@@ -22,6 +22,7 @@ import requests
 from core.clock import REAL, Clock
 from core.config import GoogleConfig, is_loopback_host
 from core.errors import AccessDenied, AddressRefused, AuthError
+from core.record import record
 from core.transport import Transport
 from device.signin import pkce
 from device.signin.imported import token_from_authorized_user
@@ -63,7 +64,7 @@ class _Link:
     made_at: float
 
 
-@dataclass(frozen=True)
+@record
 class Landed:
     """What a pasted address holds: ``state`` and either ``code`` or Google's ``error``."""
 

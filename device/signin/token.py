@@ -6,16 +6,17 @@ import base64
 import binascii
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from core.library.files import PRIVATE_DIR, atomic_write, fsync_dir
+from core.record import record
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@record
 class StoredToken:
     """What the device keeps of a sign-in. ``expiry`` is aware UTC; ``account`` the email, when known.
 

@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 
 import pygame
 
+from core.record import record
 from core.states import UserAction
 from device.ui.layout import Layout
 from device.ui.text import Fonts, Style
 from device.ui.widgets import QrImage, TextRects, backdrop, render_qr
 
 
-@dataclass(frozen=True)
+@record
 class Slot:
     """Where a text that changes with time (a countdown) is drawn, and how."""
 
@@ -21,7 +22,7 @@ class Slot:
     align: str = "left"
 
 
-@dataclass(frozen=True)
+@record
 class QrPlacement:
     """Where the QR symbol is (quiet zone excluded), and its whole-pixel module size."""
 

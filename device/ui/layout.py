@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 
 import pygame
 
+from core.record import record
 from device.ui.qr import QUIET_MODULES
 from device.ui.text import Block, Fonts, Style, fit
 
@@ -22,7 +23,7 @@ PORTRAIT_QR_HEIGHT = 0.5  # on a portrait screen the QR card may grow up to half
 LEAD_OVER = 1.25  # a lead shrunk to make room is still this much larger than the rest, else help is left out
 
 
-@dataclass(frozen=True)
+@record
 class Layout:
     """Every size on screen, from the shorter side (one unit = 1 % of it, with a floor for small panels) and
     the arrangement that suits the screen's shape: "landscape" puts the QR code beside the text, "portrait"
@@ -140,7 +141,7 @@ class Layout:
         return card, text
 
 
-@dataclass(frozen=True)
+@record
 class Item:
     """One block in a column: ``gap`` is space above it, in layout units; a ``slot`` reserves room for text
     that changes every tick (a countdown), sized by ``text`` as its longest form."""

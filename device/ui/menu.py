@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from core.record import record
 from core.states import UserAction
 
 
-@dataclass(frozen=True)
+@record
 class MenuItem:
     """One button of a screen's menu or hint bar."""
 

@@ -13,10 +13,11 @@ of its shape further on is brought forward. Every photo is taken off the order e
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import overload
+
+from core.record import record
 
 WINDOW = 6  # how far ahead in the order a partner taken close in time is looked for
 SQUARE_TOLERANCE = 0.1  # within 10 % of square, a photo fits either screen: it is shown alone
@@ -30,7 +31,7 @@ class Shape(Enum):
     SQUARE = "square"  # or unknown: never paired
 
 
-@dataclass(frozen=True)
+@record
 class Shot:
     """What pairing needs of a photo: its id, its shape, when it was taken (None: unknown)."""
 

@@ -5,10 +5,10 @@ renderers look a state up in; this module imports no pygame."""
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 from urllib.parse import urlsplit
 
+from core.record import record
 from core.states import (
     Choose,
     ConfirmSignOut,
@@ -46,7 +46,7 @@ S = TypeVar("S", bound=State)
 WRONG_ACCOUNT = {"no-photos-account"}  # problems that another Google account could solve
 
 
-@dataclass(frozen=True)
+@record
 class View:
     """What the pygame screen adds to a state when it draws it: the focus, the hint bar, the photo under it."""
 

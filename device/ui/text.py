@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 import pygame
+
+from core.record import record
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ class Fonts:
         return font
 
 
-@dataclass(frozen=True)
+@record
 class Style:
     """How one block of text wants to look; ``size`` is the preferred pixel size, ``min_size`` the floor
     before the block wraps onto more lines than ``max_lines``."""
@@ -69,7 +70,7 @@ class Style:
     one_line: float = 0.0  # shrink to this share of ``size`` on one line before wrapping at all
 
 
-@dataclass(frozen=True)
+@record
 class Block:
     """Text fitted to a width: the lines and the font size that made them fit."""
 

@@ -8,13 +8,13 @@ import math
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pygame
 
 from core.config import SlideshowConfig
 from core.library import Photo, PhotoList
+from core.record import record
 
 if TYPE_CHECKING:
     from device.ui.decode import Pieces
@@ -28,7 +28,7 @@ FRAME_POLL = 1 / 50  # how often the loop looks for a decoded frame when none is
 PUT_WAIT = 0.1  # the decoder looks at its stop flag this often while the queue is full
 
 
-@dataclass(frozen=True)
+@record
 class _Frame:
     time: float  # seconds from the start of the video
     data: bytes

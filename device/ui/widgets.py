@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import pygame
 
+from core.record import record
 from core.states import UserAction
 from device.ui.layout import Layout, Placed
 from device.ui.menu import MenuItem
@@ -64,7 +64,7 @@ def draw_column(fonts: Fonts, placed: Placed, surface: pygame.Surface, offset: t
     return drawn
 
 
-@dataclass(frozen=True)
+@record
 class QrImage:
     """A drawn QR code: ``surface`` includes the quiet zone; ``module`` is the whole-pixel module size."""
 
@@ -123,7 +123,7 @@ def draw_progress_bar(surface: pygame.Surface, rect: pygame.Rect, fraction: floa
         pygame.draw.rect(surface, ACCENT, filled, border_radius=radius)
 
 
-@dataclass(frozen=True)
+@record
 class ButtonRow:
     """A laid-out row of buttons: where each one is, at which font size."""
 

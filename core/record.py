@@ -1,0 +1,140 @@
+"""`@record`: a frozen dataclass that costs next to nothing to define; its ``__init__`` is compiled when first called.
+
+``@dataclass(frozen=True)`` compiles six methods from source text for every class as its module is imported
+(0.3–0.6 ms a class on our machines), and the kiosk defines some ninety before its first screen, most of
+which (events, effects, states it never reaches) are never made before it. A record is the same dataclass
+to everything that reads one (``dataclasses.fields``, ``replace``, ``asdict``, ``match`` patterns, mypy),
+with the same ``__init__`` (compiled on the first call instead, the way ``dataclasses`` writes it), and
+``__repr__``, ``__eq__``, ``__hash__`` and the frozen ``__setattr__``/``__delattr__`` shared by all records,
+reading the fields through one ``operator.attrgetter`` a class. Fields with ``repr=False`` stay out of the
+repr (secrets), ``compare=False`` out of equality and the hash, exactly as in ``dataclasses``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import operator
+import reprlib
+from collections.abc import Callable
+from dataclasses import MISSING, Field, FrozenInstanceError
+from typing import Any, TypeVar, dataclass_transform
+
+T = TypeVar("T", bound=type)
+
+_FACTORY = object()  # the default of an argument whose field has a default_factory: "not given"
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, Field))
+def record(cls: T) -> T:
+    """Make ``cls`` a frozen dataclass whose methods are shared or compiled on first use (see the module)."""
+    dataclasses.dataclass(cls, init=False, repr=False, eq=False)
+    own = cls.__dict__
+    for name, method in _SHARED.items():
+        if own.get(name) is None:  # a class body's own __eq__ leaves __hash__ None: hashed by its fields
+            setattr(cls, name, method)
+    if "__init__" not in own:
+        cls.__init__ = _first_init  # type: ignore[misc]
+    return cls
+
+
+def _first_init(self: Any, *args: Any, **kwargs: Any) -> None:
+    """The class's first instance: compile its ``__init__``, put it on the class, and run it."""
+    cls = type(self)
+    init = _compile_init(cls)
+    cls.__init__ = init
+    init(self, *args, **kwargs)
+
+
+def _compile_init(cls: type) -> Callable[..., None]:
+    """The ``__init__`` dataclasses would write for ``cls``: its init fields as arguments (keyword-only ones
+    after a ``*``), each default or default_factory applied, every field set through ``object.__setattr__``
+    (the class is frozen), then ``__post_init__`` if it has one."""
+    names: dict[str, Any] = {"_set": object.__setattr__, "_FACTORY": _FACTORY}
+    positional: list[str] = []
+    keyword: list[str] = []
+    body: list[str] = []
+    for i, f in enumerate(dataclasses.fields(cls)):
+        if f.default_factory is not MISSING:
+            names[f"_factory{i}"] = f.default_factory
+            value = f"_factory{i}() if {f.name} is _FACTORY else {f.name}" if f.init else f"_factory{i}()"
+            default = "=_FACTORY"
+        elif f.default is not MISSING:
+            names[f"_default{i}"] = f.default
+            value, default = (f.name, f"=_default{i}") if f.init else (f"_default{i}", "")
+        else:
+            value, default = f.name, ""
+        if f.init:
+            (keyword if f.kw_only else positional).append(f"{f.name}{default}")
+        if f.init or f.default is not MISSING or f.default_factory is not MISSING:
+            body.append(f"    _set(self, {f.name!r}, {value})")
+    if hasattr(cls, "__post_init__"):
+        body.append("    self.__post_init__()")
+    arguments = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
+    source = f"def __init__({arguments}):\n" + ("\n".join(body) or "    pass") + "\n"
+    exec(source, names)
+    init: Callable[..., None] = names["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    return init
+
+
+# Per class, the function giving ``(value, ...)`` of the fields it compares (eq, hash), and the names and
+# values of those it shows (repr): made when first needed.
+_COMPARED: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+_SHOWN: dict[type, tuple[list[str], Callable[[Any], tuple[Any, ...]]]] = {}
+
+
+def _values(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """A function giving the tuple of these attributes of an object."""
+    if len(names) > 1:
+        return operator.attrgetter(*names)
+    if names:
+        one = operator.attrgetter(names[0])
+        return lambda obj: (one(obj),)
+    return lambda obj: ()
+
+
+def _compared(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    values = _values([f.name for f in dataclasses.fields(cls) if f.compare])
+    _COMPARED[cls] = values
+    return values
+
+
+@reprlib.recursive_repr()
+def _repr(self: Any) -> str:
+    cls = type(self)
+    shown = _SHOWN.get(cls)
+    if shown is None:
+        names = [f.name for f in dataclasses.fields(cls) if f.repr]
+        shown = _SHOWN[cls] = (names, _values(names))
+    names, values = shown
+    return f"{cls.__qualname__}({', '.join(f'{n}={v!r}' for n, v in zip(names, values(self), strict=True))})"
+
+
+def _eq(self: Any, other: object) -> bool:
+    cls = self.__class__
+    if other.__class__ is not cls:
+        return NotImplemented  # type: ignore[no-any-return]  # NotImplemented is typed Any
+    values = _COMPARED.get(cls) or _compared(cls)
+    return bool(values(self) == values(other))
+
+
+def _hash(self: Any) -> int:
+    cls = self.__class__
+    return hash((_COMPARED.get(cls) or _compared(cls))(self))
+
+
+def _setattr(self: Any, name: str, value: object) -> None:
+    raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+def _delattr(self: Any, name: str) -> None:
+    raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+_SHARED: dict[str, Callable[..., Any]] = {
+    "__repr__": _repr,
+    "__eq__": _eq,
+    "__hash__": _hash,
+    "__setattr__": _setattr,
+    "__delattr__": _delattr,
+}

@@ -1,0 +1,136 @@
+"""core.record: a record behaves as the frozen dataclass it stands for, to every reader of one."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from core.record import record
+
+
+def _pair(namespace: dict[str, Any], *, name: str = "Sample") -> tuple[type, type]:
+    """The same class body as a frozen dataclass and as a record."""
+    made = []
+    for decorate in (dataclass(frozen=True), record):
+        made.append(decorate(type(name, (), {"__module__": __name__, "__qualname__": name, **namespace})))
+    return made[0], made[1]
+
+
+BODY: dict[str, Any] = {
+    "__annotations__": {"a": "int", "b": "str", "secret": "str", "tags": "tuple[str, ...]", "c": "float", "k": "int"},
+    "b": "x",
+    "secret": field(default="s3cret", repr=False),
+    "tags": field(default_factory=tuple),
+    "c": field(default=0.5, compare=False),
+    "k": field(default=7, kw_only=True),
+}
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs"),
+    [((1,), {}), ((1, "y"), {}), ((2,), {"tags": ("t",), "k": 3}), ((), {"a": 4, "secret": "other", "c": 1.5})],
+)
+def test_a_record_is_made_read_compared_and_shown_as_its_dataclass(
+    args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    plain, rec = _pair(BODY)
+    p, r = plain(*args, **kwargs), rec(*args, **kwargs)
+    assert repr(r) == repr(p)
+    assert "s3cret" not in repr(rec(1)) and "other" not in repr(r)  # repr=False: never shown
+    assert dataclasses.asdict(r) == dataclasses.asdict(p)
+    assert [f.name for f in dataclasses.fields(r)] == [f.name for f in dataclasses.fields(p)]
+    assert r == rec(*args, **kwargs) and hash(r) == hash(rec(*args, **kwargs))
+    assert r == dataclasses.replace(r, c=9.0)  # compare=False: not part of equality
+    assert r != dataclasses.replace(r, b="other") and r != p  # another class is never equal
+    assert dataclasses.replace(r, b="z").b == "z"
+    assert rec.__match_args__ == plain.__match_args__
+    assert copy.copy(r) == r and copy.deepcopy(r) == r
+
+
+def test_a_factory_default_is_made_afresh_for_each_record() -> None:
+    _, rec = _pair({"__annotations__": {"tags": "list[str]"}, "tags": field(default_factory=list)})
+    first, second = rec(), rec()
+    assert first.tags == [] and first.tags is not second.tags
+
+
+def test_a_record_refuses_what_its_dataclass_refuses() -> None:
+    plain, rec = _pair(BODY)
+    r = rec(1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.a = 2
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del r.b
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.new = 1
+    for args, kwargs in (((), {}), ((1, "x", "s", (), 0.5, 7), {}), ((1,), {"nope": 1}), ((1,), {"a": 2})):
+        with pytest.raises(TypeError):
+            plain(*args, **kwargs)
+        with pytest.raises(TypeError):
+            rec(*args, **kwargs)
+
+
+def test_post_init_and_init_false_fields_run_as_in_dataclasses() -> None:
+    def post_init(self: Any) -> None:
+        object.__setattr__(self, "double", self.a * 2)
+
+    body = {
+        "__annotations__": {"a": "int", "double": "int", "seen": "list[int]"},
+        "double": field(default=0, init=False),
+        "seen": field(default_factory=list, init=False),
+        "__post_init__": post_init,
+    }
+    plain, rec = _pair(body)
+    assert repr(rec(3)) == repr(plain(3)).replace(plain.__qualname__, rec.__qualname__)
+    assert rec(3).double == 6 and rec(3).seen == []
+    with pytest.raises(TypeError):
+        rec(3, 4)
+
+
+def test_a_subclass_record_adds_its_fields_after_its_parents() -> None:
+    @record
+    class Base:
+        a: int
+        b: str = "b"
+
+    @record
+    class Child(Base):
+        c: int = 3
+
+    assert (
+        Base(1) == Base(1, "b")
+        and repr(Child(1)) == "test_a_subclass_record_adds_its_fields_after_its_parents.<locals>.Child(a=1, b='b', c=3)"
+    )
+    assert Child(1, "x", 4).c == 4 and Child(1) != Base(1)
+    match Child(5):
+        case Child(a, b, c):
+            assert (a, b, c) == (5, "b", 3)
+        case _:
+            pytest.fail("positional patterns read __match_args__")
+
+
+def test_a_class_body_keeps_its_own_methods() -> None:
+    @record
+    class Own:
+        a: int
+
+        def __repr__(self) -> str:
+            return "mine"
+
+        def __eq__(self, other: object) -> bool:
+            return isinstance(other, Own)
+
+    assert repr(Own(1)) == "mine" and Own(1) == Own(2) and hash(Own(1)) == hash(Own(1))
+
+
+def test_records_that_hold_themselves_still_show() -> None:
+    @record
+    class Box:
+        items: list[Any]
+
+    box = Box([])
+    box.items.append(box)
+    assert repr(box) == "test_records_that_hold_themselves_still_show.<locals>.Box(items=[...])"
