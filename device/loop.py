@@ -175,7 +175,14 @@ class Loop:
                     self.request_stop()
             watchdog.tick()
             poll = self._sleeps.input_poll() if self._sleeps is not None else None
-            wait = min(self._renderer.next_wake(now), poll if poll is not None else INPUT_POLL)
+            poll = poll if poll is not None else INPUT_POLL
+            if quiet:
+                # Nothing is on the screen yet, so it asks to be drawn at once; the start is held back until
+                # Google's first answer (an event wakes the loop) or the quiet time is over, without a turn
+                # of the loop between (a busy loop while the first request is out takes the worker's GIL).
+                wait = min(poll, max(0.0, started + QUIET_START - now))
+            else:
+                wait = min(self._renderer.next_wake(now), poll)
             if throttled:
                 wait = min(wait, max(0.0, shown_at + PROGRESS_FRAME - now))
             if first_frame:
