@@ -13,6 +13,7 @@ repr (secrets), ``compare=False`` out of equality and the hash, exactly as in ``
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import operator
 import reprlib
 from collections.abc import Callable
@@ -27,6 +28,10 @@ _FACTORY = object()  # the default of an argument whose field has a default_fact
 @dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, Field))
 def record(cls: T) -> T:
     """Make ``cls`` a frozen dataclass whose methods are shared or compiled on first use (see the module)."""
+    if not cls.__dict__.get("__doc__"):
+        # dataclasses would write one from inspect.signature(cls), which, before the class has an __init__,
+        # parses object's text signature with tokenize (its regexes: ~5 ms, once).
+        cls.__doc__ = f"{cls.__name__}({', '.join(inspect.get_annotations(cls))})"
     dataclasses.dataclass(cls, init=False, repr=False, eq=False)
     own = cls.__dict__
     for name, method in _SHARED.items():

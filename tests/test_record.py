@@ -134,3 +134,12 @@ def test_records_that_hold_themselves_still_show() -> None:
     box = Box([])
     box.items.append(box)
     assert repr(box) == "test_records_that_hold_themselves_still_show.<locals>.Box(items=[...])"
+
+
+def test_a_record_without_a_docstring_is_named_by_its_fields() -> None:
+    @record
+    class Bare:
+        a: int
+        b: str = "b"
+
+    assert Bare.__doc__ == "Bare(a, b)"

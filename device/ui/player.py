@@ -31,6 +31,8 @@ JUMP_FADE = 0.25  # seconds of crossfade when the person asked for another photo
 
 @dataclass
 class _Slide:
+    """A slide made: its photos (one, or a pair), its picture, and its place in the history."""
+
     photos: tuple[Photo, ...]
     surface: pygame.Surface
     place: int  # its index in the history

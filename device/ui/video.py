@@ -30,6 +30,8 @@ PUT_WAIT = 0.1  # the decoder looks at its stop flag this often while the queue 
 
 @record
 class _Frame:
+    """One decoded frame of a video, scaled for the screen, with its time."""
+
     time: float  # seconds from the start of the video
     data: bytes
     size: tuple[int, int]
