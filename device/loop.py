@@ -166,7 +166,8 @@ class Loop:
                 and isinstance(last_shown, Downloading)
                 and now - shown_at < PROGRESS_FRAME
             )
-            if not (quiet or throttled):
+            drawn = not (quiet or throttled)
+            if drawn:
                 self._renderer.show(state, now, self._photos())
                 last_shown, shown_at = state, now
                 self._note_first_draw(state)
@@ -185,8 +186,9 @@ class Loop:
                 wait = min(self._renderer.next_wake(now), poll)
             if throttled:
                 wait = min(wait, max(0.0, shown_at + PROGRESS_FRAME - now))
-            if first_frame:
-                # Once the first screen is up: what start-up put off (see device.startup) need not delay it.
+            if first_frame and drawn:
+                # Once the first screen is up (not after a quiet turn, before it): what start-up put off (see
+                # device.startup, the companion's server) need not delay it.
                 first_frame = False
                 if self._on_first_frame is not None:
                     self._on_first_frame()

@@ -29,7 +29,9 @@ class FirstScreen:
         return 0.0 if not self.shown else 60.0
 
 
-def run_quiet_start(answer_at: float | None) -> tuple[list[float], FirstScreen, float]:
+def run_quiet_start(
+    answer_at: float | None, first_frame: list[int] | None = None
+) -> tuple[list[float], FirstScreen, float]:
     """Run a loop from Starting; the first answer comes ``answer_at`` fake seconds in (None: never).
     Return every wait the loop asked for, what it drew, and the start time."""
     clock = FakeClock()
@@ -53,7 +55,14 @@ def run_quiet_start(answer_at: float | None) -> tuple[list[float], FirstScreen, 
 
     machine = flow.Machine(state=Starting())
     loop = Loop(
-        machine, screen, lambda effects: None, next_event, lambda: [], lambda: [], clock=Clock(clock.now, clock.sleep)
+        machine,
+        screen,
+        lambda effects: None,
+        next_event,
+        lambda: [],
+        lambda: [],
+        clock=Clock(clock.now, clock.sleep),
+        on_first_frame=None if first_frame is None else lambda: first_frame.append(len(screen.shown)),
     )
     loop.run()
     return waits, screen, start
@@ -70,3 +79,10 @@ def test_an_answer_during_the_quiet_start_is_drawn_when_it_comes() -> None:
     waits, screen, start = run_quiet_start(0.23)
     assert len(waits) <= round(0.23 / INPUT_POLL) + 2
     assert screen.shown and screen.shown[0][0] == start + 0.23 and screen.shown[0][1] != "starting"
+
+
+def test_what_waits_for_the_first_frame_runs_after_it_is_drawn_not_after_a_quiet_turn() -> None:
+    # device.startup's first_frame and the companion's server start (heavy imports): not before the first screen.
+    seen: list[int] = []
+    run_quiet_start(0.23, seen)
+    assert seen == [1]  # once, with the first screen (Connect) already drawn
