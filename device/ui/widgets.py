@@ -82,24 +82,16 @@ class QrImage:
 
 
 def render_qr(text: str, module: int) -> QrImage:
-    """Draw ``text`` as a QR code with square ``module``-pixel modules, each a filled rect: no scaling."""
+    """Draw ``text`` as a QR code with square ``module``-pixel modules: one pixel a module, then each pixel
+    repeated ``module`` times each way (pygame's scale is nearest-neighbour: whole squares, no blending)."""
     matrix = qr_matrix(text)
     n = len(matrix)
+    dark, light = bytes(QR_DARK), bytes(QR_LIGHT)
+    symbol = pygame.image.frombytes(b"".join(dark if cell else light for row in matrix for cell in row), (n, n), "RGB")
     side = (n + 2 * QUIET_MODULES) * module
     surface = pygame.Surface((side, side))
     surface.fill(QR_LIGHT)
-    origin = QUIET_MODULES * module
-    for y, row in enumerate(matrix):
-        x = 0
-        while x < n:
-            if not row[x]:
-                x += 1
-                continue
-            # Runs of dark modules as one rect: fewer fill calls, same pixels.
-            start = x
-            while x < n and row[x]:
-                x += 1
-            surface.fill(QR_DARK, (origin + start * module, origin + y * module, (x - start) * module, module))
+    surface.blit(pygame.transform.scale(symbol, (n * module, n * module)), (QUIET_MODULES * module,) * 2)
     return QrImage(surface=surface, module=module, modules=n)
 
 
