@@ -43,10 +43,11 @@ def record(cls: T) -> T:
 
 
 def _first_init(self: Any, *args: Any, **kwargs: Any) -> None:
-    """The class's first instance: compile its ``__init__``, put it on the class, and run it."""
-    cls = type(self)
+    """The class's first instance: compile its ``__init__``, put it on the class, and run it. The class is the
+    record this placeholder belongs to, not always ``type(self)``: a subclass's own ``__init__`` may call it."""
+    cls = next(c for c in type(self).__mro__ if c.__dict__.get("__init__") is _first_init)
     init = _compile_init(cls)
-    cls.__init__ = init
+    cls.__init__ = init  # type: ignore[misc]
     init(self, *args, **kwargs)
 
 

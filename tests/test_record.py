@@ -143,3 +143,16 @@ def test_a_record_without_a_docstring_is_named_by_its_fields() -> None:
         b: str = "b"
 
     assert Bare.__doc__ == "Bare(a, b)"
+
+
+def test_a_subclass_with_its_own_init_keeps_it_when_it_calls_the_records() -> None:
+    @record
+    class Base:
+        a: int
+
+    class Doubled(Base):
+        def __init__(self, a: int) -> None:
+            super().__init__(a * 2)
+
+    assert Doubled(2).a == 4 and Doubled(3).a == 6  # the second call still runs Doubled's own __init__
+    assert Base(1).a == 1 and "__init__" in Doubled.__dict__
