@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterator
 
 import pygame
 import pytest
@@ -10,12 +10,14 @@ import pytest
 from device.ui.qr import QUIET_MODULES, qr_matrix
 from device.ui.widgets import QR_DARK, QR_LIGHT, render_qr
 
+pytestmark = pytest.mark.usefixtures("dummy_sdl")
+
 
 @pytest.fixture(autouse=True)
-def display() -> None:
-    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+def display() -> Iterator[pygame.Surface]:
     pygame.display.init()
-    pygame.display.set_mode((64, 64))
+    yield pygame.display.set_mode((64, 64))
+    pygame.quit()
 
 
 @pytest.mark.parametrize("module", [1, 2, 5, 9])
