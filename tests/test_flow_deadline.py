@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core import flow
-from core.errors import ApiError, TransportError
+from core.errors import ApiError, ScopeRefused, TransportError
 from core.states import Problem
 from tests import flow_walk
 from tests.flow_walk import T0
@@ -141,3 +141,15 @@ def test_giving_up_offline_promises_no_other_try() -> None:
     assert "did not answer properly" in w.m.exit.message and "try again" not in w.m.exit.message
     st = w.m.state
     assert isinstance(st, Problem) and st.retry_at is None and "reconnect" not in st.next_step
+
+
+def test_a_retry_exactly_the_longest_wait_away_is_not_too_late_whatever_the_clock_reads() -> None:
+    # A refused scope is retried in 5 minutes, the longest a once run waits while signing in: it ends with the
+    # refusal's own advice, not "past the deadline". 8001.685 is a clock value where (now + 300) - now > 300.
+    for now in (T0, 8001.685, 8186.468):
+        w = flow_walk.Walk(flow.Machine(once=True))
+        w.now = now
+        w.send(flow.Boot(signed_in=False))
+        w.send(flow.Failed(flow.StartSignIn(), ScopeRefused("Google refused the Photos Picker scope.")))
+        assert w.m.exit is not None and w.m.exit.code == 1
+        assert "past the deadline" not in w.m.exit.message, now

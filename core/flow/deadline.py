@@ -32,7 +32,9 @@ def too_late(m: Machine, at: float | None, now: float) -> bool:
     if not m.once or at is None:
         return False
     if m.deadline is None:
-        return at - now > ONCE_LONGEST_WAIT
+        # Compared as times, not as a difference: ``(now + wait) - now`` is a hair over ``wait`` for some clock
+        # values, which made a retry exactly ONCE_LONGEST_WAIT away "too late".
+        return at > now + ONCE_LONGEST_WAIT
     return at > m.deadline
 
 
