@@ -73,9 +73,19 @@ def wait_for(driver: Any, condition: Callable[[Any], Any], timeout: float = 30) 
     """Wait on something the page shows (a selenium WebDriverWait, no fixed sleep).
 
     A form post reloads the page, so an element found just before the new page arrives goes stale: that is "not
-    shown yet", like an element not found, and the condition is asked again."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    shown yet", like an element not found, and the condition is asked again. Chromium sometimes reports that
+    stale element as an "unknown error" (its node "does not belong to the document"): the same, and the same
+    answer; any other error still ends the wait."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
+    def asked(d: Any) -> Any:
+        try:
+            return condition(d)
+        except WebDriverException as exc:
+            if "does not belong to the document" in (exc.msg or ""):
+                raise StaleElementReferenceException(exc.msg) from exc
+            raise
+
     ignored = (NoSuchElementException, StaleElementReferenceException)
-    return WebDriverWait(driver, timeout, poll_frequency=0.1, ignored_exceptions=ignored).until(condition)
+    return WebDriverWait(driver, timeout, poll_frequency=0.1, ignored_exceptions=ignored).until(asked)
