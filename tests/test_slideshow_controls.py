@@ -23,6 +23,9 @@ from tests.screen_events import press
 T0 = 1000.0
 SLIDESHOW = Slideshow(count=3)
 COLORS = [(220, 30, 30), (30, 30, 220), (30, 200, 30)]
+# Longer than every stretch of fake time a test lets pass on one photo (the bar hidden four times is 44 s), so
+# that a photo changes only when a test asks it to or waits out the interval on purpose.
+INTERVAL = 60.0
 
 pytestmark = pytest.mark.usefixtures("dummy_sdl")
 
@@ -44,7 +47,7 @@ def photos(tmp_path: Path) -> list[Photo]:
 
 @pytest.fixture
 def screen(screen_clock: FakeClock) -> Iterator[Screen]:
-    config = SlideshowConfig(interval=10.0, fade=0.2, shuffle=False)
+    config = SlideshowConfig(interval=INTERVAL, fade=0.2, shuffle=False)
     scr = Screen(size=(800, 480), slideshow=config, now=screen_clock.now)
     scr.open()
     yield scr
@@ -112,7 +115,7 @@ def test_ok_and_play_pause_pause_and_resume(screen: Screen, screen_clock: FakeCl
     screen.show(SLIDESHOW, screen_clock.now(), photos)
     assert not screen.paused
     assert "Paused" not in dict(screen.last_texts)
-    screen_clock.advance(11)
+    screen_clock.advance(INTERVAL + 1)
     settle(screen, screen_clock, photos, "p2")
     assert press(screen, K_SELECT) == []  # the CEC remote's Select is OK: pause again
     assert screen.paused
