@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 
-from core.record import record
+from core.record import mutable_record, record
 
 Now = Callable[[], float]
 Sleep = Callable[[float], None]
@@ -24,7 +24,7 @@ class Clock:
 REAL = Clock()
 
 
-@dataclass
+@mutable_record
 class FakeClock:
     """A clock that only moves when slept on or advanced; safe to share between threads.
 

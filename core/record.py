@@ -8,6 +8,7 @@ with the same ``__init__`` (compiled on the first call instead, the way ``datacl
 ``__repr__``, ``__eq__``, ``__hash__`` and the frozen ``__setattr__``/``__delattr__`` shared by all records,
 reading the fields through one ``operator.attrgetter`` a class. Fields with ``repr=False`` stay out of the
 repr (secrets), ``compare=False`` out of equality and the hash, exactly as in ``dataclasses``.
+``@mutable_record`` is the same for a plain (not frozen) ``@dataclass``: assignable fields, no hash.
 """
 
 from __future__ import annotations
@@ -28,13 +29,28 @@ _FACTORY = object()  # the default of an argument whose field has a default_fact
 @dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, Field))
 def record(cls: T) -> T:
     """Make ``cls`` a frozen dataclass whose methods are shared or compiled on first use (see the module)."""
+    return _make(cls, _SHARED)
+
+
+@dataclass_transform(field_specifiers=(dataclasses.field, Field))
+def mutable_record(cls: T) -> T:
+    """Make ``cls`` the plain ``@dataclass`` of its body (fields assignable, compared by value, unhashable),
+    its ``__repr__``/``__eq__`` shared and its ``__init__`` compiled on first use, as ``record`` does."""
+    _MUTABLE.add(cls)
+    made = _make(cls, _SHARED_MUTABLE)
+    if "__hash__" not in cls.__dict__:
+        cls.__hash__ = None  # type: ignore[assignment]  # as dataclass(eq=True) does: equal by value, so no hash
+    return made
+
+
+def _make(cls: T, shared: dict[str, Callable[..., Any]]) -> T:
     if not cls.__dict__.get("__doc__"):
         # dataclasses would write one from inspect.signature(cls), which, before the class has an __init__,
         # parses object's text signature with tokenize (its regexes: ~5 ms, once).
         cls.__doc__ = f"{cls.__name__}({', '.join(inspect.get_annotations(cls))})"
     dataclasses.dataclass(cls, init=False, repr=False, eq=False)
     own = cls.__dict__
-    for name, method in _SHARED.items():
+    for name, method in shared.items():
         if own.get(name) is None:  # a class body's own __eq__ leaves __hash__ None: hashed by its fields
             setattr(cls, name, method)
     if "__init__" not in own:
@@ -56,6 +72,9 @@ def _compile_init(cls: type) -> Callable[..., None]:
     after a ``*``), each default or default_factory applied, every field set through ``object.__setattr__``
     (the class is frozen), then ``__post_init__`` if it has one."""
     names: dict[str, Any] = {"_set": object.__setattr__, "_FACTORY": _FACTORY}
+    # A frozen record's fields are set past its refusing __setattr__; a mutable one's by plain assignment, as
+    # dataclasses does (a property or a __setattr__ of the class then sees them).
+    assign = "    self.{0} = {1}" if cls in _MUTABLE else "    _set(self, {0!r}, {1})"
     positional: list[str] = []
     keyword: list[str] = []
     body: list[str] = []
@@ -72,7 +91,7 @@ def _compile_init(cls: type) -> Callable[..., None]:
         if f.init:
             (keyword if f.kw_only else positional).append(f"{f.name}{default}")
         if f.init or f.default is not MISSING or f.default_factory is not MISSING:
-            body.append(f"    _set(self, {f.name!r}, {value})")
+            body.append(assign.format(f.name, value))
     if hasattr(cls, "__post_init__"):
         body.append("    self.__post_init__()")
     arguments = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
@@ -144,3 +163,5 @@ _SHARED: dict[str, Callable[..., Any]] = {
     "__setattr__": _setattr,
     "__delattr__": _delattr,
 }
+_SHARED_MUTABLE: dict[str, Callable[..., Any]] = {"__repr__": _repr, "__eq__": _eq}
+_MUTABLE: set[type] = set()  # the classes made by mutable_record

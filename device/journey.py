@@ -7,7 +7,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from core import flow
 from core.clock import REAL
 from core.config import Config
 from core.errors import ConfigError, KioskError
+from core.record import mutable_record
 from core.states import Slideshow, Starting, State
 from device import startup
 from device.loop import FrameHook, Renderer, ShowsPhotos
@@ -34,7 +35,7 @@ CHECK_WAIT = 5.0
 # ---- displays -------------------------------------------------------------------------------------
 
 
-@dataclass
+@mutable_record
 class OpenRenderer:
     """The open screen or terminal, its name for the log, and how to close it."""
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from core.clock import REAL, Now
-from core.record import record
+from core.record import mutable_record, record
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ class Notifier:
         return () if status is None else (f"STATUS={_one_line(status)}",)
 
 
-@dataclass
+@mutable_record
 class Watchdog:
     """Pings every ``PING_FRACTION`` of the watchdog interval, however often :meth:`tick` is called.
 

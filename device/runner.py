@@ -8,7 +8,6 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, assert_never
 
 from core import flow
@@ -16,6 +15,7 @@ from core.clock import REAL, Clock
 from core.config import Config
 from core.errors import KioskError, SignInRequired
 from core.library import Library
+from core.record import mutable_record
 from core.records import new_request_id
 from device import logs
 from device.pairing import CompanionFactory, Pairing, companion_server
@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # the network stack (requests, google-auth) loads with the fi
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@mutable_record
 class SignInState:
     """What the runner holds between effects: never shown, never logged."""
 

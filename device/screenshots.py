@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from core.record import mutable_record
 from core.states import Downloading, State
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ class SavesScreenshots(Protocol):
     def save_screenshot(self, path: Path) -> None: ...
 
 
-@dataclass
+@mutable_record
 class ScreenshotPlan:
     """Save one PNG the first time each screen appears; optionally stop once the journey's last one is saved."""
 

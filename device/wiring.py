@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from core import flow
 from core.clock import REAL, Clock
 from core.config import Config
 from core.errors import ConfigError, KioskError, LibraryError
 from core.library import Library
+from core.record import mutable_record
 from device.degraded import WritableAgain
 from device.loop import FrameHook, Loop, Renderer, WakesLoop
 from device.pairing import CompanionFactory, companion_server
@@ -23,7 +23,7 @@ from device.signin.token import TokenStore
 log = logging.getLogger("picker-kiosk")
 
 
-@dataclass
+@mutable_record
 class Kiosk:
     """The parts of one running picker-kiosk, wired; ``close`` is the caller's (see device.journey.run_journey)."""
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from core.record import record
+from core.record import mutable_record, record
 
 
 def _pair(namespace: dict[str, Any], *, name: str = "Sample") -> tuple[type, type]:
@@ -156,3 +156,39 @@ def test_a_subclass_with_its_own_init_keeps_it_when_it_calls_the_records() -> No
 
     assert Doubled(2).a == 4 and Doubled(3).a == 6  # the second call still runs Doubled's own __init__
     assert Base(1).a == 1 and "__init__" in Doubled.__dict__
+
+
+def test_a_mutable_record_behaves_as_the_plain_dataclass_of_its_body() -> None:
+    made = []
+    for decorate in (dataclass, mutable_record):
+        made.append(decorate(type("Box", (), {"__module__": __name__, "__qualname__": "Box", **BODY})))
+    plain, mutable = made
+    for cls in (plain, mutable):
+        one, two = cls(1, tags=("t",), k=2), cls(1, tags=("t",), k=2)
+        assert one == two and one is not two and one.tags is not cls(1).tags
+        one.a = 5  # fields are assignable ...
+        assert one.a == 5 and one != two
+        with pytest.raises(TypeError):
+            hash(one)  # ... so, as in dataclasses, it is compared by value and has no hash
+        with pytest.raises(TypeError):
+            cls()  # a is required
+    assert repr(plain(1, "y", c=2.0)) == repr(mutable(1, "y", c=2.0)) == "Box(a=1, b='y', tags=(), c=2.0, k=7)"
+    assert [f.name for f in dataclasses.fields(mutable)] == [f.name for f in dataclasses.fields(plain)]
+    assert dataclasses.replace(mutable(1), b="z") == mutable(1, "z")
+    assert dataclasses.asdict(mutable(1)) == dataclasses.asdict(plain(1))
+
+
+def test_a_mutable_record_sets_its_fields_through_the_class_as_dataclasses_does() -> None:
+    seen: list[tuple[str, object]] = []
+
+    @mutable_record
+    class Watched:
+        a: int
+        b: list[int] = field(default_factory=list)
+
+        def __setattr__(self, name: str, value: object) -> None:
+            seen.append((name, value))
+            object.__setattr__(self, name, value)
+
+    w = Watched(3)
+    assert seen == [("a", 3), ("b", [])] and w.b == [] and w.b is not Watched(4).b

@@ -8,10 +8,11 @@ import hashlib
 import hmac
 import secrets
 import threading
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 
 from core.clock import Now
+from core.record import mutable_record
 
 Purpose = Literal["signin", "pair"]
 LIFETIME = 600.0  # a pairing link works for 10 minutes after it is made
@@ -27,7 +28,7 @@ def short_code(secret: str) -> str:
     return base64.b32encode(digest).decode()[:CODE_LENGTH]
 
 
-@dataclass
+@mutable_record
 class _Open:
     secret: str = field(repr=False)
     purpose: Purpose

@@ -6,12 +6,12 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from core.record import mutable_record
 from core.states import (
     Choose,
     ConfirmSignOut,
@@ -55,7 +55,7 @@ def disk_free(folder: Path) -> str:
     return f"{free / 1e9:.1f} GB free"
 
 
-@dataclass
+@mutable_record
 class DeviceSources:
     """Where the numbers come from (each a cheap call, made when a phone asks)."""
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl
+
+from core.record import mutable_record
 
 MAX_BODY = 64 * 1024  # the largest request body read (a pasted address, a token JSON, a settings form)
 
@@ -32,7 +34,7 @@ JSON = "application/json"
 _SECRET_PATH = re.compile(r"^/p/[^/]*")
 
 
-@dataclass
+@mutable_record
 class Request:
     """One request: method, path, the few headers the companion reads, cookies and the body (already bounded)."""
 
@@ -61,7 +63,7 @@ class Request:
         return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=50))
 
 
-@dataclass
+@mutable_record
 class Response:
     status: int
     body: bytes = b""

@@ -13,7 +13,6 @@ import hmac
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,7 +21,7 @@ import requests
 from core.clock import REAL, Clock
 from core.config import GoogleConfig, is_loopback_host
 from core.errors import AccessDenied, AddressRefused, AuthError
-from core.record import record
+from core.record import mutable_record, record
 from core.transport import Transport
 from device.signin import pkce
 from device.signin.imported import token_from_authorized_user
@@ -57,7 +56,7 @@ class PhoneSignIn(Protocol):
     def accept(self, token_info: Mapping[str, object]) -> str: ...
 
 
-@dataclass
+@mutable_record
 class _Link:
     state: str
     flow: Flow

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import pygame
 
-from core.record import record
+from core.record import mutable_record, record
 from core.states import UserAction
 from device.ui.layout import Layout
 from device.ui.text import Fonts, Style
@@ -32,7 +32,7 @@ class QrPlacement:
     text: str
 
 
-@dataclass
+@mutable_record
 class Frame:
     """The still part of a screen: an opaque ``base`` (None over the slideshow), translucent ``overlays``
     drawn on top, and what a test or a tap needs to know about it."""
@@ -45,7 +45,7 @@ class Frame:
     qr: QrPlacement | None = None
 
 
-@dataclass
+@mutable_record
 class Context:
     """Everything the builders draw with; one per screen size."""
 

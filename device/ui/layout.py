@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 import pygame
 
-from core.record import record
+from core.record import mutable_record, record
 from device.ui.qr import QUIET_MODULES
 from device.ui.text import Block, Fonts, Style, fit
 
@@ -160,7 +160,7 @@ class Item:
     with_next: bool = False  # a label for the next item: left out whenever that one is (or is replaced)
 
 
-@dataclass
+@mutable_record
 class Placed:
     """A column after fitting: each block with its top, and the rects of the named slots."""
 

@@ -8,12 +8,12 @@ import math
 import random
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
 
 import pygame
 
 from core.config import SlideshowConfig
 from core.library import Photo, PhotoList, PlayOrder
+from core.record import mutable_record
 from device.startup import trim_heap
 from device.ui import video
 from device.ui.compose import UnreadablePhoto, compose_pieces
@@ -29,7 +29,7 @@ SKIPS = 32  # at most this many turns passed over (undecodable, left out) in one
 JUMP_FADE = 0.25  # seconds of crossfade when the person asked for another photo: an answer, not a show
 
 
-@dataclass
+@mutable_record
 class _Slide:
     """A slide made: its photos (one, or a pair), its picture, and its place in the history."""
 
