@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core import flow
 from core.clock import REAL
@@ -20,8 +20,10 @@ from core.states import Slideshow, Starting, State
 from device import startup
 from device.loop import FrameHook, Renderer, ShowsPhotos
 from device.pairing import CompanionFactory, companion_server
-from device.screenshots import JOURNEY_SCREENS, ScreenshotPlan, Screenshots
 from device.wiring import build_kiosk
+
+if TYPE_CHECKING:
+    from device.screenshots import ScreenshotPlan
 
 log = logging.getLogger("picker-kiosk")
 
@@ -162,8 +164,10 @@ def run_journey(
     library, runner = kiosk.library, kiosk.runner
     checking = threading.Thread(target=kiosk.check_library, name="library-check", daemon=True)
     after_frame: list[FrameHook] = []
-    plan = None
+    plan: ScreenshotPlan | None = None
     if screenshots is not None:
+        from device.screenshots import JOURNEY_SCREENS, ScreenshotPlan  # only a run that saves screens needs it
+
         screenshots.mkdir(parents=True, exist_ok=True)
         plan = ScreenshotPlan(folder=screenshots, stop_after=JOURNEY_SCREENS if once else frozenset())
     display: OpenRenderer | None = None
@@ -197,6 +201,8 @@ def run_journey(
         if size is None and display.size is not None:
             library.screen = display.size  # downloads are asked for at the size of the screen that shows them
         if plan is not None:
+            from device.screenshots import Screenshots
+
             after_frame.append(Screenshots(plan, display.renderer))
         first_frame: Callable[[], None] = startup.first_frame
         if remote is not None:

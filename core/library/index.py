@@ -80,12 +80,11 @@ class Index:
                 raise CorruptIndex(f"unknown schema version {version}")
             steps = "".join(MIGRATIONS[v] for v in range(version + 1, SCHEMA_VERSION + 1)) if version else ""
             # One transaction: migrations, schema, identity and the version marker are durable together or not
-            # at all (an index of an older version is brought up to date in place).
-            import uuid  # only a new index needs one (uuid loads platform: ~3 ms of every start)
-
+            # at all (an index of an older version is brought up to date in place). The identity is 16 random
+            # bytes in hex (os.urandom: the uuid module costs a fresh library's first screen ~1 ms to import).
             db.executescript(
                 f"BEGIN IMMEDIATE; {steps}{SCHEMA}; INSERT OR IGNORE INTO meta (key, value) "
-                f"VALUES ('identity', '{uuid.uuid4().hex}'); PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
+                f"VALUES ('identity', '{os.urandom(16).hex()}'); PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
             )
         except sqlite3.OperationalError as exc:
             # Cannot open, locked, I/O error: not proof of corruption, so the file is left alone.
