@@ -17,6 +17,7 @@ import dataclasses
 import inspect
 import operator
 import reprlib
+import types
 from collections.abc import Callable
 from dataclasses import MISSING, Field, FrozenInstanceError
 from typing import Any, TypeVar, dataclass_transform
@@ -69,37 +70,81 @@ def _first_init(self: Any, *args: Any, **kwargs: Any) -> None:
 
 def _compile_init(cls: type) -> Callable[..., None]:
     """The ``__init__`` dataclasses would write for ``cls``: its init fields as arguments (keyword-only ones
-    after a ``*``), each default or default_factory applied, every field set through ``object.__setattr__``
-    (the class is frozen), then ``__post_init__`` if it has one."""
+    after a ``*``), each default or default_factory applied, every field set (a frozen record's through
+    ``object.__setattr__``), then ``__post_init__`` if it has one.
+
+    Compiling source costs ~0.1 ms; most records share a shape (which fields have a default, a factory, are
+    keyword-only or not in ``__init__``). So the code is compiled once a shape, with placeholder names, and
+    each class gets a copy with its own field names, defaults and globals (a new function: ~10 µs)."""
     names: dict[str, Any] = {"_set": object.__setattr__, "_FACTORY": _FACTORY}
+    shape: list[tuple[str, bool, bool]] = []
+    fields = dataclasses.fields(cls)
+    defaults: list[Any] = []
+    kw_defaults: dict[str, Any] = {}
+    for i, f in enumerate(fields):
+        if f.default_factory is not MISSING:
+            names[f"_factory{i}"] = f.default_factory
+            kind, default = "factory", _FACTORY
+        elif f.default is not MISSING:
+            names[f"_default{i}"] = f.default
+            kind, default = "default", f.default
+        else:
+            kind, default = "plain", MISSING
+        shape.append((kind, f.init, f.kw_only is True))
+        if f.init and default is not MISSING:
+            if f.kw_only:
+                kw_defaults[f.name] = default
+            else:
+                defaults.append(default)
+    key = (cls in _MUTABLE, hasattr(cls, "__post_init__"), tuple(shape))
+    template = _TEMPLATES.get(key) or _template(key)
+    real = {f"_a{i}": f.name for i, f in enumerate(fields)} | {f"_f{i}": f.name for i, f in enumerate(fields)}
+    qualname = f"{cls.__qualname__}.__init__"
+    code = template.replace(
+        co_varnames=tuple(real.get(n, n) for n in template.co_varnames),
+        co_consts=tuple(real.get(c, c) if isinstance(c, str) else c for c in template.co_consts),
+        co_names=tuple(real.get(n, n) for n in template.co_names),
+        co_qualname=qualname,
+    )
+    init = types.FunctionType(code, names, "__init__", tuple(defaults) or None)
+    init.__kwdefaults__ = kw_defaults or None
+    init.__qualname__ = qualname
+    return init
+
+
+_TEMPLATES: dict[tuple[Any, ...], types.CodeType] = {}
+
+
+def _template(key: tuple[Any, ...]) -> types.CodeType:
+    """The code of ``__init__`` for one shape of record: field ``i`` is the argument ``_a{i}`` and the attribute
+    ``_f{i}`` (renamed per class); a default is ``_default{i}`` or ``_factory{i}`` in the function's globals."""
+    mutable, post_init, shape = key
     # A frozen record's fields are set past its refusing __setattr__; a mutable one's by plain assignment, as
     # dataclasses does (a property or a __setattr__ of the class then sees them).
-    assign = "    self.{0} = {1}" if cls in _MUTABLE else "    _set(self, {0!r}, {1})"
+    assign = "    self._f{0} = {1}" if mutable else "    _set(self, '_f{0}', {1})"
     positional: list[str] = []
     keyword: list[str] = []
     body: list[str] = []
-    for i, f in enumerate(dataclasses.fields(cls)):
-        if f.default_factory is not MISSING:
-            names[f"_factory{i}"] = f.default_factory
-            value = f"_factory{i}() if {f.name} is _FACTORY else {f.name}" if f.init else f"_factory{i}()"
-            default = "=_FACTORY"
-        elif f.default is not MISSING:
-            names[f"_default{i}"] = f.default
-            value, default = (f.name, f"=_default{i}") if f.init else (f"_default{i}", "")
+    for i, (kind, init, kw_only) in enumerate(shape):
+        arg = f"_a{i}"
+        if kind == "factory":
+            value = f"_factory{i}() if {arg} is _FACTORY else {arg}" if init else f"_factory{i}()"
+        elif kind == "default":
+            value = arg if init else f"_default{i}"
         else:
-            value, default = f.name, ""
-        if f.init:
-            (keyword if f.kw_only else positional).append(f"{f.name}{default}")
-        if f.init or f.default is not MISSING or f.default_factory is not MISSING:
-            body.append(assign.format(f.name, value))
-    if hasattr(cls, "__post_init__"):
+            value = arg
+        if init:
+            (keyword if kw_only else positional).append(f"{arg}=None" if kind != "plain" else arg)
+        if init or kind != "plain":
+            body.append(assign.format(i, value))
+    if post_init:
         body.append("    self.__post_init__()")
     arguments = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
     source = f"def __init__({arguments}):\n" + ("\n".join(body) or "    pass") + "\n"
-    exec(source, names)
-    init: Callable[..., None] = names["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    return init
+    module = compile(source, "<record __init__>", "exec")
+    code = next(c for c in module.co_consts if isinstance(c, types.CodeType))
+    _TEMPLATES[key] = code
+    return code
 
 
 # Per class, the function giving ``(value, ...)`` of the fields it compares (eq, hash), and the names and

@@ -192,3 +192,29 @@ def test_a_mutable_record_sets_its_fields_through_the_class_as_dataclasses_does(
 
     w = Watched(3)
     assert seen == [("a", 3), ("b", [])] and w.b == [] and w.b is not Watched(4).b
+
+
+def test_records_of_one_shape_share_compiled_code_yet_each_binds_its_own_names() -> None:
+    @record
+    class One:
+        a: int
+        b: str = "x"
+        c: tuple[str, ...] = field(default_factory=tuple)
+        d: int = field(default=3, kw_only=True)
+
+    @record
+    class Two:
+        left: int
+        right: str = "y"
+        items: tuple[str, ...] = field(default_factory=lambda: ("z",))
+        depth: int = field(default=9, kw_only=True)
+
+    assert One(1) == One(1, "x", (), d=3) and Two(2) == Two(2, "y", ("z",), depth=9)
+    assert (Two(5, right="r").left, Two(5, right="r").right) == (5, "r")
+    assert type(One.__init__).__name__ == "function" and One.__init__.__code__.co_code == Two.__init__.__code__.co_code
+    with pytest.raises(TypeError, match="left"):
+        Two()  # the message names Two's own argument
+    with pytest.raises(TypeError, match=r"Two\.__init__"):
+        Two(1, nope=2)
+    with pytest.raises(TypeError):
+        One(1, d=2, e=3)
