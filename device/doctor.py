@@ -30,6 +30,7 @@ from core.config import Config
 from core.errors import KioskError, TransportError
 from core.library.degraded import degraded_reason
 from core.library.names import temp_name
+from core.proxies import ProxiesOnce
 from core.record import record
 from core.transport import NO_RETRY, Reply, Transport
 from device.signin.credentials import client_of
@@ -278,7 +279,7 @@ def run_checks(path: Path, load: Callable[[Path], Config], http: requests.Sessio
 
 
 def cmd_doctor(args: argparse.Namespace, path: Path, load: Callable[[Path], Config]) -> int:
-    ok, checks = run_checks(path, load, requests.Session())
+    ok, checks = run_checks(path, load, ProxiesOnce())
     if args.json:
         print(json.dumps({"ok": ok, "checks": [asdict(c) for c in checks]}, ensure_ascii=False))
     else:

@@ -22,6 +22,7 @@ import requests
 
 from core.config import Config
 from core.errors import AuthError, ConfigError, TransportError
+from core.proxies import ProxiesOnce
 from core.transport import Transport
 from device import logs
 from device.signin import pkce
@@ -102,7 +103,7 @@ def run_login(
     http: requests.Session | None = None,
 ) -> str:
     """Do what ``args`` asks; the line to print."""
-    http = http or requests.Session()
+    http = http or ProxiesOnce()
     if args.to and not args.code:
         raise ConfigError("--to needs --code: the code shown on the device's sign-in screen.")
     if args.import_file:

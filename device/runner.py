@@ -85,9 +85,9 @@ class Runner:
         """The HTTP session of the sign-in requests, made (and requests imported) on first use."""
         with self._lock:
             if self._http_made is None:
-                import requests
+                from core.proxies import ProxiesOnce  # requests with it
 
-                self._http_made = self._given_http or requests.Session()
+                self._http_made = self._given_http or ProxiesOnce()
             return self._http_made
 
     @property

@@ -162,7 +162,9 @@ def _retrying_session() -> Callable[[Credentials], AuthorizedSession]:
     """The AuthorizedSession class that tells "refused again and again" from "signed out" (made on first use)."""
     from google.auth.transport.requests import AuthorizedSession
 
-    class RetryingSession(AuthorizedSession):
+    from core.proxies import ProxiesOnce
+
+    class RetryingSession(ProxiesOnce, AuthorizedSession):
         """Still 401 after MAX_REFRESHES good refreshes: a retryable ApiError, never SignInRequired.
 
         Only a refused refresh (invalid_grant, raised by the refresh itself) means signing in again.

@@ -21,6 +21,7 @@ import requests
 from core.clock import REAL, Clock
 from core.config import GoogleConfig, is_loopback_host
 from core.errors import AccessDenied, AddressRefused, AuthError
+from core.proxies import ProxiesOnce
 from core.record import mutable_record, record
 from core.transport import Transport
 from device.signin import pkce
@@ -107,7 +108,7 @@ class PhoneSignInFlow:
         self._store = store
         self._on_signed_in = on_signed_in
         self._clock = clock
-        self._transport = Transport(http or requests.Session(), clock=clock)
+        self._transport = Transport(http or ProxiesOnce(), clock=clock)
         self._links: list[_Link] = []
         self._lock = threading.Lock()
 
