@@ -53,8 +53,7 @@ def parse_deadline(value: float | None, *, once: bool) -> float | None:
 
 
 def cmd_signout(args: argparse.Namespace) -> int:
-    import requests
-
+    from core.proxies import ProxiesOnce
     from device.signin.grant import DeviceAuth
 
     config = load_config(config_path(args.config))
@@ -66,7 +65,7 @@ def cmd_signout(args: argparse.Namespace) -> int:
     logs.register_secret(token.access_token)
     logs.register_secret(token.refresh_token)
     try:
-        DeviceAuth(config.google, requests.Session()).revoke(token)
+        DeviceAuth(config.google, ProxiesOnce()).revoke(token)
         revoked = True
     except KioskError as exc:
         print(f"Could not revoke the token at Google ({exc.message}); forgetting it here anyway.", file=sys.stderr)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import logging
 import os
 from collections.abc import Mapping, MutableMapping
@@ -33,6 +32,8 @@ def choose_driver(environ: Mapping[str, str], dri_glob: str = "/dev/dri/card*") 
         return wanted
     if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
         return ""
+    import glob  # only a start without a display named in the environment looks for a DRM device
+
     if glob.glob(dri_glob):
         return "kmsdrm"
     return None

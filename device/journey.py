@@ -190,6 +190,7 @@ def run_journey(
             companion=remote is not None,
         )
         machine, effects = flow.step(first, boot, start)
+        runner.prepare(effects)
         runner.run(effects)
         asking = any(isinstance(e, (flow.StartSignIn, flow.OpenPairing)) for e in effects)
         # The slideshow settings and the night a phone saved apply over the config file's (the default).

@@ -83,20 +83,21 @@ class Runner:
     @property
     def _http(self) -> requests.Session:
         """The HTTP session of the sign-in requests, made (and requests imported) on first use."""
+        # Imported outside the lock: the frame loop's next submit takes it, and must not wait ~0.1 s for requests.
+        from core.proxies import ProxiesOnce
+
         with self._lock:
             if self._http_made is None:
-                from core.proxies import ProxiesOnce  # requests with it
-
                 self._http_made = self._given_http or ProxiesOnce()
             return self._http_made
 
     @property
     def _auth(self) -> DeviceAuth:
         http = self._http
+        from device.signin.grant import DeviceAuth
+
         with self._lock:
             if self._auth_made is None:
-                from device.signin.grant import DeviceAuth
-
                 self._auth_made = DeviceAuth(self._config.google, http, clock=self._clock)
             return self._auth_made
 
@@ -115,25 +116,43 @@ class Runner:
 
     def _picker(self) -> PickerClient:
         """The Picker API client for the token in use, made on first use: its google-auth session is not
-        imported on the way to the first screen (a signed-in start goes straight to the slideshow)."""
+        imported on the way to the first screen (a signed-in start goes straight to the slideshow). It is made
+        outside the lock (importing google-auth takes ~0.1 s), which the frame loop takes to hand work over."""
         with self._lock:
             token, picker = self._state.token, self._state.picker
-            if token is None:
-                raise SignInRequired("This device is not signed in to Google.")
-            if picker is None:
-                from core.picker import PickerClient
-                from core.transport import Transport
-                from device.signin.credentials import authorized_session
+        if token is None:
+            raise SignInRequired("This device is not signed in to Google.")
+        if picker is not None:
+            return picker
+        from core.picker import PickerClient
+        from core.transport import Transport
+        from device.signin.credentials import authorized_session
 
-                session = authorized_session(token, self._config.google, self._store)
-                transport = Transport(session, clock=self._clock)
-                picker = PickerClient(
-                    self._config.google.picker_url, transport, max_items=self._config.picking.max_items
-                )
-                self._state.picker = picker
+        session = authorized_session(token, self._config.google, self._store)
+        made = PickerClient(
+            self._config.google.picker_url,
+            Transport(session, clock=self._clock),
+            max_items=self._config.picking.max_items,
+        )
+        with self._lock:
+            if self._state.token is not token:
+                return made  # signed in anew meanwhile: this request goes with the token it was sent for
+            if self._state.picker is None:
+                self._state.picker = made
+                return made
+            picker = self._state.picker  # another worker made one first: one client (and session) for all
+        session.close()  # type: ignore[no-untyped-call]  # requests.Session.close, untyped in google-auth's subclass
         return picker
 
     # ---- running effects ----------------------------------------------------------------------------
+
+    def prepare(self, effects: list[flow.Effect]) -> None:
+        """Load on this thread what the sign-in request among ``effects`` needs (requests, ~50 ms of imports
+        here), before ``run`` hands it to a worker. The start calls it, then starts the display while the
+        request waits for Google: a worker importing while this thread imports pygame would take turns with
+        it at the GIL, and both would finish later (here the first QR code came 5-10 % later that way)."""
+        if any(isinstance(e, flow.StartSignIn) for e in effects):
+            self._auth  # noqa: B018  # made on first use
 
     def run(self, effects: list[flow.Effect]) -> None:
         for effect in effects:

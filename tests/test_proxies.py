@@ -1,10 +1,11 @@
-"""core.proxies: the environment's proxies apply as requests applies them, looked up once per host."""
+"""core.proxies: the proxies apply as requests applies them, looked up once per host; no ~/.netrc login is sent."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 import requests
@@ -19,6 +20,7 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Recorder)
         self.name = name
         self.seen: list[str] = []
+        self.auth: list[str | None] = []  # the Authorization header of each request
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -26,6 +28,13 @@ class _Recorder(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.server.seen.append(self.path)
+        self.server.auth.append(self.headers.get("Authorization"))
+        if self.path.startswith("/redirect/"):
+            self.send_response(302)
+            self.send_header("Location", self.path.removeprefix("/redirect/"))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         body = self.server.name.encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
@@ -53,7 +62,8 @@ def servers() -> Iterator[tuple[_Server, _Server]]:
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))  # the machine's own ~/.netrc is not this test's
     for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.upper(), raising=False)
@@ -112,3 +122,40 @@ def test_the_environment_is_read_once_for_each_host(
     assert http.get("http://other.invalid/3", timeout=5).text == "site", "a new host reads the environment"
     assert proxy.seen == ["http://photos.invalid/1", "http://photos.invalid/2"]
     assert site.seen == ["http://other.invalid/3"]
+
+
+def test_a_netrc_login_is_never_sent_over_or_instead_of_the_token(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, servers: tuple[_Server, _Server]
+) -> None:
+    """A ``default`` entry of ~/.netrc matches every host: requests would send it to Google as Basic auth."""
+    _, site = servers
+    netrc = tmp_path / "netrc"
+    netrc.write_text("default login frame password ftp-secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    url = f"http://127.0.0.1:{site.server_port}/v1/sessions"
+    requests.Session().get(url, headers={"Authorization": "Bearer token-1"}, timeout=5)
+    assert site.auth[-1] is not None and site.auth[-1].startswith("Basic "), "requests itself sends the login"
+    ours = ProxiesOnce()
+    ours.get(url, headers={"Authorization": "Bearer token-1"}, timeout=5)
+    assert site.auth[-1] == "Bearer token-1"
+    ours.get(url, timeout=5)
+    assert site.auth[-1] is None
+
+
+def test_a_redirect_keeps_the_token_on_its_host_and_sends_nothing_to_another(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, servers: tuple[_Server, _Server]
+) -> None:
+    proxy, site = servers
+    netrc = tmp_path / "netrc"
+    netrc.write_text("default login frame password ftp-secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    http = ProxiesOnce()
+    http.headers["Authorization"] = "Bearer token-1"
+    here = f"http://127.0.0.1:{site.server_port}"
+    assert http.get(f"{here}/redirect/{here}/photo", timeout=5).text == "site"
+    assert site.auth == ["Bearer token-1", "Bearer token-1"]
+    elsewhere = f"http://localhost:{proxy.server_port}/photo"  # another host name, still this machine
+    assert http.get(f"{here}/redirect/{elsewhere}", timeout=5).text == "proxy"
+    assert proxy.auth == [None]

@@ -56,11 +56,10 @@ def _checks(config: Config) -> Checks:
     """doctor's checks of this kiosk's config (already loaded: the running one)."""
 
     def run() -> tuple[bool, Sequence[CheckResult]]:
-        import requests
-
+        from core.proxies import ProxiesOnce
         from device.doctor import run_checks
 
-        return run_checks(Path("config.toml"), lambda _path: config, requests.Session())
+        return run_checks(Path("config.toml"), lambda _path: config, ProxiesOnce())
 
     return run
 

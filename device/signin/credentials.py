@@ -171,7 +171,7 @@ def _retrying_session() -> Callable[[Credentials], AuthorizedSession]:
         """
 
         def __init__(self, creds: Credentials) -> None:
-            super().__init__(creds, max_refresh_attempts=MAX_REFRESHES)  # type: ignore[no-untyped-call]
+            super().__init__(creds, max_refresh_attempts=MAX_REFRESHES)
 
         def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
             response = super().request(method, url, *args, **kwargs)  # type: ignore[no-untyped-call]
