@@ -629,3 +629,24 @@ def test_only_a_refused_refresh_means_sign_in_again_even_mid_burst(
     with pytest.raises(SignInRequired):
         client.create_session()
     assert emulator.tokens_refreshed == 0
+
+
+def test_a_netrc_login_goes_neither_to_the_picker_api_nor_to_the_refresh(
+    emulator: Emulator,
+    signed_in: StoredToken,
+    fake_clock: FakeClock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A ``default`` entry of ~/.netrc matches every host; requests on its own sends it as Basic auth."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text("default login frame password ftp-secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    client = picker(emulator, signed_in, fake_clock, None)
+    emulator.expire_access_tokens()
+    session = client.create_session()
+    assert session.id in emulator.open_sessions
+    assert emulator.tokens_refreshed == 1
+    assert [r.bearer for r in emulator.requests if r.endpoint == "sessions.create"] == ["expired", "valid"]
+    assert [r.bearer for r in emulator.requests if r.endpoint == "refresh"] == ["missing"]

@@ -160,7 +160,8 @@ MAX_REFRESHES = 5
 @functools.cache
 def _retrying_session() -> Callable[[Credentials], AuthorizedSession]:
     """The AuthorizedSession class that tells "refused again and again" from "signed out" (made on first use)."""
-    from google.auth.transport.requests import AuthorizedSession
+    from google.auth.transport.requests import AuthorizedSession, Request
+    from requests.adapters import HTTPAdapter
 
     from core.proxies import ProxiesOnce
 
@@ -171,7 +172,11 @@ def _retrying_session() -> Callable[[Credentials], AuthorizedSession]:
         """
 
         def __init__(self, creds: Credentials) -> None:
-            super().__init__(creds, max_refresh_attempts=MAX_REFRESHES)
+            # The refresh goes through a session of ours as well (google-auth would make a plain one, which
+            # sends a ~/.netrc login for oauth2.googleapis.com as Basic auth beside the client's secret).
+            refreshing = ProxiesOnce()
+            refreshing.mount("https://", HTTPAdapter(max_retries=3))  # google-auth's own, for network errors
+            super().__init__(creds, auth_request=Request(refreshing), max_refresh_attempts=MAX_REFRESHES)
 
         def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
             response = super().request(method, url, *args, **kwargs)  # type: ignore[no-untyped-call]
