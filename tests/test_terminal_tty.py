@@ -4,6 +4,7 @@ or the screen says it does not fit and gives the link whole instead."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -45,25 +46,28 @@ time.sleep(120)
 
 
 @pytest.fixture
-def tmux(tmp_path: Path) -> Iterator[str]:
-    name = f"pk-{tmp_path.name}"[-40:]
-    yield name
-    subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True, check=False)
+def tmux(tmp_path: Path) -> Iterator[list[str]]:
+    """tmux with a server of this test's own (its own socket, no config file): one test's server shutting
+    down when its last session ends cannot take the next test's new session with it ("server exited
+    unexpectedly", seen once in CI when they shared the default server)."""
+    command = ["tmux", "-S", str(tmp_path / "tmux.sock"), "-f", os.devnull]
+    yield command
+    subprocess.run([*command, "kill-server"], capture_output=True, check=False)
 
 
-def run_in_tmux(name: str, tmp_path: Path, which: str, size: tuple[int, int]) -> list[str]:
+def run_in_tmux(tmux: list[str], tmp_path: Path, which: str, size: tuple[int, int]) -> list[str]:
     script = tmp_path / "show.py"
     script.write_text(SCRIPT)
     ready = tmp_path / "ready"
     command = f"cd {ROOT} && {sys.executable} {script} {which} {ready}"
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", name, "-x", str(size[0]), "-y", str(size[1]), command], check=True
+        [*tmux, "new-session", "-d", "-s", "pk", "-x", str(size[0]), "-y", str(size[1]), command], check=True
     )
     deadline = time.monotonic() + 30
     while not ready.exists():
         assert time.monotonic() < deadline, "the terminal never finished drawing"
         time.sleep(0.05)
-    captured = subprocess.run(["tmux", "capture-pane", "-p", "-t", name], capture_output=True, text=True, check=True)
+    captured = subprocess.run([*tmux, "capture-pane", "-p", "-t", "pk"], capture_output=True, text=True, check=True)
     rows = captured.stdout.split("\n")[: size[1]]
     assert len(rows) == size[1]
     return rows
@@ -77,7 +81,7 @@ def qr_rows(rows: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 60)], ids=["80x24", "200x60"])
 @pytest.mark.parametrize("which", ["connect", "choose"])
-def test_screen_in_a_real_terminal(tmux: str, tmp_path: Path, which: str, size: tuple[int, int]) -> None:
+def test_screen_in_a_real_terminal(tmux: list[str], tmp_path: Path, which: str, size: tuple[int, int]) -> None:
     rows = run_in_tmux(tmux, tmp_path, which, size)
     title = {"connect": ("Scan to connect", "Connect this frame"), "choose": ("Scan to choose photos", "Choose photos")}
     assert rows[0] in title[which], f"the title is not at the top: {rows[0]!r}"
